@@ -1,0 +1,46 @@
+package v1alpha1
+
+// Condition types. Every kind carries a Ready condition that summarises the
+// others, so kstatus-aware tools (Flux, Argo CD) read health without custom code.
+const (
+	// ReadyCondition summarises the object's other conditions.
+	ReadyCondition = "Ready"
+	// TenantReadyCondition says whether a Village's tenant namespace and all of
+	// its children exist as declared.
+	TenantReadyCondition = "TenantReady"
+)
+
+// Condition reasons.
+const (
+	// ReasonProvisioned: every child object of the tenant exists as declared.
+	ReasonProvisioned = "Provisioned"
+	// ReasonProvisioning: children are being created or repaired.
+	ReasonProvisioning = "Provisioning"
+	// ReasonNamespaceTerminating: the tenant namespace is being deleted and
+	// will be recreated once it is gone.
+	ReasonNamespaceTerminating = "NamespaceTerminating"
+	// ReasonProvisionFailed: the API server refused a child object.
+	ReasonProvisionFailed = "ProvisionFailed"
+	// ReasonTenantNotReady: Ready is false because TenantReady is false.
+	ReasonTenantNotReady = "TenantNotReady"
+)
+
+// Labels and annotations the operator sets on the objects it manages.
+const (
+	// LabelManagedBy marks every object the operator creates; its caches
+	// select on it so that they hold only the operator's own objects.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// ManagedByValue is the value of LabelManagedBy.
+	ManagedByValue = "cunshe-operator"
+	// LabelVillage holds the 12-digit code of the village a tenant object belongs to.
+	LabelVillage = "governance.cunshe.io/village"
+	// LabelTownship holds the 9-digit township code.
+	LabelTownship = "governance.cunshe.io/township"
+	// LabelCounty holds the 6-digit county code.
+	LabelCounty = "governance.cunshe.io/county"
+	// LabelVillageType holds Village or Community.
+	LabelVillageType = "governance.cunshe.io/village-type"
+	// LabelDepartment names the department that owns a namespace (DESIGN: the
+	// label, not a free-text field, is the department's identity).
+	LabelDepartment = "governance.cunshe.io/department"
+)

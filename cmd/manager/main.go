@@ -1,0 +1,168 @@
+// Command manager runs cunshe-operator: its controllers and webhooks. With
+// --local-dir it is the embedded default (`make run`): it starts its own
+// etcd, kube-apiserver and kube-controller-manager (or uses $KUBECONFIG's
+// cluster), installs the CRDs and webhooks, serves the webhooks with a
+// certificate it generates itself and imports the sample villages.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/cunshe/cunshe-operator/config"
+	"github.com/cunshe/cunshe-operator/internal/localcp"
+	"github.com/cunshe/cunshe-operator/internal/operator"
+	"github.com/cunshe/cunshe-operator/internal/version"
+)
+
+type flags struct {
+	operator.Options
+	localDir     string
+	localPort    int
+	assetsDir    string
+	importSample bool
+}
+
+func parseFlags() flags {
+	var f flags
+	flag.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
+	flag.StringVar(&f.ProbeAddr, "health-probe-bind-address", ":8081", "Address the health probes bind to.")
+	flag.BoolVar(&f.LeaderElection, "leader-elect", false, "Elect a leader, so that only one replica reconciles.")
+	flag.IntVar(&f.WebhookPort, "webhook-port", 9443, "Port the webhook server listens on.")
+	flag.StringVar(&f.WebhookCertDir, "webhook-cert-dir", "", "Directory with tls.crt and tls.key for the webhook server.")
+	flag.IntVar(&f.Concurrency, "concurrency", operator.DefaultConcurrency, "Parallel reconciles per controller.")
+	flag.StringVar(&f.localDir, "local-dir", "", "Run the embedded default: keep a local control plane's data in this folder "+
+		"(or, when $KUBECONFIG is set, use that cluster), install CRDs and webhooks, import the samples.")
+	flag.IntVar(&f.localPort, "local-port", 6443, "The local kube-apiserver's port.")
+	flag.StringVar(&f.assetsDir, "local-assets", os.Getenv("KUBEBUILDER_ASSETS"), "Folder with etcd, kube-apiserver and kube-controller-manager.")
+	flag.BoolVar(&f.importSample, "import-samples", true, "In local mode, import the sample villages into an empty cluster.")
+	opts := zap.Options{Development: true, Level: zapcore.InfoLevel}
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	return f
+}
+
+func main() {
+	f := parseFlags()
+	ctx := ctrl.SetupSignalHandler()
+	log := ctrl.Log.WithName("setup")
+	log.Info("Starting cunshe-operator", "version", version.Version)
+	var err error
+	if f.localDir != "" {
+		err = runLocal(ctx, f)
+	} else {
+		err = run(ctx, ctrl.GetConfigOrDie(), f.Options, nil)
+	}
+	if err != nil {
+		log.Error(err, "Operator stopped")
+		os.Exit(1)
+	}
+}
+
+// run starts the manager and blocks until ctx ends. ready, when set, runs
+// once the manager's caches are in sync.
+func run(ctx context.Context, cfg *rest.Config, opts operator.Options, ready func(context.Context, client.Client) error) error {
+	mgr, err := operator.NewManager(cfg, opts)
+	if err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return err
+	}
+	if ready != nil {
+		go func() {
+			if mgr.GetCache().WaitForCacheSync(ctx) {
+				if err := ready(ctx, mgr.GetClient()); err != nil {
+					ctrl.Log.WithName("setup").Error(err, "Local setup failed")
+				}
+			}
+		}()
+	}
+	return mgr.Start(ctx)
+}
+
+func runLocal(ctx context.Context, f flags) error {
+	log := ctrl.Log.WithName("local")
+	existing := os.Getenv("KUBECONFIG") != ""
+	crds, err := config.CRDs()
+	if err != nil {
+		return err
+	}
+	validating, mutating, err := config.Webhooks()
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(f.localDir)
+	if err != nil {
+		return err
+	}
+	if existing {
+		log.Info("KUBECONFIG is set: using that cluster, starting no local control plane")
+	} else {
+		log.Info("Starting the local control plane (etcd, kube-apiserver, kube-controller-manager)", "dir", dir)
+	}
+	cp, err := localcp.Start(localcp.Options{
+		Dir: dir, AssetsDir: f.assetsDir, Port: f.localPort, ControllerManager: true,
+		UseExistingCluster: existing, CRDs: crds, ValidatingWebhooks: validating, MutatingWebhooks: mutating,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		log.Info("Stopping the local control plane")
+		if err := cp.Stop(); err != nil {
+			log.Error(err, "Stopping the local control plane")
+		}
+	}()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if !existing {
+		if err := cp.WriteKubeconfig(kubeconfig, "admin"); err != nil {
+			return err
+		}
+	}
+	f.WebhookHost, f.WebhookPort, f.WebhookCertDir = cp.WebhookServing()
+	return run(ctx, cp.Config, f.Options, func(ctx context.Context, c client.Client) error {
+		return localSetup(ctx, c, f, existing, kubeconfig)
+	})
+}
+
+// localSetup installs the tenants' cluster roles, imports the samples into
+// an empty cluster and tells the user how to reach it.
+func localSetup(ctx context.Context, c client.Client, f flags, existing bool, kubeconfig string) error {
+	log := ctrl.Log.WithName("local")
+	if err := operator.EnsureTenantClusterRoles(ctx, c); err != nil {
+		return err
+	}
+	if f.importSample {
+		start := time.Now()
+		n, err := operator.ImportSampleVillages(ctx, c)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("Imported the sample villages", "villages", n, "seconds", time.Since(start).Seconds())
+		}
+	}
+	if existing {
+		log.Info("Ready")
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "\ncunshe-operator is running on its local control plane. In another terminal:\n\n"+
+		"    export KUBECONFIG=%s\n    kubectl get villages\n\nCtrl-C stops everything.\n\n", kubeconfig)
+	return nil
+}

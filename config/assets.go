@@ -1,0 +1,110 @@
+// Package config embeds the generated manifests the local mode and the tests
+// install: CRDs, webhook configurations, the tenants' cluster roles and the
+// sample division registry.
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"embed"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml webhook samples/wenzhou-divisions.csv
+var files embed.FS
+
+// CRDs returns the generated CustomResourceDefinitions.
+func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	return decodeDir[apiextensionsv1.CustomResourceDefinition]("crd/bases")
+}
+
+// TenantClusterRoles returns the cluster roles every village tenant binds.
+func TenantClusterRoles() ([]*rbacv1.ClusterRole, error) {
+	return decodeFile[rbacv1.ClusterRole]("rbac/tenant_roles.yaml")
+}
+
+// Webhooks returns the generated webhook configurations, if any.
+func Webhooks() ([]*admissionv1.ValidatingWebhookConfiguration, []*admissionv1.MutatingWebhookConfiguration, error) {
+	const file = "webhook/manifests.yaml"
+	if _, err := fs.Stat(files, file); err != nil {
+		return nil, nil, nil
+	}
+	validating, err := decodeKind[admissionv1.ValidatingWebhookConfiguration](file, "ValidatingWebhookConfiguration")
+	if err != nil {
+		return nil, nil, err
+	}
+	mutating, err := decodeKind[admissionv1.MutatingWebhookConfiguration](file, "MutatingWebhookConfiguration")
+	return validating, mutating, err
+}
+
+// SampleDivisions opens the Wenzhou division registry shipped as sample data.
+func SampleDivisions() io.Reader {
+	data, err := files.ReadFile("samples/wenzhou-divisions.csv")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return bytes.NewReader(data)
+}
+
+func decodeDir[T any](dir string) ([]*T, error) {
+	entries, err := files.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*T
+	for _, e := range entries {
+		objs, err := decodeFile[T](path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
+func decodeFile[T any](file string) ([]*T, error) {
+	return decodeKind[T](file, "")
+}
+
+// decodeKind decodes the documents of a multi-document YAML file, keeping
+// only those of the given kind when kind is not empty.
+func decodeKind[T any](file, kind string) ([]*T, error) {
+	data, err := files.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	reader := utilyaml.NewYAMLReader(bufioReader(data))
+	var out []*T
+	for {
+		doc, err := reader.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", file, err)
+		}
+		var meta struct{ Kind string }
+		if err := yaml.Unmarshal(doc, &meta); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", file, err)
+		}
+		if meta.Kind == "" || (kind != "" && meta.Kind != kind) {
+			continue
+		}
+		obj := new(T)
+		if err := yaml.UnmarshalStrict(doc, obj); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", file, err)
+		}
+		out = append(out, obj)
+	}
+}
+
+func bufioReader(data []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(data)) }

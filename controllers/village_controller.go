@@ -1,0 +1,300 @@
+// Package controllers holds the reconcilers that converge the cluster to the
+// approved declarations.
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/tenant"
+)
+
+// Event reasons a person sees at `kubectl describe village`.
+const (
+	EventTenantProvisioned = "TenantProvisioned"
+	EventTenantRepaired    = "TenantRepaired"
+	EventProvisionFailed   = "ProvisionFailed"
+)
+
+// terminatingRequeue is how soon a village whose namespace is being deleted
+// is looked at again; the namespace controller needs a few seconds.
+const terminatingRequeue = 5 * time.Second
+
+// How often and how long a pass waits for the cache to see its own writes.
+const (
+	cachePollInterval = 5 * time.Millisecond
+	cacheWaitTimeout  = 5 * time.Second
+)
+
+// VillageReconciler gives every Village a tenant on the smart-village
+// platform (S9) and keeps it as declared.
+type VillageReconciler struct {
+	client.Client
+	// APIReader reads objects the cache does not hold (a child whose labels
+	// someone removed), so they can be adopted instead of failing to create.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  events.EventRecorder
+	Quota     tenant.Quota
+	// MaxConcurrentReconciles bounds parallel reconciles; provisioning a city
+	// is bound by the API server, not by this process.
+	MaxConcurrentReconciles int
+}
+
+// villageScope carries one reconcile pass's findings to the status patch.
+type villageScope struct {
+	village     *governancev1alpha1.Village
+	terminating bool
+	// provisioned is set when this pass created the tenant namespace.
+	provisioned bool
+	// written are the children created or repaired in this pass; the pass
+	// waits until the cache sees them, so the next pass does not write again.
+	written []client.Object
+	err     error
+}
+
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=villages,verbs=get;list;watch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=villages/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=namespaces;configmaps;resourcequotas;limitranges,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=cunshe-village;cunshe-township
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile provisions or repairs one village's tenant and records the result
+// in one status patch.
+func (r *VillageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	village := &governancev1alpha1.Village{}
+	if err := r.Get(ctx, req.NamespacedName, village); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !village.DeletionTimestamp.IsZero() {
+		// Owner references hand the tenant to the garbage collector.
+		return ctrl.Result{}, nil
+	}
+	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("Village", village.Name))
+
+	before := village.DeepCopy()
+	scope := &villageScope{village: village}
+	defer func() {
+		retErr = kerrors.NewAggregate([]error{retErr, r.patchStatus(ctx, before, scope)})
+	}()
+
+	for _, phase := range []func(context.Context, *villageScope) (ctrl.Result, error){
+		r.reconcileNamespace,
+		r.reconcileChildren,
+		r.waitForWrites,
+	} {
+		res, err := phase(ctx, scope)
+		if err != nil || !res.IsZero() {
+			scope.err = err
+			return res, err
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// reconcileNamespace ensures the tenant namespace; while it is being deleted
+// nothing can be created in it, so the pass waits for it to go.
+func (r *VillageReconciler) reconcileNamespace(ctx context.Context, s *villageScope) (ctrl.Result, error) {
+	ns := tenant.Namespace(s.village)
+	if err := r.ensure(ctx, s, ns); err != nil {
+		return ctrl.Result{}, err
+	}
+	if !ns.Object.GetDeletionTimestamp().IsZero() {
+		s.terminating = true
+		return ctrl.Result{RequeueAfter: terminatingRequeue}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *VillageReconciler) reconcileChildren(ctx context.Context, s *villageScope) (ctrl.Result, error) {
+	for _, child := range tenant.Children(s.village, r.Quota) {
+		if err := r.ensure(ctx, s, child); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// ensure creates the child or brings it back to its declared state; an
+// unchanged child costs no write.
+func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child tenant.Child) error {
+	obj := child.Object
+	mutate := func() error {
+		child.Mutate(obj)
+		return controllerutil.SetControllerReference(s.village, obj, r.Scheme)
+	}
+	op, err := controllerutil.CreateOrUpdate(ctx, r.Client, obj, mutate)
+	if apierrors.IsAlreadyExists(err) {
+		op, err = r.adopt(ctx, obj, mutate)
+	}
+	if err != nil {
+		return fmt.Errorf("ensuring %s %s: %w", kindOf(obj), client.ObjectKeyFromObject(obj), err)
+	}
+	if op != controllerutil.OperationResultNone {
+		ctrl.LoggerFrom(ctx).V(1).Info("Wrote tenant object", "kind", kindOf(obj), "name", obj.GetName(), "operation", op)
+		s.written = append(s.written, obj)
+		if _, isNamespace := obj.(*corev1.Namespace); isNamespace && op == controllerutil.OperationResultCreated {
+			s.provisioned = true
+		}
+	}
+	return nil
+}
+
+// waitForWrites waits until the cache holds what this pass wrote (as Cluster
+// API's MachineSet controller does): the events of those writes queue the
+// village again at once, and a pass reading a stale cache would write again.
+func (r *VillageReconciler) waitForWrites(ctx context.Context, s *villageScope) (ctrl.Result, error) {
+	for _, obj := range s.written {
+		r.waitForCache(ctx, obj)
+	}
+	return ctrl.Result{}, nil
+}
+
+// waitForCache polls the cache until it holds obj at its resourceVersion or
+// newer; after cacheWaitTimeout it gives up, which costs at most a redundant write.
+func (r *VillageReconciler) waitForCache(ctx context.Context, obj client.Object) {
+	cached := obj.DeepCopyObject().(client.Object)
+	want := obj.GetResourceVersion()
+	err := wait.PollUntilContextTimeout(ctx, cachePollInterval, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
+		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), cached); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		return !olderThan(cached.GetResourceVersion(), want), nil
+	})
+	if err != nil {
+		ctrl.LoggerFrom(ctx).V(1).Info("Cache did not catch up with a write", "name", obj.GetName(), "error", err.Error())
+	}
+}
+
+// olderThan compares resource versions; etcd's are increasing integers, and
+// anything else is treated as caught up.
+func olderThan(have, want string) bool {
+	h, err1 := strconv.ParseUint(have, 10, 64)
+	w, err2 := strconv.ParseUint(want, 10, 64)
+	return err1 == nil && err2 == nil && h < w
+}
+
+// adopt updates a child that exists but is invisible to the label-filtered
+// cache, typically because someone removed its labels.
+func (r *VillageReconciler) adopt(ctx context.Context, obj client.Object, mutate func() error) (controllerutil.OperationResult, error) {
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		return controllerutil.OperationResultNone, err
+	}
+	before := obj.DeepCopyObject()
+	if err := mutate(); err != nil {
+		return controllerutil.OperationResultNone, err
+	}
+	if equality.Semantic.DeepEqual(before, obj) {
+		return controllerutil.OperationResultNone, nil
+	}
+	return controllerutil.OperationResultUpdated, r.Update(ctx, obj)
+}
+
+// patchStatus rebuilds the status from this pass and writes it only if it
+// differs from what is stored.
+func (r *VillageReconciler) patchStatus(ctx context.Context, before *governancev1alpha1.Village, s *villageScope) error {
+	v := s.village
+	setTenantReady(v, s)
+	setReady(v)
+	v.Status.ObservedGeneration = v.Generation
+	v.Status.TenantNamespace = governancev1alpha1.TenantNamespaceName(v.Spec.Code)
+	v.Status.PaperLedgerExempt = v.IsEnrolled() && meta.IsStatusConditionTrue(v.Status.Conditions, governancev1alpha1.TenantReadyCondition)
+	r.recordEvents(s)
+	if equality.Semantic.DeepEqual(before.Status, v.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, v, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("patching status of Village %s: %w", v.Name, client.IgnoreNotFound(err))
+	}
+	r.waitForCache(ctx, v)
+	return nil
+}
+
+func setTenantReady(v *governancev1alpha1.Village, s *villageScope) {
+	c := metav1.Condition{Type: governancev1alpha1.TenantReadyCondition, ObservedGeneration: v.Generation}
+	switch {
+	case s.err != nil:
+		c.Status, c.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonProvisionFailed
+		c.Message = fmt.Sprintf("租户开通失败 / tenant provisioning failed: %v", s.err)
+	case s.terminating:
+		c.Status, c.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonNamespaceTerminating
+		c.Message = "租户命名空间正在删除，删除完成后将重建 / the tenant namespace is being deleted and will be recreated"
+	default:
+		c.Status, c.Reason = metav1.ConditionTrue, governancev1alpha1.ReasonProvisioned
+		c.Message = "租户命名空间及其对象齐备 / the tenant namespace and its objects are as declared"
+	}
+	meta.SetStatusCondition(&v.Status.Conditions, c)
+}
+
+// setReady summarises the other conditions (kstatus).
+func setReady(v *governancev1alpha1.Village) {
+	c := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: v.Generation,
+		Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonProvisioned, Message: "村（社区）租户就绪 / the village's tenant is ready"}
+	if tr := meta.FindStatusCondition(v.Status.Conditions, governancev1alpha1.TenantReadyCondition); tr == nil || tr.Status != metav1.ConditionTrue {
+		c.Status, c.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonTenantNotReady
+		if tr != nil {
+			c.Message = tr.Message
+		}
+	}
+	meta.SetStatusCondition(&v.Status.Conditions, c)
+}
+
+func (r *VillageReconciler) recordEvents(s *villageScope) {
+	v := s.village
+	switch {
+	case s.err != nil:
+		r.Recorder.Eventf(v, nil, corev1.EventTypeWarning, EventProvisionFailed, "Provision", "租户开通失败 / tenant provisioning failed: %v", s.err)
+	case s.provisioned:
+		r.Recorder.Eventf(v, nil, corev1.EventTypeNormal, EventTenantProvisioned, "Provision", "已开通租户命名空间 %s / provisioned tenant namespace %s", v.Status.TenantNamespace, v.Status.TenantNamespace)
+	case len(s.written) > 0:
+		names := make([]string, 0, len(s.written))
+		for _, obj := range s.written {
+			names = append(names, fmt.Sprintf("%s/%s", kindOf(obj), obj.GetName()))
+		}
+		r.Recorder.Eventf(v, nil, corev1.EventTypeNormal, EventTenantRepaired, "Repair", "已恢复被删除或改动的租户对象 / restored deleted or changed tenant objects: %s", strings.Join(names, ", "))
+	}
+}
+
+// SetupWithManager watches Villages and every child kind, so that deleting
+// or editing a child brings its village back to its declared state.
+func (r *VillageReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&governancev1alpha1.Village{}).
+		Owns(&corev1.Namespace{}).
+		Owns(&rbacv1.RoleBinding{}).
+		Owns(&corev1.ResourceQuota{}).
+		Owns(&corev1.LimitRange{}).
+		Owns(&networkingv1.NetworkPolicy{}).
+		Owns(&corev1.ConfigMap{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		Named("village").
+		Complete(r)
+}
+
+// kindOf names a child's kind for events, without its Go package.
+func kindOf(obj client.Object) string {
+	t := fmt.Sprintf("%T", obj)
+	return t[strings.LastIndex(t, ".")+1:]
+}

@@ -1,0 +1,86 @@
+package operator
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/config"
+	"github.com/cunshe/cunshe-operator/internal/divisions"
+)
+
+// EnsureTenantClusterRoles installs the cluster roles that every tenant's
+// RoleBindings refer to (config/rbac/tenant_roles.yaml).
+func EnsureTenantClusterRoles(ctx context.Context, c client.Client) error {
+	roles, err := config.TenantClusterRoles()
+	if err != nil {
+		return err
+	}
+	for _, want := range roles {
+		role := &rbacv1.ClusterRole{ObjectMeta: want.ObjectMeta}
+		if _, err := controllerutil.CreateOrUpdate(ctx, c, role, func() error {
+			role.Labels, role.Rules = want.Labels, want.Rules
+			return nil
+		}); err != nil {
+			return fmt.Errorf("installing ClusterRole %s: %w", want.Name, err)
+		}
+	}
+	return nil
+}
+
+// ImportSampleVillages creates the Wenzhou villages shipped in
+// config/samples when the cluster holds no Village yet, so that only a fresh
+// cluster gets the samples and a user's deletions are not undone.
+func ImportSampleVillages(ctx context.Context, c client.Client) (int, error) {
+	existing := &governancev1alpha1.VillageList{}
+	if err := c.List(ctx, existing, client.Limit(1)); err != nil {
+		return 0, fmt.Errorf("listing villages: %w", err)
+	}
+	if len(existing.Items) > 0 {
+		return 0, nil
+	}
+	villages, err := divisions.Parse(config.SampleDivisions())
+	if err != nil {
+		return 0, fmt.Errorf("parsing the sample registry: %w", err)
+	}
+	ctrl.LoggerFrom(ctx).Info("Importing the sample division registry", "villages", len(villages))
+	return CreateVillages(ctx, c, villages, 32)
+}
+
+// CreateVillages creates villages with the given number of parallel
+// writers; villages that already exist are left as they are.
+func CreateVillages(ctx context.Context, c client.Client, villages []governancev1alpha1.Village, workers int) (int, error) {
+	var (
+		created  atomic.Int64
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		firstErr error
+		once     sync.Once
+	)
+	for range workers {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; int(i) < len(villages) && ctx.Err() == nil; i = next.Add(1) - 1 {
+				v := villages[i].DeepCopy()
+				err := c.Create(ctx, v)
+				switch {
+				case err == nil:
+					created.Add(1)
+				case apierrors.IsAlreadyExists(err):
+				default:
+					once.Do(func() { firstErr = fmt.Errorf("creating Village %s: %w", v.Name, err) })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return int(created.Load()), firstErr
+}
