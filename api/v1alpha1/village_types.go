@@ -48,15 +48,14 @@ type PlatformEnrolment struct {
 
 // VillageSpec declares one village-level unit (村/社区) of the division registry.
 // 村（社区）的登记信息，来自国家统计局区划代码。
-// +kubebuilder:validation:XValidation:rule="self.county.code == self.code.substring(0, 6)",message="spec.county.code 必须等于 spec.code 的前 6 位 / spec.county.code must be the first 6 digits of spec.code",fieldPath=".county.code"
-// +kubebuilder:validation:XValidation:rule="self.township.code == self.code.substring(0, 9)",message="spec.township.code 必须等于 spec.code 的前 9 位 / spec.township.code must be the first 9 digits of spec.code",fieldPath=".township.code"
+// +kubebuilder:validation:XValidation:rule="size(self.code) < 6 || self.county.code == self.code.substring(0, 6)",message="spec.county.code 必须等于 spec.code 的前 6 位 / spec.county.code must be the first 6 digits of spec.code",fieldPath=".county.code"
+// +kubebuilder:validation:XValidation:rule="size(self.code) < 9 || self.township.code == self.code.substring(0, 9)",message="spec.township.code 必须等于 spec.code 的前 9 位 / spec.township.code must be the first 9 digits of spec.code",fieldPath=".township.code"
 type VillageSpec struct {
 	// code is the village's 12-digit statistical division code; it is also the
 	// object's name and can never change.
 	// 12 位统计用区划代码，同时是对象名称，不可修改。
 	// +required
-	// +kubebuilder:validation:MinLength=12
-	// +kubebuilder:validation:MaxLength=12
+	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{12}$')",message="spec.code 必须是 12 位数字区划代码 / spec.code must be a 12-digit division code"
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.code 不可修改 / spec.code is immutable"
 	Code string `json:"code"`
