@@ -4,7 +4,6 @@ K8S_VERSION ?= 1.37.2
 ETCD_VERSION ?= 3.7.3
 GOLANGCI_LINT_VERSION ?= v2.15.0
 HELM_VERSION ?= v3.22.0
-KUSTOMIZE_VERSION ?= v5.7.1
 
 ARCH := $(shell go env GOARCH)
 LOCALBIN := $(CURDIR)/bin
@@ -27,8 +26,10 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate CRDs, RBAC and webhook configurations from the Go markers.
+manifests: ## Generate CRDs, RBAC and webhook configurations from the Go markers (and the chart's copy of the CRDs).
 	$(CONTROLLER_GEN) rbac:roleName=cunshe-operator crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	rm -f charts/cunshe-operator/crds/*.yaml
+	cp config/crd/bases/*.yaml charts/cunshe-operator/crds/
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods.
@@ -48,9 +49,9 @@ lint: golangci-lint ## Run golangci-lint (pinned in bin/).
 
 .PHONY: verify
 verify: manifests generate ## Fail when generated files are stale.
-	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
+	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
 		echo "generated files are stale; run 'make manifests generate' and commit:"; \
-		git status --porcelain -- api config; git --no-pager diff --stat -- api config; exit 1; fi
+		git status --porcelain -- api config charts; git --no-pager diff --stat -- api config charts; exit 1; fi
 
 .PHONY: controlplane
 controlplane: ## Build etcd, kube-apiserver and kube-controller-manager from Go modules into bin/k8s (once).

@@ -187,7 +187,7 @@ func TestConvergedVillageCostsNoWrites(t *testing.T) {
 		v.Annotations = map[string]string{"example.com/touch": fmt.Sprint(i)}
 		g.Expect(env.Client.Patch(ctx, v, patch)).To(Succeed())
 	}
-	g.Consistently(env.Operator.Writes).WithTimeout(3 * time.Second).Should(Equal(before),
+	g.Consistently(env.Operator.Writes).WithTimeout(3*time.Second).Should(Equal(before),
 		"re-reconciling a converged village must write nothing")
 }
 

@@ -44,3 +44,27 @@ const (
 	// label, not a free-text field, is the department's identity).
 	LabelDepartment = "governance.cunshe.io/department"
 )
+
+// Condition types and reasons of the lists.
+const (
+	// ApprovedCondition says whether a ListItem passed joint review (S5).
+	ApprovedCondition = "Approved"
+	// ReasonPending: not every required unit has approved yet.
+	ReasonPending = "Pending"
+	// ReasonApproved: every required unit approved the current digest.
+	ReasonApproved = "Approved"
+	// ReasonRejected: a required unit rejected the current digest.
+	ReasonRejected = "Rejected"
+	// ReasonRetired: the item has left the lists (S7).
+	ReasonRetired = "Retired"
+	// ReasonCounted: the approval counts for its item's current digest.
+	ReasonCounted = "Counted"
+	// ReasonVoid: the approval does not count (old digest, superseded, revoked key…).
+	ReasonVoid = "Void"
+	// ReasonItemNotFound: the approval's item does not exist.
+	ReasonItemNotFound = "ItemNotFound"
+	// ReasonValid: the object meets its rules.
+	ReasonValid = "Valid"
+	// ReasonInvalid: the object breaks a rule; the message says which.
+	ReasonInvalid = "Invalid"
+)

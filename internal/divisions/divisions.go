@@ -76,23 +76,30 @@ func readRows(r io.Reader) ([]row, error) {
 		return nil, &LineError{Line: 1, Err: fmt.Errorf("表头应为 level,code,name,parent_code / the header must be level,code,name,parent_code, got %q", strings.Join(header, ","))}
 	}
 	var rows []row
+	seen := map[string]int{} // code → line it was first seen on
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return rows, nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos panics when the reader failed before the record's
+			// first field, so the line comes from the ParseError.
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				line = pe.Line
+				return nil, &LineError{Line: pe.Line, Err: err}
 			}
-			return nil, &LineError{Line: line, Err: err}
+			return nil, fmt.Errorf("读取登记表失败 / reading the registry: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		rw := row{level: rec[0], code: rec[1], name: strings.TrimSpace(rec[2]), parent: rec[3], line: line}
 		if err := rw.validate(); err != nil {
 			return nil, &LineError{Line: line, Err: err}
 		}
+		if first, ok := seen[rw.code]; ok {
+			return nil, &LineError{Line: line, Err: fmt.Errorf("代码 %s 重复，已见于第 %d 行 / code %s already appears on line %d", rw.code, first, rw.code, first)}
+		}
+		seen[rw.code] = line
 		rows = append(rows, rw)
 	}
 }

@@ -248,4 +248,3 @@ func (cp *ControlPlane) WebhookServing() (host string, port int, certDir string)
 	o := cp.Env.WebhookInstallOptions
 	return o.LocalServingHost, o.LocalServingPort, o.LocalServingCertDir
 }
-

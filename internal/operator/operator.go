@@ -5,6 +5,7 @@
 package operator
 
 import (
+	"context"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,12 +18,14 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/controllers"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
+	"github.com/cunshe/cunshe-operator/internal/webhooks"
 )
 
 // Scheme knows the built-in kinds and the governance.cunshe.io kinds.
@@ -50,6 +53,9 @@ type Options struct {
 	Concurrency int
 	// WrapClient, when set, wraps the manager's client (the benchmarks count writes with it).
 	WrapClient func(client.Client) client.Client
+	// SkipNameValidation lets one process build the manager more than once
+	// (the benchmark restarts it to measure a full resync).
+	SkipNameValidation bool
 }
 
 // DefaultConcurrency keeps the API server busy without queuing in the operator.
@@ -66,6 +72,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElectionID:        "cunshe-operator.governance.cunshe.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		Cache:                   CacheOptions(),
+		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: opts.WebhookHost, Port: opts.WebhookPort, CertDir: opts.WebhookCertDir,
 		}),
@@ -97,7 +104,28 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the village controller: %w", err)
 	}
+	if err := setupLists(mgr); err != nil {
+		return nil, err
+	}
 	return mgr, nil
+}
+
+// setupLists registers the controllers and webhooks of the six lists (S1–S7).
+func setupLists(mgr ctrl.Manager) error {
+	ctx := context.Background()
+	if err := (&controllers.ListItemReconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
+		return fmt.Errorf("setting up the list item controller: %w", err)
+	}
+	if err := controllers.NewPowerFlowStatusReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the power flow controller: %w", err)
+	}
+	if err := controllers.NewReviewUnitStatusReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the review unit controller: %w", err)
+	}
+	if err := webhooks.Setup(ctx, mgr); err != nil {
+		return fmt.Errorf("setting up the webhooks: %w", err)
+	}
+	return nil
 }
 
 // CacheOptions hold only the operator's own objects: every child kind is

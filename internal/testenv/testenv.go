@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -43,6 +45,9 @@ type Options struct {
 	Manager bool
 	// Concurrency of the manager's controllers (0: default).
 	Concurrency int
+	// Setup runs with an admin client once the manager serves its webhooks,
+	// to seed what every test of the package relies on.
+	Setup func(client.Client) error
 }
 
 // AssetsDir finds the control plane binaries: $KUBEBUILDER_ASSETS, else the
@@ -85,8 +90,14 @@ func Start(opts Options) (*Env, error) {
 	}
 	if opts.Manager {
 		if err := env.startManager(opts); err != nil {
-			_ = cp.Stop()
+			_ = env.Stop()
 			return nil, err
+		}
+	}
+	if opts.Setup != nil {
+		if err := opts.Setup(env.Client); err != nil {
+			_ = env.Stop()
+			return nil, fmt.Errorf("seeding the test cluster: %w", err)
 		}
 	}
 	return env, nil
@@ -110,10 +121,13 @@ func (e *Env) startManager(opts Options) error {
 	e.cancel, e.done = cancel, make(chan error, 1)
 	go func() { e.done <- mgr.Start(ctx) }()
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		cancel()
 		return fmt.Errorf("the manager's cache did not sync")
 	}
-	return nil
+	// The apiserver calls the webhooks from the first request on.
+	started := mgr.GetWebhookServer().StartedChecker()
+	return wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		return started(nil) == nil, nil
+	})
 }
 
 // Stop stops the manager and the control plane.

@@ -1,0 +1,185 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// IndexApprovalItem indexes ItemApprovals by the item they decide on.
+const IndexApprovalItem = "spec.item"
+
+// China Standard Time: retirement dates are the city's dates.
+var cityTime = time.FixedZone("CST", 8*60*60)
+
+// ListItemReconciler keeps each item's joint-review state (S5) and its
+// approvals' standing up to date; the rules are the rule engine's.
+type ListItemReconciler struct {
+	client.Client
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=listitems;itemapprovals;reviewunits;powerflows,verbs=get;list;watch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=listitems/status;itemapprovals/status;reviewunits/status;powerflows/status,verbs=get;update;patch
+
+// Reconcile evaluates one item against the review units and its approvals.
+func (r *ListItemReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	item := &governancev1alpha1.ListItem{}
+	if err := r.Get(ctx, req.NamespacedName, item); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("ListItem", item.Name))
+	units := &governancev1alpha1.ReviewUnitList{}
+	if err := r.List(ctx, units); err != nil {
+		return ctrl.Result{}, err
+	}
+	approvals := &governancev1alpha1.ItemApprovalList{}
+	if err := r.List(ctx, approvals, client.MatchingFields{IndexApprovalItem: item.Name}); err != nil {
+		return ctrl.Result{}, err
+	}
+	now := r.Now().In(cityTime)
+	eval := rules.EvaluateItem(item, units.Items, approvals.Items, now.Format(time.DateOnly))
+	if err := r.patchItemStatus(ctx, item, eval, now); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.patchApprovalStatuses(ctx, approvals.Items, eval); err != nil {
+		return ctrl.Result{}, err
+	}
+	return r.untilRetirement(item, eval, now), nil
+}
+
+func (r *ListItemReconciler) patchItemStatus(ctx context.Context, item *governancev1alpha1.ListItem, eval rules.Evaluation, now time.Time) error {
+	before := item.DeepCopy()
+	s := &item.Status
+	s.ObservedGeneration = item.Generation
+	s.Phase, s.Digest, s.Approvals = eval.Phase, eval.Digest, eval.Decisions
+	s.ApprovedUnits, s.RequiredUnits, s.ApprovalSummary = eval.Approved, eval.Required, eval.Summary()
+	if eval.Phase == governancev1alpha1.PhaseApproved && s.ApprovedDigest == "" {
+		s.ApprovedDigest, s.ApprovedAt = eval.Digest, &metav1.Time{Time: now}
+		ctrl.LoggerFrom(ctx).Info("List item approved by every required review unit", "digest", eval.Digest)
+	}
+	setItemConditions(item, eval)
+	if equality.Semantic.DeepEqual(before.Status, item.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, item, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("patching status of ListItem %s: %w", item.Name, err)
+	}
+	return nil
+}
+
+func setItemConditions(item *governancev1alpha1.ListItem, eval rules.Evaluation) {
+	approved := metav1.Condition{Type: governancev1alpha1.ApprovedCondition, ObservedGeneration: item.Generation}
+	ready := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: item.Generation}
+	switch eval.Phase {
+	case governancev1alpha1.PhaseApproved:
+		approved.Status, approved.Reason = metav1.ConditionTrue, governancev1alpha1.ReasonApproved
+		approved.Message = fmt.Sprintf("全部 %d 家必需联审单位已同意 / all %d required review units approved (S5)", eval.Required, eval.Required)
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionTrue, governancev1alpha1.ReasonApproved, approved.Message
+	case governancev1alpha1.PhaseRetired:
+		approved.Status, approved.Reason, approved.Message = metav1.ConditionTrue, governancev1alpha1.ReasonApproved, "曾通过联合审核 / was approved by the joint review (S5)"
+		ready.Status, ready.Reason = metav1.ConditionTrue, governancev1alpha1.ReasonRetired
+		ready.Message = fmt.Sprintf("已于 %s 退出清单：%s / retired from the lists on %s (S7)", item.Spec.Retirement.Effective, item.Spec.Retirement.Reason, item.Spec.Retirement.Effective)
+	case governancev1alpha1.PhaseRejected:
+		approved.Status, approved.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonRejected
+		approved.Message = "有联审单位不同意当前版本 / a required review unit rejected the current version (S5)"
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, governancev1alpha1.ReasonRejected, approved.Message
+	default:
+		approved.Status, approved.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonPending
+		approved.Message = fmt.Sprintf("%s 家必需联审单位已同意当前版本 / %s required review units approved the current version (S5)", eval.Summary(), eval.Summary())
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, governancev1alpha1.ReasonPending, approved.Message
+	}
+	meta.SetStatusCondition(&item.Status.Conditions, approved)
+	meta.SetStatusCondition(&item.Status.Conditions, ready)
+}
+
+// patchApprovalStatuses tells on each approval whether it counts, writing
+// only those whose standing changed.
+func (r *ListItemReconciler) patchApprovalStatuses(ctx context.Context, approvals []governancev1alpha1.ItemApproval, eval rules.Evaluation) error {
+	for i := range approvals {
+		a := &approvals[i]
+		c := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: a.Generation,
+			Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonCounted,
+			Message: fmt.Sprintf("计入事项当前摘要 %s / counts for the item's current digest", eval.Digest)}
+		if reason, void := eval.Void[a.Name]; void {
+			c.Status, c.Reason, c.Message = metav1.ConditionFalse, governancev1alpha1.ReasonVoid, reason
+		}
+		if err := r.patchCondition(ctx, a, &a.Status.Conditions, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// patchCondition sets one condition on obj's status and patches only on change.
+func (r *ListItemReconciler) patchCondition(ctx context.Context, obj client.Object, conds *[]metav1.Condition, c metav1.Condition) error {
+	if existing := meta.FindStatusCondition(*conds, c.Type); existing != nil &&
+		existing.Status == c.Status && existing.Reason == c.Reason && existing.Message == c.Message && existing.ObservedGeneration == c.ObservedGeneration {
+		return nil
+	}
+	before := obj.DeepCopyObject().(client.Object)
+	meta.SetStatusCondition(conds, c)
+	if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("patching status of %s: %w", obj.GetName(), client.IgnoreNotFound(err))
+	}
+	return nil
+}
+
+// untilRetirement requeues an approved item at the start of its retirement date.
+func (r *ListItemReconciler) untilRetirement(item *governancev1alpha1.ListItem, eval rules.Evaluation, now time.Time) ctrl.Result {
+	if eval.Phase != governancev1alpha1.PhaseApproved || item.Spec.Retirement == nil {
+		return ctrl.Result{}
+	}
+	effective, err := time.ParseInLocation(time.DateOnly, item.Spec.Retirement.Effective, cityTime)
+	if err != nil || !effective.After(now) {
+		return ctrl.Result{}
+	}
+	return ctrl.Result{RequeueAfter: effective.Sub(now)}
+}
+
+// SetupWithManager watches items, their approvals and the review units.
+func (r *ListItemReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &governancev1alpha1.ItemApproval{}, IndexApprovalItem, func(o client.Object) []string {
+		return []string{o.(*governancev1alpha1.ItemApproval).Spec.Item}
+	}); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&governancev1alpha1.ListItem{}).
+		Watches(&governancev1alpha1.ItemApproval{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: o.(*governancev1alpha1.ItemApproval).Spec.Item}}}
+		})).
+		Watches(&governancev1alpha1.ReviewUnit{}, handler.EnqueueRequestsFromMapFunc(r.allItems)).
+		Named("listitem").
+		Complete(r)
+}
+
+// allItems requeues every item when a review unit changes: the required set
+// and the keys decide every item's state.
+func (r *ListItemReconciler) allItems(ctx context.Context, _ client.Object) []reconcile.Request {
+	items := &governancev1alpha1.ListItemList{}
+	if err := r.List(ctx, items); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing items after a review unit changed")
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(items.Items))
+	for _, item := range items.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&item)})
+	}
+	return reqs
+}

@@ -1,0 +1,64 @@
+package rules
+
+import (
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+)
+
+// Requester is who sends an admission request.
+type Requester struct {
+	Username string
+	Groups   []string
+}
+
+// ValidateItemApproval decides whether an approval may be created (S5): a
+// signed one must verify against a key of its unit; an unsigned one must come
+// from a member of the unit's group. It returns how the approval was verified.
+func ValidateItemApproval(a *governancev1alpha1.ItemApproval, who Requester, snap Snapshot) (governancev1alpha1.VerifiedBy, field.ErrorList) {
+	unitPath := specPath.Child("unit")
+	unit := snap.ReviewUnit(a.Spec.Unit)
+	if unit == nil {
+		return "", field.ErrorList{field.NotFound(unitPath, msg(S5, "联审单位 %q 不存在", "review unit %q does not exist", a.Spec.Unit, a.Spec.Unit))}
+	}
+	if a.Spec.Signature != nil {
+		if err := VerifySignature(&a.Spec, unit); err != nil {
+			return "", field.ErrorList{field.Invalid(specPath.Child("signature"), a.Spec.Signature.KeyID, err.Error())}
+		}
+		return governancev1alpha1.VerifiedBySignature, nil
+	}
+	if !slices.Contains(who.Groups, unit.Spec.Group) {
+		return "", field.ErrorList{field.Forbidden(unitPath, msg(S5,
+			"用户 %q 不是联审单位 %q 的成员（组 %s），不能代其提交未签名的审核意见；请用该单位的密钥签名（kubectl cunshe approve）",
+			"user %q is not a member of review unit %q (group %s) and cannot approve for it unsigned; sign the approval with the unit's key (kubectl cunshe approve)",
+			who.Username, unit.Name, unit.Spec.Group, who.Username, unit.Name, unit.Spec.Group))}
+	}
+	return governancev1alpha1.VerifiedByMembership, nil
+}
+
+// ValidateItemApprovalUpdate: approvals are immutable, including who made
+// them and how they were verified (S5).
+func ValidateItemApprovalUpdate(old, updated *governancev1alpha1.ItemApproval) field.ErrorList {
+	var errs field.ErrorList
+	for _, key := range []string{governancev1alpha1.AnnotationCreatedBy, governancev1alpha1.AnnotationVerifiedBy} {
+		if old.Annotations[key] != updated.Annotations[key] {
+			errs = append(errs, field.Forbidden(field.NewPath("metadata", "annotations").Key(key),
+				msg(S5, "审核意见的提交人与验证方式不可修改", "who made an approval and how it was verified cannot change")))
+		}
+	}
+	return errs
+}
+
+// ValidateReviewUnit: every public key must be a usable Ed25519 key (S5).
+func ValidateReviewUnit(u *governancev1alpha1.ReviewUnit) field.ErrorList {
+	var errs field.ErrorList
+	for i, k := range u.Spec.PublicKeys {
+		if _, err := DecodePublicKey(k.Ed25519); err != nil {
+			errs = append(errs, field.Invalid(specPath.Child("publicKeys").Index(i).Child("ed25519"), k.Ed25519,
+				msg(S5, "公钥 %q 不是 32 字节 Ed25519 公钥的 base64 编码", "public key %q is not base64 of a 32-byte Ed25519 key", k.ID, k.ID)))
+		}
+	}
+	return errs
+}

@@ -1,0 +1,67 @@
+package rules
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+)
+
+// DigestPrefix starts every item digest.
+const DigestPrefix = "sha256:"
+
+// Digest is the canonical SHA-256 of an item's spec without its retirement:
+// what review units approve and sign (S5). It is stable across key order,
+// YAML formatting, list order of sets and defaulting (docs/digest.md):
+//  1. drop retirement; apply defaults (villageTypes empty → both types);
+//  2. sort and de-duplicate the set fields (responsibleDepartments,
+//     scope.counties, scope.villageTypes);
+//  3. encode as JSON with object keys sorted, no whitespace, no HTML
+//     escaping, empty fields omitted;
+//  4. SHA-256 of those bytes, hex, prefixed "sha256:".
+func Digest(spec *governancev1alpha1.ListItemSpec) string {
+	sum := sha256.Sum256(CanonicalJSON(spec))
+	return DigestPrefix + hex.EncodeToString(sum[:])
+}
+
+// CanonicalJSON is the byte string Digest hashes.
+func CanonicalJSON(spec *governancev1alpha1.ListItemSpec) []byte {
+	c := spec.DeepCopy()
+	c.Retirement = nil
+	c.ResponsibleDepartments = sortedSet(c.ResponsibleDepartments)
+	c.Scope.Counties = sortedSet(c.Scope.Counties)
+	if len(c.Scope.VillageTypes) == 0 {
+		c.Scope.VillageTypes = []governancev1alpha1.VillageType{governancev1alpha1.TypeCommunity, governancev1alpha1.TypeVillage}
+	}
+	c.Scope.VillageTypes = sortedSet(c.Scope.VillageTypes)
+
+	// Round-trip through a generic value so that keys are sorted by name,
+	// not by Go field order: the digest survives a refactor of the types.
+	raw, err := json.Marshal(c)
+	if err != nil {
+		panic(err) // a spec of strings, bools and slices always encodes
+	}
+	var generic any
+	if err := json.Unmarshal(raw, &generic); err != nil {
+		panic(err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(generic); err != nil {
+		panic(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+func sortedSet[T ~string](in []T) []T {
+	if len(in) == 0 {
+		return nil
+	}
+	out := slices.Clone(in)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,88 @@
+// Package rules is the one rule engine: pure functions over a Snapshot of
+// the lists, approvals, review units, villages and flows. The admission
+// webhooks, the controllers, the CLI (kubectl cunshe validate) and the tests
+// all call these functions, so they can never disagree. Every rule names its
+// source in the city's notice (S1–S20, P1) and speaks Chinese and English.
+package rules
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/sets"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+)
+
+// Rule IDs of the notice (see docs and ../shared/seed/notice-en.md).
+const (
+	S1 = "S1" // six lists and one process; nothing outside them
+	S2 = "S2" // departments may not change items or enlarge their scope
+	S3 = "S3" // the basis an item needs
+	S4 = "S4" // who may apply
+	S5 = "S5" // joint review by all four units
+	S7 = "S7" // clean-up and retirement
+	P1 = "P1" // micro-power flowcharts
+)
+
+// msg formats a finding the way users read it: rule, Chinese, English.
+func msg(rule, zh, en string, args ...any) string {
+	return fmt.Sprintf(rule+" "+zh+" / "+en, args...)
+}
+
+// Snapshot is what the rules may know of the cluster (or of a folder of
+// manifests, for the CLI). Implementations must not call the API server
+// from these methods in a way that changes anything.
+type Snapshot interface {
+	ReviewUnit(name string) *governancev1alpha1.ReviewUnit
+	ReviewUnits() []governancev1alpha1.ReviewUnit
+	PowerFlow(name string) *governancev1alpha1.PowerFlow
+	// ItemsUsingFlow names the unretired items whose flowRef is the flow.
+	ItemsUsingFlow(flow string) []string
+	// CountyKnown reports whether a village of the registry lies in the county.
+	CountyKnown(code string) bool
+	// DepartmentKnown reports whether a namespace carries the department label (S4).
+	DepartmentKnown(id string) bool
+}
+
+// Memory is a Snapshot held in maps; the CLI and the tests fill it directly.
+type Memory struct {
+	Units       map[string]*governancev1alpha1.ReviewUnit
+	Flows       map[string]*governancev1alpha1.PowerFlow
+	Items       map[string]*governancev1alpha1.ListItem
+	Counties    sets.Set[string]
+	Departments sets.Set[string]
+}
+
+// NewMemory returns an empty snapshot.
+func NewMemory() *Memory {
+	return &Memory{
+		Units: map[string]*governancev1alpha1.ReviewUnit{}, Flows: map[string]*governancev1alpha1.PowerFlow{},
+		Items: map[string]*governancev1alpha1.ListItem{}, Counties: sets.New[string](), Departments: sets.New[string](),
+	}
+}
+
+func (m *Memory) ReviewUnit(name string) *governancev1alpha1.ReviewUnit { return m.Units[name] }
+
+func (m *Memory) ReviewUnits() []governancev1alpha1.ReviewUnit {
+	out := make([]governancev1alpha1.ReviewUnit, 0, len(m.Units))
+	for _, name := range sets.List(sets.KeySet(m.Units)) {
+		out = append(out, *m.Units[name])
+	}
+	return out
+}
+
+func (m *Memory) PowerFlow(name string) *governancev1alpha1.PowerFlow { return m.Flows[name] }
+
+func (m *Memory) ItemsUsingFlow(flow string) []string {
+	var names []string
+	for name, item := range m.Items {
+		if item.Spec.FlowRef == flow && item.Spec.Retirement == nil {
+			names = append(names, name)
+		}
+	}
+	return sets.List(sets.New(names...))
+}
+
+func (m *Memory) CountyKnown(code string) bool { return m.Counties.Has(code) }
+
+func (m *Memory) DepartmentKnown(id string) bool { return m.Departments.Has(id) }

@@ -1,0 +1,34 @@
+package webhooks
+
+import (
+	"context"
+
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-listitem,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=listitems,verbs=create;update;delete,versions=v1alpha1,name=vlistitem.governance.cunshe.io,admissionReviewVersions=v1
+
+// ListItemValidator admits list items (S1–S5, S7).
+type ListItemValidator struct{ readers }
+
+func (v *ListItemValidator) ValidateCreate(ctx context.Context, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
+	return nil, invalid("ListItem", item.Name, rules.ValidateListItem(item, v.snapshot(ctx)))
+}
+
+func (v *ListItemValidator) ValidateUpdate(ctx context.Context, old, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
+	if errs := rules.ValidateListItemUpdate(old, item); len(errs) > 0 {
+		return nil, forbidden("listitems", item.Name, errs)
+	}
+	if item.WasApproved() {
+		// A frozen spec was valid when approved; the registry may have moved since.
+		return nil, nil
+	}
+	return nil, invalid("ListItem", item.Name, rules.ValidateListItem(item, v.snapshot(ctx)))
+}
+
+func (v *ListItemValidator) ValidateDelete(_ context.Context, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
+	return nil, forbidden("listitems", item.Name, rules.ValidateListItemDelete(item))
+}

@@ -1,0 +1,44 @@
+package webhooks
+
+import (
+	"context"
+
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-powerflow,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=powerflows,verbs=create;update;delete,versions=v1alpha1,name=vpowerflow.governance.cunshe.io,admissionReviewVersions=v1
+
+// PowerFlowValidator admits only well-formed flows and keeps flows that items use (P1).
+type PowerFlowValidator struct{ readers }
+
+func (v *PowerFlowValidator) ValidateCreate(_ context.Context, f *governancev1alpha1.PowerFlow) (admission.Warnings, error) {
+	return nil, invalid("PowerFlow", f.Name, rules.ValidatePowerFlow(f))
+}
+
+func (v *PowerFlowValidator) ValidateUpdate(_ context.Context, _, f *governancev1alpha1.PowerFlow) (admission.Warnings, error) {
+	return nil, invalid("PowerFlow", f.Name, rules.ValidatePowerFlow(f))
+}
+
+func (v *PowerFlowValidator) ValidateDelete(ctx context.Context, f *governancev1alpha1.PowerFlow) (admission.Warnings, error) {
+	return nil, forbidden("powerflows", f.Name, rules.ValidatePowerFlowDelete(f, v.snapshot(ctx)))
+}
+
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-reviewunit,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reviewunits,verbs=create;update,versions=v1alpha1,name=vreviewunit.governance.cunshe.io,admissionReviewVersions=v1
+
+// ReviewUnitValidator admits units whose keys are usable (S5).
+type ReviewUnitValidator struct{}
+
+func (v *ReviewUnitValidator) ValidateCreate(_ context.Context, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
+	return nil, invalid("ReviewUnit", u.Name, rules.ValidateReviewUnit(u))
+}
+
+func (v *ReviewUnitValidator) ValidateUpdate(_ context.Context, _, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
+	return nil, invalid("ReviewUnit", u.Name, rules.ValidateReviewUnit(u))
+}
+
+func (v *ReviewUnitValidator) ValidateDelete(context.Context, *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
+	return nil, nil
+}

@@ -1,0 +1,100 @@
+package webhooks
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// Field indexes the snapshot reads through.
+const (
+	IndexVillageCounty = "spec.county.code"
+	IndexItemFlow      = "spec.flowRef"
+)
+
+// SetupIndexes registers the cache indexes the snapshot needs.
+func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &governancev1alpha1.Village{}, IndexVillageCounty, func(o client.Object) []string {
+		return []string{o.(*governancev1alpha1.Village).Spec.County.Code}
+	}); err != nil {
+		return err
+	}
+	return idx.IndexField(ctx, &governancev1alpha1.ListItem{}, IndexItemFlow, func(o client.Object) []string {
+		if ref := o.(*governancev1alpha1.ListItem).Spec.FlowRef; ref != "" {
+			return []string{ref}
+		}
+		return nil
+	})
+}
+
+// cacheSnapshot answers the rule engine's questions from the manager's
+// cache, without copying objects it only looks at. Read errors count as
+// "not found": the request is then refused, never wrongly admitted.
+type cacheSnapshot struct {
+	ctx    context.Context
+	reader client.Reader
+	// live reads department namespaces from the API server: the cache holds
+	// only the operator's own namespaces, and one informer per kind cannot
+	// select on two labels.
+	live client.Reader
+}
+
+var _ rules.Snapshot = cacheSnapshot{}
+
+func (s cacheSnapshot) ReviewUnit(name string) *governancev1alpha1.ReviewUnit {
+	u := &governancev1alpha1.ReviewUnit{}
+	if err := s.reader.Get(s.ctx, client.ObjectKey{Name: name}, u); err != nil {
+		return nil
+	}
+	return u
+}
+
+func (s cacheSnapshot) ReviewUnits() []governancev1alpha1.ReviewUnit {
+	list := &governancev1alpha1.ReviewUnitList{}
+	if err := s.reader.List(s.ctx, list); err != nil {
+		return nil
+	}
+	return list.Items
+}
+
+func (s cacheSnapshot) PowerFlow(name string) *governancev1alpha1.PowerFlow {
+	f := &governancev1alpha1.PowerFlow{}
+	if err := s.reader.Get(s.ctx, client.ObjectKey{Name: name}, f); err != nil {
+		return nil
+	}
+	return f
+}
+
+func (s cacheSnapshot) ItemsUsingFlow(flow string) []string {
+	list := &governancev1alpha1.ListItemList{}
+	if err := s.reader.List(s.ctx, list, client.MatchingFields{IndexItemFlow: flow}, client.UnsafeDisableDeepCopy); err != nil {
+		return []string{"(unknown: " + err.Error() + ")"}
+	}
+	var names []string
+	for _, item := range list.Items {
+		if item.Spec.Retirement == nil {
+			names = append(names, item.Name)
+		}
+	}
+	return names
+}
+
+func (s cacheSnapshot) CountyKnown(code string) bool {
+	list := &governancev1alpha1.VillageList{}
+	err := s.reader.List(s.ctx, list, client.MatchingFields{IndexVillageCounty: code}, client.UnsafeDisableDeepCopy)
+	return err == nil && len(list.Items) > 0
+}
+
+func (s cacheSnapshot) DepartmentKnown(id string) bool {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
+	err := s.live.List(s.ctx, list, client.MatchingLabels{governancev1alpha1.LabelDepartment: id}, client.Limit(1))
+	return err == nil && len(list.Items) > 0
+}

@@ -1,0 +1,89 @@
+// Package webhooks adapts the rule engine to admission: each webhook builds a
+// snapshot from the manager's cache, calls the rules, and turns their
+// findings into the API error a user reads. No rule is written here.
+package webhooks
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// Setup registers every webhook with the manager.
+func Setup(ctx context.Context, mgr ctrl.Manager) error {
+	if err := SetupIndexes(ctx, mgr); err != nil {
+		return err
+	}
+	reader := readers{cached: mgr.GetClient(), live: mgr.GetAPIReader()}
+	for _, register := range []func() error{
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ListItem{}).WithValidator(&ListItemValidator{readers: reader}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ItemApproval{}).
+				WithDefaulter(&ItemApprovalDefaulter{}).WithValidator(&ItemApprovalValidator{readers: reader}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.PowerFlow{}).WithValidator(&PowerFlowValidator{readers: reader}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReviewUnit{}).WithValidator(&ReviewUnitValidator{}).Complete()
+		},
+	} {
+		if err := register(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func groupKind(kind string) schema.GroupKind {
+	return schema.GroupKind{Group: governancev1alpha1.GroupVersion.Group, Kind: kind}
+}
+
+// invalid turns findings on the object's fields into the API's Invalid error.
+func invalid(kind, name string, errs field.ErrorList) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return apierrors.NewInvalid(groupKind(kind), name, errs)
+}
+
+// forbidden turns findings that refuse the operation itself (deleting,
+// editing what is frozen, acting for a unit one is not a member of) into
+// the API's Forbidden error.
+func forbidden(resource, name string, errs field.ErrorList) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	gr := schema.GroupResource{Group: governancev1alpha1.GroupVersion.Group, Resource: resource}
+	return apierrors.NewForbidden(gr, name, fmt.Errorf("%s", errs.ToAggregate().Error()))
+}
+
+func requester(ctx context.Context) (rules.Requester, error) {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return rules.Requester{}, err
+	}
+	return rules.Requester{Username: req.UserInfo.Username, Groups: req.UserInfo.Groups}, nil
+}
+
+// readers are where the webhooks look: the manager's cache, and the API
+// server for what the cache does not hold.
+type readers struct {
+	cached client.Reader
+	live   client.Reader
+}
+
+func (r readers) snapshot(ctx context.Context) rules.Snapshot {
+	return cacheSnapshot{ctx: ctx, reader: r.cached, live: r.live}
+}
