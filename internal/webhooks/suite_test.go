@@ -53,6 +53,7 @@ func seed(c client.Client) error {
 	}
 	objs := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "dept-tjj", Labels: map[string]string{governancev1alpha1.LabelDepartment: "tjj"}}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "dept-mzj", Labels: map[string]string{governancev1alpha1.LabelDepartment: "mzj"}}},
 		&governancev1alpha1.Village{ObjectMeta: metav1.ObjectMeta{Name: "330302006044"}, Spec: governancev1alpha1.VillageSpec{
 			Code: "330302006044", Name: "鼓楼社区", Type: governancev1alpha1.TypeCommunity,
 			County:   governancev1alpha1.Division{Code: "330302", Name: "鹿城区"},

@@ -361,3 +361,17 @@ func TestReviewUnitKeysMustBeUsable(t *testing.T) {
 	g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%v", err)
 	g.Expect(err.Error()).To(ContainSubstring(`S5 公钥 "k1" 不是 32 字节 Ed25519 公钥的 base64 编码`))
 }
+
+func TestDigestSurvivesTheAPIServer(t *testing.T) {
+	g := NewWithT(t)
+	item := censusItem()
+	item.Spec.ResponsibleDepartments = []string{"tjj", "mzj"} // a set, in any order
+	local := rules.Digest(&item.Spec)
+	createItem(t, item)
+	stored := &governancev1alpha1.ListItem{}
+	g.Eventually(func(g Gomega) {
+		g.Expect(env.Client.Get(context.Background(), client.ObjectKeyFromObject(item), stored)).To(Succeed())
+		g.Expect(stored.Status.Digest).To(Equal(local), "the operator's digest is the one a unit signs from the file")
+	}).WithTimeout(15 * time.Second).Should(Succeed())
+	g.Expect(rules.Digest(&stored.Spec)).To(Equal(local), "what the API server stored digests like the manifest")
+}
