@@ -52,6 +52,7 @@ verify: manifests generate ## Fail when generated files are stale.
 	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
 		echo "generated files are stale; run 'make manifests generate' and commit:"; \
 		git status --porcelain -- api config charts; git --no-pager diff --stat -- api config charts; exit 1; fi
+	hack/check-chart-rbac.sh
 
 .PHONY: controlplane
 controlplane: ## Build etcd, kube-apiserver and kube-controller-manager from Go modules into bin/k8s (once).

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/publish"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
@@ -67,6 +68,8 @@ type villageScope struct {
 	terminating bool
 	// provisioned is set when this pass created the tenant namespace.
 	provisioned bool
+	// publishedRevision is the list revision the village's ConfigMap holds.
+	publishedRevision int64
 	// written are the children created or repaired in this pass; the pass
 	// waits until the cache sees them, so the next pass does not write again.
 	written []client.Object
@@ -132,6 +135,9 @@ func (r *VillageReconciler) reconcileChildren(ctx context.Context, s *villageSco
 	for _, child := range tenant.Children(s.village, r.Quota) {
 		if err := r.ensure(ctx, s, child); err != nil {
 			return ctrl.Result{}, err
+		}
+		if cm, isLists := child.Object.(*corev1.ConfigMap); isLists {
+			s.publishedRevision, _ = strconv.ParseInt(cm.Annotations[publish.AnnotationRevision], 10, 64)
 		}
 	}
 	return ctrl.Result{}, nil
@@ -220,6 +226,7 @@ func (r *VillageReconciler) patchStatus(ctx context.Context, before *governancev
 	setReady(v)
 	v.Status.ObservedGeneration = v.Generation
 	v.Status.TenantNamespace = governancev1alpha1.TenantNamespaceName(v.Spec.Code)
+	v.Status.PublishedRevision = s.publishedRevision
 	v.Status.PaperLedgerExempt = v.IsEnrolled() && meta.IsStatusConditionTrue(v.Status.Conditions, governancev1alpha1.TenantReadyCondition)
 	r.recordEvents(s)
 	if equality.Semantic.DeepEqual(before.Status, v.Status) {

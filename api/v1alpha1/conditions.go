@@ -68,3 +68,11 @@ const (
 	// ReasonInvalid: the object breaks a rule; the message says which.
 	ReasonInvalid = "Invalid"
 )
+
+// kstatus condition types of kinds that converge over time (ListRollout).
+const (
+	// ReconcilingCondition is true while the object moves toward its spec.
+	ReconcilingCondition = "Reconciling"
+	// StalledCondition is true when it cannot move without a person (abort, error).
+	StalledCondition = "Stalled"
+)

@@ -7,6 +7,7 @@ package operator
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -51,11 +52,23 @@ type Options struct {
 	WebhookCertDir          string
 	// Concurrency is the number of parallel reconciles per controller.
 	Concurrency int
+	// RevisionSettle is how long the approved set must stay unchanged before
+	// a revision is cut (changes arriving together make one revision).
+	RevisionSettle time.Duration
+	// RevisionHistoryLimit is how many unused old revisions are kept.
+	RevisionHistoryLimit int
 	// WrapClient, when set, wraps the manager's client (the benchmarks count writes with it).
 	WrapClient func(client.Client) client.Client
 	// SkipNameValidation lets one process build the manager more than once
 	// (the benchmark restarts it to measure a full resync).
 	SkipNameValidation bool
+}
+
+func (o Options) concurrency() int {
+	if o.Concurrency <= 0 {
+		return DefaultConcurrency
+	}
+	return o.Concurrency
 }
 
 // DefaultConcurrency keeps the API server busy without queuing in the operator.
@@ -90,28 +103,24 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
 	}
-	concurrency := opts.Concurrency
-	if concurrency <= 0 {
-		concurrency = DefaultConcurrency
-	}
 	if err := (&controllers.VillageReconciler{
 		Client:                  mgr.GetClient(),
 		APIReader:               mgr.GetAPIReader(),
 		Scheme:                  scheme,
 		Recorder:                mgr.GetEventRecorder("cunshe-operator"),
 		Quota:                   tenant.DefaultQuota(),
-		MaxConcurrentReconciles: concurrency,
+		MaxConcurrentReconciles: opts.concurrency(),
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the village controller: %w", err)
 	}
-	if err := setupLists(mgr); err != nil {
+	if err := setupLists(mgr, opts); err != nil {
 		return nil, err
 	}
 	return mgr, nil
 }
 
 // setupLists registers the controllers and webhooks of the six lists (S1–S7).
-func setupLists(mgr ctrl.Manager) error {
+func setupLists(mgr ctrl.Manager, opts Options) error {
 	ctx := context.Background()
 	if err := (&controllers.ListItemReconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the list item controller: %w", err)
@@ -121,6 +130,12 @@ func setupLists(mgr ctrl.Manager) error {
 	}
 	if err := controllers.NewReviewUnitStatusReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the review unit controller: %w", err)
+	}
+	if err := (&controllers.ListRevisionReconciler{Client: mgr.GetClient(), Settle: opts.RevisionSettle, HistoryLimit: opts.RevisionHistoryLimit}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the list revision controller: %w", err)
+	}
+	if err := (&controllers.ListRolloutReconciler{Client: mgr.GetClient(), Writers: opts.concurrency()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the list rollout controller: %w", err)
 	}
 	if err := webhooks.Setup(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the webhooks: %w", err)

@@ -30,6 +30,7 @@ const K8sVersion = "1.37.2"
 // Env is a running control plane with the operator.
 type Env struct {
 	ControlPlane *localcp.ControlPlane
+	opts         Options
 	Config       *rest.Config
 	// Client talks to the apiserver directly, as a user with kubectl would.
 	Client client.Client
@@ -79,7 +80,7 @@ func Start(opts Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &Env{ControlPlane: cp, Config: cp.Config}
+	env := &Env{ControlPlane: cp, Config: cp.Config, opts: opts}
 	if env.Client, err = client.New(cp.Config, client.Options{Scheme: operator.Scheme()}); err != nil {
 		_ = cp.Stop()
 		return nil, err
@@ -108,7 +109,8 @@ func (e *Env) startManager(opts Options) error {
 	mgr, err := operator.NewManager(e.Config, operator.Options{
 		MetricsAddr: "0", ProbeAddr: "0",
 		WebhookHost: host, WebhookPort: port, WebhookCertDir: certDir,
-		Concurrency: opts.Concurrency,
+		Concurrency:    opts.Concurrency,
+		RevisionSettle: 200 * time.Millisecond, RevisionHistoryLimit: 2, SkipNameValidation: true,
 		WrapClient: func(c client.Client) client.Client {
 			e.Operator = writecount.Wrap(c)
 			return e.Operator
@@ -130,13 +132,29 @@ func (e *Env) startManager(opts Options) error {
 	})
 }
 
+// RestartManager stops the operator and starts a new one, as a crash or an
+// upgrade would: only what the cluster holds survives.
+func (e *Env) RestartManager() error {
+	if err := e.stopManager(); err != nil {
+		return err
+	}
+	return e.startManager(e.opts)
+}
+
+func (e *Env) stopManager() error {
+	if e.cancel == nil {
+		return nil
+	}
+	e.cancel()
+	err := <-e.done
+	e.cancel = nil
+	return err
+}
+
 // Stop stops the manager and the control plane.
 func (e *Env) Stop() error {
-	if e.cancel != nil {
-		e.cancel()
-		if err := <-e.done; err != nil {
-			return err
-		}
+	if err := e.stopManager(); err != nil {
+		return err
 	}
 	return e.ControlPlane.Stop()
 }

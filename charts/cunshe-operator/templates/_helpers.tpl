@@ -67,3 +67,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "cunshe-operator.webhookCertSecretName" -}}
 {{- default (printf "%s-webhook-server-cert" (include "cunshe-operator.fullname" .)) .Values.webhook.certSecretName }}
 {{- end }}
+
+{{- define "cunshe-operator.mutatingWebhookConfigurationName" -}}
+{{- printf "%s-mutating-webhook-configuration" (include "cunshe-operator.fullname" .) }}
+{{- end }}
+
+{{- define "cunshe-operator.validatingWebhookConfigurationName" -}}
+{{- printf "%s-validating-webhook-configuration" (include "cunshe-operator.fullname" .) }}
+{{- end }}

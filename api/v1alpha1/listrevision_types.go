@@ -1,0 +1,96 @@
+package v1alpha1
+
+import (
+	"strconv"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// PublishedItem references one approved item of a revision; approved specs
+// never change (S5, S7), so a name and digest pin its content.
+type PublishedItem struct {
+	// name is the ListItem's name.
+	Name string `json:"name"`
+	// list is the item's list.
+	List ListKind `json:"list"`
+	// digest is the approved digest.
+	Digest string `json:"digest"`
+}
+
+// ListRevisionSpec is one numbered snapshot of the lists as published.
+// 清单版本：某一时刻已通过审核、未退出的全部事项。
+// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="清单版本一经生成不可修改 / a list revision is immutable (S1)"
+type ListRevisionSpec struct {
+	// revision is the revision's number, increasing by one.
+	// 版本号，逐次加一。
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	Revision int64 `json:"revision"`
+
+	// contentHash is the SHA-256 of the sorted (name, list, digest) triples.
+	// 内容摘要：按名称排序的（名称、清单、摘要）的 SHA-256。
+	// +required
+	ContentHash string `json:"contentHash"`
+
+	// items are the published items, sorted by name.
+	// 本版本发布的事项，按名称排序。
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=5000
+	Items []PublishedItem `json:"items,omitempty"`
+}
+
+// ListRevision is an immutable, numbered snapshot of every approved,
+// unretired item: the six lists as published (S1). Written by the operator.
+// 清单版本：已通过联审、未退出事项的不可变快照（S1），由 operator 生成。
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,shortName=lrev,categories=cunshe
+// +kubebuilder:printcolumn:name="Revision",type=integer,JSONPath=`.spec.revision`
+// +kubebuilder:printcolumn:name="Items",type=integer,JSONPath=`.status.itemCount`
+// +kubebuilder:printcolumn:name="Hash",type=string,JSONPath=`.spec.contentHash`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ListRevision struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the snapshot.
+	// +required
+	Spec ListRevisionSpec `json:"spec"`
+
+	// status summarises the snapshot.
+	// +optional
+	Status ListRevisionStatus `json:"status,omitempty"`
+}
+
+// ListRevisionStatus summarises a revision.
+type ListRevisionStatus struct {
+	// itemCount is the number of published items.
+	// +optional
+	ItemCount int32 `json:"itemCount,omitempty"`
+	// conditions: Ready once the revision is recorded.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=4
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// RevisionName is the object name of revision n.
+func RevisionName(n int64) string { return "lists-" + strconv.FormatInt(n, 10) }
+
+// +kubebuilder:object:root=true
+
+// ListRevisionList is a list of ListRevisions.
+type ListRevisionList struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ListRevision `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ListRevision{}, &ListRevisionList{})
+}

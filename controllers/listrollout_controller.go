@@ -1,0 +1,426 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/publish"
+	"github.com/cunshe/cunshe-operator/internal/tenant"
+)
+
+// Rollout condition reasons.
+const (
+	ReasonPublished   = "Published"
+	ReasonProgressing = "Progressing"
+	ReasonPaused      = "Paused"
+	ReasonAborted     = "Aborted"
+	ReasonNoRevision  = "NoRevision"
+	ReasonInactive    = "Inactive"
+	ReasonWriteFailed = "WriteFailed"
+)
+
+// ListRolloutReconciler moves each village's cunshe-lists ConfigMap to the
+// rollout's revision step by step (S1, S10). Each village has exactly one
+// desired revision — the current one if a finished step reached it, the
+// previous one otherwise — and one ConfigMap write replaces its lists
+// whole, so a village never holds a mix of two revisions.
+type ListRolloutReconciler struct {
+	client.Client
+	Now func() time.Time
+	// Writers is the number of parallel ConfigMap writes.
+	Writers int
+}
+
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=listrollouts,verbs=get;list;watch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=listrollouts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=villages,verbs=get;list;watch
+
+// rolloutPass is what one reconcile learned and decided.
+type rolloutPass struct {
+	ro        *governancev1alpha1.ListRollout
+	villages  []*governancev1alpha1.Village
+	lists     map[string]*corev1.ConfigMap // by namespace
+	revisions map[int64]*governancev1alpha1.ListRevision
+	catalog   publish.Catalog
+	now       time.Time
+	aborted   bool
+	paused    bool
+	requeue   time.Duration
+	writeErr  error
+}
+
+// Reconcile advances one rollout as far as its steps allow.
+func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ro := &governancev1alpha1.ListRollout{}
+	if err := r.Get(ctx, req.NamespacedName, ro); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("ListRollout", ro.Name))
+	before := ro.DeepCopy()
+	if active, err := r.activeRollout(ctx); err != nil || active != ro.Name {
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		setRolloutConditions(ro, metav1.ConditionFalse, ReasonInactive, fmt.Sprintf("清单发布由 %s 负责 / ListRollout %s drives the villages; only one rollout is active", active, active), false, true)
+		return ctrl.Result{}, r.patchRolloutStatus(ctx, before, ro)
+	}
+	pass, err := r.load(ctx, ro)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	target := r.target(pass)
+	if target == 0 {
+		setRolloutConditions(ro, metav1.ConditionFalse, ReasonNoRevision, "尚无清单版本 / no list revision exists yet", false, false)
+		return ctrl.Result{}, r.patchRolloutStatus(ctx, before, ro)
+	}
+	r.retarget(pass, target)
+	pass.aborted = ro.Annotations[governancev1alpha1.AnnotationAbort] == "true"
+	if !pass.aborted {
+		r.advance(ctx, pass)
+	}
+	r.summarise(pass)
+	if err := r.patchRolloutStatus(ctx, before, ro); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: pass.requeue}, pass.writeErr
+}
+
+// activeRollout is the first rollout by name: one rollout drives the villages.
+func (r *ListRolloutReconciler) activeRollout(ctx context.Context) (string, error) {
+	list := &governancev1alpha1.ListRolloutList{}
+	if err := r.List(ctx, list); err != nil {
+		return "", err
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, ro := range list.Items {
+		names = append(names, ro.Name)
+	}
+	slices.Sort(names)
+	if len(names) == 0 {
+		return "", nil
+	}
+	return names[0], nil
+}
+
+func (r *ListRolloutReconciler) load(ctx context.Context, ro *governancev1alpha1.ListRollout) (*rolloutPass, error) {
+	p := &rolloutPass{ro: ro, now: r.Now(), lists: map[string]*corev1.ConfigMap{}, revisions: map[int64]*governancev1alpha1.ListRevision{},
+		catalog: publish.Catalog{Items: map[string]*governancev1alpha1.ListItem{}, Flows: map[string]*governancev1alpha1.PowerFlow{}}}
+	villages := &governancev1alpha1.VillageList{}
+	if err := r.List(ctx, villages, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	for i := range villages.Items {
+		if villages.Items[i].DeletionTimestamp.IsZero() {
+			p.villages = append(p.villages, &villages.Items[i])
+		}
+	}
+	p.villages = publish.Order(p.villages)
+	cms := &corev1.ConfigMapList{}
+	if err := r.List(ctx, cms, client.MatchingLabels{tenant.LabelLists: "true"}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	for i := range cms.Items {
+		p.lists[cms.Items[i].Namespace] = &cms.Items[i]
+	}
+	revs := &governancev1alpha1.ListRevisionList{}
+	if err := r.List(ctx, revs, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	for i := range revs.Items {
+		p.revisions[revs.Items[i].Spec.Revision] = &revs.Items[i]
+	}
+	items := &governancev1alpha1.ListItemList{}
+	if err := r.List(ctx, items, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	for i := range items.Items {
+		p.catalog.Items[items.Items[i].Name] = &items.Items[i]
+	}
+	flows := &governancev1alpha1.PowerFlowList{}
+	if err := r.List(ctx, flows, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	for i := range flows.Items {
+		p.catalog.Flows[flows.Items[i].Name] = &flows.Items[i]
+	}
+	return p, nil
+}
+
+// target is the pinned revision, or the latest.
+func (r *ListRolloutReconciler) target(p *rolloutPass) int64 {
+	if p.ro.Spec.Revision != 0 {
+		if _, ok := p.revisions[p.ro.Spec.Revision]; ok {
+			return p.ro.Spec.Revision
+		}
+		return 0
+	}
+	latest := int64(0)
+	for n := range p.revisions {
+		latest = max(latest, n)
+	}
+	return latest
+}
+
+// retarget starts over when the target changes. Returning to the previous
+// revision (undo) skips the steps: the villages go back at once.
+func (r *ListRolloutReconciler) retarget(p *rolloutPass, target int64) {
+	s := &p.ro.Status
+	if s.CurrentRevision == target {
+		return
+	}
+	ctrl.Log.WithName("listrollout").Info("Rolling out a new list revision", "ListRollout", p.ro.Name, "from", s.CurrentRevision, "to", target)
+	undo := target == s.PreviousRevision
+	if s.CurrentRevision != 0 && (undo || int(s.CurrentStep) >= len(p.ro.Spec.Steps)) {
+		s.PreviousRevision = s.CurrentRevision
+	}
+	s.CurrentRevision, s.CurrentStep, s.PauseStartedAt = target, 0, nil
+	if undo {
+		s.CurrentStep = int32(len(p.ro.Spec.Steps))
+	}
+}
+
+// advance writes the villages the finished steps reached and moves through
+// the steps until a pause holds or every village holds the revision.
+func (r *ListRolloutReconciler) advance(ctx context.Context, p *rolloutPass) {
+	s := &p.ro.Status
+	steps := p.ro.Spec.Steps
+	for {
+		if !r.converge(ctx, p) {
+			return
+		}
+		if int(s.CurrentStep) >= len(steps) {
+			return
+		}
+		step := steps[s.CurrentStep]
+		if step.Pause != nil && !r.pauseOver(p, step.Pause) {
+			p.paused = true
+			return
+		}
+		s.CurrentStep++
+		s.PauseStartedAt = nil
+	}
+}
+
+// pauseOver reports whether a pause has ended: promoted, or its time is up.
+func (r *ListRolloutReconciler) pauseOver(p *rolloutPass, pause *governancev1alpha1.RolloutPause) bool {
+	s := &p.ro.Status
+	if token := p.ro.Annotations[governancev1alpha1.AnnotationPromote]; token != "" && token != s.PromotedToken {
+		s.PromotedToken = token
+		return true
+	}
+	if s.PauseStartedAt == nil {
+		s.PauseStartedAt = &metav1.Time{Time: p.now}
+	}
+	if pause.Duration == nil {
+		return false
+	}
+	left := s.PauseStartedAt.Add(pause.Duration.Duration).Sub(p.now)
+	if left <= 0 {
+		return true
+	}
+	p.requeue = left
+	return false
+}
+
+// desired is the revision a village should hold at the current step.
+func (p *rolloutPass) desired(selected sets.Set[string], v *governancev1alpha1.Village) int64 {
+	if selected.Has(v.Name) {
+		return p.ro.Status.CurrentRevision
+	}
+	return p.ro.Status.PreviousRevision
+}
+
+// converge writes every village whose ConfigMap does not hold its desired
+// revision; it reports whether all writes succeeded.
+func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bool {
+	selected := publish.Selected(p.villages, p.ro.Spec.Steps, int(p.ro.Status.CurrentStep))
+	rendered := map[string]renderedLists{}
+	var stale []*corev1.ConfigMap
+	for _, v := range p.villages {
+		cm := p.lists[governancev1alpha1.TenantNamespaceName(v.Name)]
+		want := p.desired(selected, v)
+		rev := p.revisions[want]
+		if cm == nil || rev == nil {
+			continue // no tenant yet, or nothing to hold
+		}
+		group := fmt.Sprintf("%d/%s/%s", want, v.Spec.County.Code, v.Spec.Type)
+		out, ok := rendered[group]
+		if !ok {
+			data, hash, err := publish.Render(publish.ForVillage(rev, v, p.catalog))
+			if err != nil {
+				p.writeErr = err
+				return false
+			}
+			out = renderedLists{revision: strconv.FormatInt(want, 10), data: data, hash: hash}
+			rendered[group] = out
+		}
+		if cm.Annotations[publish.AnnotationRevision] == out.revision && cm.Annotations[publish.AnnotationContentHash] == out.hash {
+			continue
+		}
+		updated := cm.DeepCopy()
+		if updated.Annotations == nil {
+			updated.Annotations = map[string]string{}
+		}
+		updated.Annotations[publish.AnnotationRevision] = out.revision
+		updated.Annotations[publish.AnnotationContentHash] = out.hash
+		updated.Data = map[string]string{publish.DataKey: out.data}
+		stale = append(stale, updated)
+	}
+	if err := r.write(ctx, stale); err != nil {
+		p.writeErr = err
+		return false
+	}
+	for _, cm := range stale {
+		p.lists[cm.Namespace] = cm
+	}
+	return true
+}
+
+type renderedLists struct{ revision, data, hash string }
+
+// write updates the ConfigMaps in parallel: a city's rollout is bound by
+// the API server, not by one writer.
+func (r *ListRolloutReconciler) write(ctx context.Context, cms []*corev1.ConfigMap) error {
+	if len(cms) == 0 {
+		return nil
+	}
+	ctrl.LoggerFrom(ctx).Info("Publishing lists to villages", "villages", len(cms))
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan *corev1.ConfigMap)
+	)
+	for range max(1, r.Writers) {
+		wg.Go(func() {
+			for cm := range next {
+				if err := r.Update(ctx, cm); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("publishing lists to %s: %w", cm.Namespace, err)
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, cm := range cms {
+		next <- cm
+	}
+	close(next)
+	wg.Wait()
+	return firstErr
+}
+
+// summarise counts the villages and sets the kstatus conditions.
+func (r *ListRolloutReconciler) summarise(p *rolloutPass) {
+	s := &p.ro.Status
+	current := strconv.FormatInt(s.CurrentRevision, 10)
+	counties := map[string]*governancev1alpha1.CountyProgress{}
+	s.UpdatedVillages, s.TotalVillages = 0, int32(len(p.villages))
+	for _, v := range p.villages {
+		c := counties[v.Spec.County.Code]
+		if c == nil {
+			c = &governancev1alpha1.CountyProgress{Code: v.Spec.County.Code}
+			counties[v.Spec.County.Code] = c
+		}
+		c.Total++
+		if cm := p.lists[governancev1alpha1.TenantNamespaceName(v.Name)]; cm != nil && cm.Annotations[publish.AnnotationRevision] == current {
+			c.Updated++
+			s.UpdatedVillages++
+		}
+	}
+	s.Counties = s.Counties[:0]
+	for _, c := range counties {
+		s.Counties = append(s.Counties, *c)
+	}
+	slices.SortFunc(s.Counties, func(a, b governancev1alpha1.CountyProgress) int { return strings.Compare(a.Code, b.Code) })
+	progress := fmt.Sprintf("第 %d 版已下发 %d/%d 个村社 / revision %d reached %d of %d villages",
+		s.CurrentRevision, s.UpdatedVillages, s.TotalVillages, s.CurrentRevision, s.UpdatedVillages, s.TotalVillages)
+	switch {
+	case p.aborted:
+		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonAborted, "已中止，各村社保持现状；promote 继续或 undo 回退 / aborted: villages hold what they have; promote to resume or undo to go back. "+progress, false, true)
+	case p.writeErr != nil:
+		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonWriteFailed, p.writeErr.Error(), true, false)
+	case p.paused:
+		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonPaused, fmt.Sprintf("在第 %d 步暂停，等待放行 / paused at step %d until promoted. %s", s.CurrentStep, s.CurrentStep, progress), true, false)
+	case int(s.CurrentStep) >= len(p.ro.Spec.Steps) && s.UpdatedVillages == s.TotalVillages:
+		setRolloutConditions(p.ro, metav1.ConditionTrue, ReasonPublished, progress, false, false)
+	default:
+		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonProgressing, progress, true, false)
+	}
+}
+
+// setRolloutConditions writes Ready, Reconciling and Stalled together (kstatus).
+func setRolloutConditions(ro *governancev1alpha1.ListRollout, ready metav1.ConditionStatus, reason, message string, reconciling, stalled bool) {
+	ro.Status.ObservedGeneration = ro.Generation
+	set := func(t string, status metav1.ConditionStatus) {
+		meta.SetStatusCondition(&ro.Status.Conditions, metav1.Condition{Type: t, Status: status, Reason: reason, Message: message, ObservedGeneration: ro.Generation})
+	}
+	set(governancev1alpha1.ReadyCondition, ready)
+	set(governancev1alpha1.ReconcilingCondition, boolStatus(reconciling))
+	set(governancev1alpha1.StalledCondition, boolStatus(stalled))
+}
+
+func boolStatus(b bool) metav1.ConditionStatus {
+	if b {
+		return metav1.ConditionTrue
+	}
+	return metav1.ConditionFalse
+}
+
+func (r *ListRolloutReconciler) patchRolloutStatus(ctx context.Context, before, ro *governancev1alpha1.ListRollout) error {
+	if equality.Semantic.DeepEqual(before.Status, ro.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, ro, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("patching status of ListRollout %s: %w", ro.Name, err)
+	}
+	return nil
+}
+
+// SetupWithManager requeues every rollout when revisions, villages, items or
+// the lists ConfigMaps change.
+func (r *ListRolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	all := handler.EnqueueRequestsFromMapFunc(r.allRollouts)
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&governancev1alpha1.ListRollout{}).
+		Watches(&governancev1alpha1.ListRevision{}, all).
+		Watches(&governancev1alpha1.Village{}, all, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&corev1.ConfigMap{}, all).
+		Named("listrollout").
+		Complete(r)
+}
+
+func (r *ListRolloutReconciler) allRollouts(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &governancev1alpha1.ListRolloutList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, ro := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
+	}
+	return reqs
+}
