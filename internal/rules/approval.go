@@ -62,3 +62,28 @@ func ValidateReviewUnit(u *governancev1alpha1.ReviewUnit) field.ErrorList {
 	}
 	return errs
 }
+
+// ValidateItemApprovalDelete: approvals are the record of the joint review
+// (S5); one is deleted only together with an item that no longer exists.
+func ValidateItemApprovalDelete(a *governancev1alpha1.ItemApproval, snap Snapshot) field.ErrorList {
+	if snap.ListItem(a.Spec.Item) == nil {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), msg(S5,
+		"审核意见是联合审核的记录，事项 %q 存在时不可删除；如需改变意见，请提交新的审核意见",
+		"an approval is the record of the joint review and cannot be deleted while item %q exists; to change a decision, create a new approval",
+		a.Spec.Item, a.Spec.Item))}
+}
+
+// ValidateReviewUnitDelete: deleting a required unit would lower the bar of
+// every pending item (S5: all four must agree); making it not required is
+// an explicit, separate change.
+func ValidateReviewUnitDelete(u *governancev1alpha1.ReviewUnit) field.ErrorList {
+	if !u.IsRequired() {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), msg(S5,
+		"联审单位 %q 是必需审核单位，删除会降低所有事项的审核要求；如确需撤销，请先将 spec.required 设为 false",
+		"review unit %q is required; deleting it would lower the bar for every item — set spec.required to false first if it really leaves the joint review",
+		u.Name, u.Name))}
+}

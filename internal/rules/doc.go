@@ -36,6 +36,7 @@ type Snapshot interface {
 	ReviewUnit(name string) *governancev1alpha1.ReviewUnit
 	ReviewUnits() []governancev1alpha1.ReviewUnit
 	PowerFlow(name string) *governancev1alpha1.PowerFlow
+	ListItem(name string) *governancev1alpha1.ListItem
 	// ItemsUsingFlow names the unretired items whose flowRef is the flow.
 	ItemsUsingFlow(flow string) []string
 	// CountyKnown reports whether a village of the registry lies in the county.
@@ -72,6 +73,8 @@ func (m *Memory) ReviewUnits() []governancev1alpha1.ReviewUnit {
 }
 
 func (m *Memory) PowerFlow(name string) *governancev1alpha1.PowerFlow { return m.Flows[name] }
+
+func (m *Memory) ListItem(name string) *governancev1alpha1.ListItem { return m.Items[name] }
 
 func (m *Memory) ItemsUsingFlow(flow string) []string {
 	var names []string

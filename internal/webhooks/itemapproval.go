@@ -14,7 +14,7 @@ import (
 )
 
 // +kubebuilder:webhook:path=/mutate-governance-cunshe-io-v1alpha1-itemapproval,mutating=true,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=itemapprovals,verbs=create,versions=v1alpha1,name=mitemapproval.governance.cunshe.io,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-itemapproval,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=itemapprovals,verbs=create;update,versions=v1alpha1,name=vitemapproval.governance.cunshe.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-itemapproval,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=itemapprovals,verbs=create;update;delete,versions=v1alpha1,name=vitemapproval.governance.cunshe.io,admissionReviewVersions=v1
 
 // ItemApprovalDefaulter records who created an approval and how it is to be
 // verified, overwriting whatever the client sent (S5).
@@ -65,8 +65,8 @@ func (v *ItemApprovalValidator) ValidateUpdate(_ context.Context, old, a *govern
 	return nil, forbidden("itemapprovals", a.Name, rules.ValidateItemApprovalUpdate(old, a))
 }
 
-func (v *ItemApprovalValidator) ValidateDelete(context.Context, *governancev1alpha1.ItemApproval) (admission.Warnings, error) {
-	return nil, nil
+func (v *ItemApprovalValidator) ValidateDelete(ctx context.Context, a *governancev1alpha1.ItemApproval) (admission.Warnings, error) {
+	return nil, forbidden("itemapprovals", a.Name, rules.ValidateItemApprovalDelete(a, v.snapshot(ctx)))
 }
 
 // itemMissing reports whether the approved item does not exist (yet): a

@@ -26,7 +26,7 @@ func (v *PowerFlowValidator) ValidateDelete(ctx context.Context, f *governancev1
 	return nil, forbidden("powerflows", f.Name, rules.ValidatePowerFlowDelete(f, v.snapshot(ctx)))
 }
 
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-reviewunit,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reviewunits,verbs=create;update,versions=v1alpha1,name=vreviewunit.governance.cunshe.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-reviewunit,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reviewunits,verbs=create;update;delete,versions=v1alpha1,name=vreviewunit.governance.cunshe.io,admissionReviewVersions=v1
 
 // ReviewUnitValidator admits units whose keys are usable (S5).
 type ReviewUnitValidator struct{}
@@ -39,6 +39,6 @@ func (v *ReviewUnitValidator) ValidateUpdate(_ context.Context, _, u *governance
 	return nil, invalid("ReviewUnit", u.Name, rules.ValidateReviewUnit(u))
 }
 
-func (v *ReviewUnitValidator) ValidateDelete(context.Context, *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
-	return nil, nil
+func (v *ReviewUnitValidator) ValidateDelete(_ context.Context, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
+	return nil, forbidden("reviewunits", u.Name, rules.ValidateReviewUnitDelete(u))
 }

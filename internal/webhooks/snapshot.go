@@ -72,6 +72,14 @@ func (s cacheSnapshot) PowerFlow(name string) *governancev1alpha1.PowerFlow {
 	return f
 }
 
+func (s cacheSnapshot) ListItem(name string) *governancev1alpha1.ListItem {
+	item := &governancev1alpha1.ListItem{}
+	if err := s.reader.Get(s.ctx, client.ObjectKey{Name: name}, item); err != nil {
+		return nil
+	}
+	return item
+}
+
 func (s cacheSnapshot) ItemsUsingFlow(flow string) []string {
 	list := &governancev1alpha1.ListItemList{}
 	if err := s.reader.List(s.ctx, list, client.MatchingFields{IndexItemFlow: flow}, client.UnsafeDisableDeepCopy); err != nil {

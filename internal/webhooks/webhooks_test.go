@@ -375,3 +375,23 @@ func TestDigestSurvivesTheAPIServer(t *testing.T) {
 	}).WithTimeout(15 * time.Second).Should(Succeed())
 	g.Expect(rules.Digest(&stored.Spec)).To(Equal(local), "what the API server stored digests like the manifest")
 }
+
+func TestTheReviewRecordStays(t *testing.T) {
+	ctx := context.Background()
+	t.Run("an approval of an existing item cannot be deleted", func(t *testing.T) {
+		g := NewWithT(t)
+		item := censusItem()
+		createItem(t, item)
+		a := signed(approval(item, "sjw", governancev1alpha1.DecisionReject), unitKeys["sjw"], "sjw-2026")
+		g.Expect(bot(t).Create(ctx, a)).To(Succeed())
+		err := env.Client.Delete(ctx, a)
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		g.Expect(err.Error()).To(ContainSubstring("S5 审核意见是联合审核的记录"))
+	})
+	t.Run("a required review unit cannot be deleted", func(t *testing.T) {
+		g := NewWithT(t)
+		err := env.Client.Delete(ctx, &governancev1alpha1.ReviewUnit{ObjectMeta: metav1.ObjectMeta{Name: "mzj"}})
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		g.Expect(err.Error()).To(ContainSubstring("set spec.required to false first"))
+	})
+}
