@@ -21,7 +21,7 @@ func ValidateItemApproval(a *governancev1alpha1.ItemApproval, who Requester, sna
 	unitPath := specPath.Child("unit")
 	unit := snap.ReviewUnit(a.Spec.Unit)
 	if unit == nil {
-		return "", field.ErrorList{field.NotFound(unitPath, msg(S5, "联审单位 %q 不存在", "review unit %q does not exist", a.Spec.Unit, a.Spec.Unit))}
+		return "", field.ErrorList{notFound(unitPath, a.Spec.Unit, msg(S5, "联审单位 %q 不存在", "review unit %q does not exist", a.Spec.Unit, a.Spec.Unit))}
 	}
 	if a.Spec.Signature != nil {
 		if err := VerifySignature(&a.Spec, unit); err != nil {
@@ -55,9 +55,14 @@ func ValidateItemApprovalUpdate(old, updated *governancev1alpha1.ItemApproval) f
 func ValidateReviewUnit(u *governancev1alpha1.ReviewUnit) field.ErrorList {
 	var errs field.ErrorList
 	for i, k := range u.Spec.PublicKeys {
-		if _, err := DecodePublicKey(k.Ed25519); err != nil {
+		pub, err := DecodePublicKey(k.Ed25519)
+		switch {
+		case err != nil:
 			errs = append(errs, field.Invalid(specPath.Child("publicKeys").Index(i).Child("ed25519"), k.Ed25519,
 				msg(S5, "公钥 %q 不是 32 字节 Ed25519 公钥的 base64 编码", "public key %q is not base64 of a 32-byte Ed25519 key", k.ID, k.ID)))
+		case smallOrder(pub):
+			errs = append(errs, field.Invalid(specPath.Child("publicKeys").Index(i).Child("ed25519"), k.Ed25519,
+				msg(S5, "公钥 %q 是小阶点（如单位元），任何人都能伪造可通过它验证的签名", "public key %q is a point of small order (such as the identity): anyone can forge signatures it accepts", k.ID, k.ID)))
 		}
 	}
 	return errs

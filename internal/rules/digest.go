@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"unicode/utf8"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
@@ -62,6 +63,13 @@ func sortedSet[T ~string](in []T) []T {
 		return nil
 	}
 	out := slices.Clone(in)
+	for i, s := range out {
+		if !utf8.ValidString(string(s)) {
+			// As encoding/json will write it (each invalid byte as U+FFFD),
+			// so that the encoded set is sorted and without duplicates.
+			out[i] = T([]rune(string(s)))
+		}
+	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
@@ -29,6 +30,13 @@ func msg(rule, zh, en string, args ...any) string {
 	return fmt.Sprintf(rule+" "+zh+" / "+en, args...)
 }
 
+// notFound reports a reference to something that does not exist, keeping
+// the bad value and the bilingual explanation apart (field.NotFound would
+// quote the explanation as if it were the value).
+func notFound(path *field.Path, value any, detail string) *field.Error {
+	return &field.Error{Type: field.ErrorTypeNotFound, Field: path.String(), BadValue: value, Detail: detail}
+}
+
 // Snapshot is what the rules may know of the cluster (or of a folder of
 // manifests, for the CLI). Implementations must not call the API server
 // from these methods in a way that changes anything.
@@ -37,7 +45,7 @@ type Snapshot interface {
 	ReviewUnits() []governancev1alpha1.ReviewUnit
 	PowerFlow(name string) *governancev1alpha1.PowerFlow
 	ListItem(name string) *governancev1alpha1.ListItem
-	// ItemsUsingFlow names the unretired items whose flowRef is the flow.
+	// ItemsUsingFlow names the items, not yet retired, whose flowRef is the flow.
 	ItemsUsingFlow(flow string) []string
 	// CountyKnown reports whether a village of the registry lies in the county.
 	CountyKnown(code string) bool
@@ -79,7 +87,7 @@ func (m *Memory) ListItem(name string) *governancev1alpha1.ListItem { return m.I
 func (m *Memory) ItemsUsingFlow(flow string) []string {
 	var names []string
 	for name, item := range m.Items {
-		if item.Spec.FlowRef == flow && item.Spec.Retirement == nil {
+		if item.Spec.FlowRef == flow && item.Status.Phase != governancev1alpha1.PhaseRetired {
 			names = append(names, name)
 		}
 	}

@@ -18,18 +18,20 @@ func ValidatePowerFlow(f *governancev1alpha1.PowerFlow) field.ErrorList {
 	index := map[string]int{}
 	for i, s := range f.Spec.Steps {
 		if _, dup := index[s.ID]; dup {
-			errs = append(errs, field.Duplicate(steps.Index(i).Child("id"), s.ID))
+			e := field.Duplicate(steps.Index(i).Child("id"), s.ID)
+			e.Detail = msg(P1, "步骤编号 %q 重复", "step id %q is used more than once", s.ID, s.ID)
+			errs = append(errs, e)
 			continue
 		}
 		index[s.ID] = i
 	}
 	if _, ok := index[f.Spec.Start]; !ok {
-		errs = append(errs, field.NotFound(specPath.Child("start"), msg(P1, "起始步骤 %q 不存在", "start step %q is not a step of the flow", f.Spec.Start, f.Spec.Start)))
+		errs = append(errs, notFound(specPath.Child("start"), f.Spec.Start, msg(P1, "起始步骤 %q 不存在", "start step %q is not a step of the flow", f.Spec.Start, f.Spec.Start)))
 	}
 	for i, s := range f.Spec.Steps {
 		for j, n := range s.Next {
 			if _, ok := index[n]; !ok {
-				errs = append(errs, field.NotFound(steps.Index(i).Child("next").Index(j), msg(P1, "步骤 %q 的后续步骤 %q 不存在", "step %q goes to %q, which is not a step", s.ID, n, s.ID, n)))
+				errs = append(errs, notFound(steps.Index(i).Child("next").Index(j), n, msg(P1, "步骤 %q 的后续步骤 %q 不存在", "step %q goes to %q, which is not a step", s.ID, n, s.ID, n)))
 			}
 		}
 	}

@@ -40,7 +40,7 @@ func validateListFields(spec *governancev1alpha1.ListItemSpec, snap Snapshot) fi
 		errs = append(errs, field.Required(flow, msg(P1, "小微权力事项须指定运行流程图（PowerFlow）",
 			"a MicroPower item must name its PowerFlow")))
 	case spec.List == governancev1alpha1.ListMicroPower && snap.PowerFlow(spec.FlowRef) == nil:
-		errs = append(errs, field.NotFound(flow, msg(P1, "运行流程图 %q 不存在", "PowerFlow %q does not exist", spec.FlowRef, spec.FlowRef)))
+		errs = append(errs, notFound(flow, spec.FlowRef, msg(P1, "运行流程图 %q 不存在", "PowerFlow %q does not exist", spec.FlowRef, spec.FlowRef)))
 	case spec.List != governancev1alpha1.ListMicroPower && spec.FlowRef != "":
 		errs = append(errs, field.Forbidden(flow, msg(P1, "只有小微权力事项才有运行流程图", "only MicroPower items have a flow")))
 	}
@@ -68,12 +68,12 @@ func validateApplicant(a *governancev1alpha1.Applicant, snap Snapshot, path *fie
 	switch a.Kind {
 	case governancev1alpha1.ApplicantCounty:
 		if !snap.CountyKnown(a.Name) {
-			return field.ErrorList{field.NotFound(name, msg(S4, "申报主体 %q 不是登记在册的县（市、区）代码",
+			return field.ErrorList{notFound(name, a.Name, msg(S4, "申报主体 %q 不是登记在册的县（市、区）代码",
 				"applicant %q is not the code of a county in the village registry", a.Name, a.Name))}
 		}
 	case governancev1alpha1.ApplicantCityDepartment:
 		if !snap.DepartmentKnown(a.Name) {
-			return field.ErrorList{field.NotFound(name, msg(S4, "申报主体 %q 不是已登记的市直部门（须有带 %s 标签的命名空间）",
+			return field.ErrorList{notFound(name, a.Name, msg(S4, "申报主体 %q 不是已登记的市直部门（须有带 %s 标签的命名空间）",
 				"applicant %q is not a registered city department (a namespace labelled %s)", a.Name, governancev1alpha1.LabelDepartment, a.Name, governancev1alpha1.LabelDepartment))}
 		}
 	}
@@ -86,13 +86,13 @@ func validateDepartmentsAndScope(spec *governancev1alpha1.ListItemSpec, snap Sna
 	var errs field.ErrorList
 	for i, d := range spec.ResponsibleDepartments {
 		if !snap.DepartmentKnown(d) {
-			errs = append(errs, field.NotFound(specPath.Child("responsibleDepartments").Index(i),
+			errs = append(errs, notFound(specPath.Child("responsibleDepartments").Index(i), d,
 				msg(S2, "责任部门 %q 未登记", "responsible department %q is not registered", d, d)))
 		}
 	}
 	for i, c := range spec.Scope.Counties {
 		if !snap.CountyKnown(c) {
-			errs = append(errs, field.NotFound(specPath.Child("scope", "counties").Index(i),
+			errs = append(errs, notFound(specPath.Child("scope", "counties").Index(i), c,
 				msg(S2, "适用范围中的县（市、区）%q 不在登记表中", "scope county %q is not in the village registry", c, c)))
 		}
 	}

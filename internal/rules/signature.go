@@ -1,9 +1,13 @@
 package rules
 
 import (
+	"bytes"
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/base64"
 	"fmt"
+	"math/big"
+	"slices"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
@@ -57,4 +61,35 @@ func DecodePublicKey(s string) (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("want %d bytes, got %d", ed25519.PublicKeySize, len(raw))
 	}
 	return raw, nil
+}
+
+// smallOrder reports whether an Ed25519 public key is a point of order 1, 2,
+// 4 or 8 (the identity, for one). Such a key verifies signatures that anyone
+// can make, e.g. R = identity and S = 0 for every message, and ed25519.Verify
+// does not refuse it. The point's Montgomery form u = (1+y)/(1-y) is then of
+// small order too, which X25519 reports as an all-zero shared secret.
+func smallOrder(pub ed25519.PublicKey) bool {
+	p := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+	le := slices.Clone(pub)
+	le[31] &= 0x7f // the sign of x does not change the order
+	slices.Reverse(le)
+	y := new(big.Int).Mod(new(big.Int).SetBytes(le), p) // non-canonical y decode as y mod p
+	den := new(big.Int).Mod(new(big.Int).Sub(big.NewInt(1), y), p)
+	if den.Sign() == 0 {
+		return true // y = 1: the identity
+	}
+	u := new(big.Int).Add(big.NewInt(1), y)
+	u.Mod(u.Mul(u, den.ModInverse(den, p)), p)
+	ub := u.FillBytes(make([]byte, 32))
+	slices.Reverse(ub)
+	peer, err := ecdh.X25519().NewPublicKey(ub)
+	if err != nil {
+		return true
+	}
+	probe, err := ecdh.X25519().NewPrivateKey(bytes.Repeat([]byte{0x5a}, 32))
+	if err != nil {
+		panic(err) // 32 bytes are always an X25519 private key
+	}
+	_, err = probe.ECDH(peer)
+	return err != nil
 }
