@@ -74,7 +74,12 @@ func NewRootCommand() *cobra.Command {
 		return usageError(cmd, fmt.Errorf("参数错误 / bad flag: %w", err))
 	})
 	root.AddCommand(
+		newApproveCommand(),
+		newDigestCommand(),
 		newImportDivisionsCommand(),
+		newKeygenCommand(),
+		newRenderCommand(),
+		newValidateCommand(),
 		newVersionCommand(),
 	)
 	return root
@@ -100,6 +105,17 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 		}
 		return usageError(cmd, fmt.Errorf("需要 %d 个参数 %s，收到 %d 个 / want %d argument(s) %s, got %d",
 			len(names), strings.Join(names, " "), len(args), len(names), strings.Join(names, " "), len(args)))
+	}
+}
+
+// minimumArgs is cobra.MinimumNArgs(1) with a bilingual usage error naming
+// the arguments, e.g. minimumArgs("FILE...").
+func minimumArgs(names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return nil
+		}
+		return usageError(cmd, fmt.Errorf("需要至少 1 个参数 %s / want at least 1 argument %s", names, names))
 	}
 }
 

@@ -87,7 +87,7 @@ func (s cacheSnapshot) ItemsUsingFlow(flow string) []string {
 	}
 	var names []string
 	for _, item := range list.Items {
-		if item.Spec.Retirement == nil {
+		if item.Status.Phase != governancev1alpha1.PhaseRetired {
 			names = append(names, item.Name)
 		}
 	}

@@ -91,13 +91,13 @@ func TestListItemRulesAtAdmission(t *testing.T) {
 		},
 		"an applicant department that is not registered": {
 			mutate: func(i *governancev1alpha1.ListItem) { i.Spec.Applicant.Name = "xyz" },
-			want:   `spec.applicant.name: Not found: "S4 申报主体 \"xyz\" 不是已登记的市直部门`,
+			want:   `spec.applicant.name: Not found: "xyz": S4 申报主体 "xyz" 不是已登记的市直部门`,
 		},
 		"a county applicant not in the registry": {
 			mutate: func(i *governancev1alpha1.ListItem) {
 				i.Spec.Applicant = governancev1alpha1.Applicant{Kind: governancev1alpha1.ApplicantCounty, Name: "330399"}
 			},
-			want: `S4 申报主体 \"330399\" 不是登记在册的县（市、区）代码`,
+			want: `spec.applicant.name: Not found: "330399": S4 申报主体 "330399" 不是登记在册的县（市、区）代码`,
 		},
 		"a village role on a Seal item": {
 			mutate: func(i *governancev1alpha1.ListItem) { i.Spec.List = governancev1alpha1.ListSeal },
@@ -113,7 +113,7 @@ func TestListItemRulesAtAdmission(t *testing.T) {
 			mutate: func(i *governancev1alpha1.ListItem) {
 				i.Spec.List, i.Spec.VillageRole, i.Spec.FlowRef = governancev1alpha1.ListMicroPower, "", "no-such-flow"
 			},
-			want: `P1 运行流程图 \"no-such-flow\" 不存在`,
+			want: `spec.flowRef: Not found: "no-such-flow": P1 运行流程图 "no-such-flow" 不存在 / PowerFlow "no-such-flow" does not exist`,
 		},
 	}
 	for name, tc := range tests {

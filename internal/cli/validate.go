@@ -1,0 +1,519 @@
+package cli
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// Severities of validate's findings. Only errors fail the check (exit 1).
+const (
+	// severityError: admission would refuse the object, or the folder is
+	// inconsistent (an object defined twice).
+	severityError = "error"
+	// severityWarning: admission accepts it, but it does not do what its
+	// author likely meant (an approval that does not count).
+	severityWarning = "warning"
+	// severityInfo: what an offline check cannot know.
+	severityInfo = "info"
+)
+
+// finding is one problem validate reports.
+type finding struct {
+	File     string `json:"file"`
+	Document int    `json:"document"`
+	// Object reads Kind/name.
+	Object   string `json:"object"`
+	Severity string `json:"severity"`
+	// Rule is the notice's rule (S1–S20, P1) the message starts with.
+	Rule  string `json:"rule"`
+	Field string `json:"field,omitempty"`
+	// Message is the rule engine's message, as admission returns it.
+	Message string `json:"message"`
+}
+
+// itemPhase is an item's EvaluateItem result: what its phase would be once
+// the folder is applied.
+type itemPhase struct {
+	File      string `json:"file"`
+	Document  int    `json:"document"`
+	Name      string `json:"name"`
+	List      string `json:"list"`
+	Title     string `json:"title"`
+	Phase     string `json:"phase"`
+	Approvals string `json:"approvals"` // approved/required units, e.g. 4/4
+	Digest    string `json:"digest"`
+}
+
+type validateSummary struct {
+	Files    int            `json:"files"`
+	Objects  int            `json:"objects"`
+	Errors   int            `json:"errors"`
+	Warnings int            `json:"warnings"`
+	Info     int            `json:"info"`
+	Items    int            `json:"items"`
+	Phases   map[string]int `json:"phases"`
+}
+
+// validateReport is what `kubectl cunshe validate -o json` prints.
+type validateReport struct {
+	Findings []finding       `json:"findings"`
+	Items    []itemPhase     `json:"items"`
+	Summary  validateSummary `json:"summary"`
+}
+
+// offlineUser is who the offline check pretends to be when the rules ask.
+const offlineUser = "kubectl-cunshe-validate"
+
+func newValidateCommand() *cobra.Command {
+	var output string
+	var requireApproved bool
+	cmd := &cobra.Command{
+		Use:   "validate DIR",
+		Short: "离线检查清单文件 / check a folder of list manifests offline",
+		Long: `离线检查 DIR 下（递归）全部 *.yaml、*.yml、*.json 清单文件，运行与准入校验相同的规则：
+ListItem（S1–S4）、PowerFlow（P1）、ReviewUnit 与已签名的 ItemApproval（S5），并按
+EvaluateItem 给出每个事项应用后的审核状态（Approved、Pending……）。村（社区）的县代码
+取自文件夹中的 Village，市直部门取自带 governance.cunshe.io/department 标签的 Namespace。
+未签名的审核意见无法离线验证提交人，只作提示。其他 API 组的对象、非 Kubernetes 对象的
+YAML、以 . 开头的目录和 Helm chart 的 templates/ 目录不检查。DIR 也可以是单个文件或 -（标准输入）。
+
+退出码：0 无错误；1 发现错误（警告与提示不算）；2 输入不可用（无法读取、YAML 语法错误、
+governance.cunshe.io 中的未知类型、未知字段）。输出中 文件#N 的 N 是对象在文件中的文档序号。
+
+Checks every *.yaml, *.yml and *.json manifest under DIR (recursively)
+offline with the rules admission runs: ListItems (S1–S4), PowerFlows (P1),
+ReviewUnits and signed ItemApprovals (S5); and reports each item's phase as
+EvaluateItem decides it once the folder is applied. Counties come from the
+folder's Villages, city departments from its Namespaces labelled
+governance.cunshe.io/department. Who applies an unsigned approval cannot be
+checked offline: such approvals are reported as info. Objects of other API
+groups, YAML that is not a Kubernetes object, folders starting with a dot
+and Helm charts' templates/ folders are skipped. DIR may also be one file,
+or - for stdin.
+
+Exit codes: 0 no errors; 1 errors found (warnings and info do not count);
+2 unusable input (unreadable file, YAML syntax error, unknown kind of
+governance.cunshe.io, unknown field). FILE#N in the output is the object's
+document index in the file.`,
+		Example: `  kubectl cunshe validate config/samples
+  kubectl cunshe validate clusters/wenzhou --require-approved
+  kubectl cunshe validate clusters/wenzhou -o json | jq '.findings[] | select(.rule == "S4")'`,
+		Args: exactArgs("DIR"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "" && output != "json" {
+				return usageError(cmd, fmt.Errorf("输出格式 %q 无效，只支持 json / output format %q is not supported, use json", output, output))
+			}
+			files, ms, err := loadManifests(cmd.InOrStdin(), args[0])
+			if err != nil {
+				return inputError(err)
+			}
+			report := check(ms, now().Format(time.DateOnly), requireApproved)
+			report.Summary.Files = files
+			if output == "json" {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
+				err = enc.Encode(report)
+			} else {
+				_, err = io.WriteString(cmd.OutOrStdout(), report.text())
+			}
+			if err != nil {
+				return err
+			}
+			if n := report.Summary.Errors; n > 0 {
+				return &exitError{code: ExitFailure, err: fmt.Errorf("发现 %d 个错误 / %d errors found", n, n)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "输出格式 / output format: json")
+	cmd.Flags().BoolVar(&requireApproved, "require-approved", false,
+		"未通过联合审核（Approved 或 Retired）的事项算作错误 / count items that are not Approved (or Retired) as errors")
+	return cmd
+}
+
+// loadManifests reads the manifests under root (a folder, a file, or - for
+// stdin), decoding files in parallel. It returns how many files it read.
+func loadManifests(stdin io.Reader, root string) (int, []manifest, error) {
+	if root == "-" {
+		name, data, err := readInput(stdin, root)
+		if err != nil {
+			return 0, nil, err
+		}
+		ms, err := decodeManifests(name, data)
+		return 1, ms, err
+	}
+	files, err := manifestFiles(root)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(files) == 0 {
+		return 0, nil, fmt.Errorf("%s 下没有 *.yaml、*.yml 或 *.json 文件 / %s holds no *.yaml, *.yml or *.json file", root, root)
+	}
+	type result struct {
+		ms  []manifest
+		err error
+	}
+	results := make([]result, len(files))
+	parallel(len(files), func(i int) {
+		name, data, err := readInput(nil, files[i])
+		if err == nil {
+			results[i].ms, err = decodeManifests(name, data)
+		}
+		results[i].err = err
+	})
+	var ms []manifest
+	for _, r := range results {
+		if r.err != nil {
+			return 0, nil, r.err // the first in file order, whatever finished first
+		}
+		ms = append(ms, r.ms...)
+	}
+	return len(files), ms, nil
+}
+
+// manifestFiles lists the manifest files under root in lexical order;
+// root may be a file.
+func manifestFiles(root string) ([]string, error) {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("无法读取 / reading %s: %w", root, err)
+	}
+	if !fi.IsDir() {
+		return []string{root}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("无法读取 / reading %s: %w", path, err)
+		}
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(d.Name(), ".") || isHelmTemplates(path)) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(d.Name())) {
+		case ".yaml", ".yml", ".json":
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files, err
+}
+
+// isHelmTemplates reports whether dir is a Helm chart's templates folder,
+// whose files are not YAML until rendered.
+func isHelmTemplates(dir string) bool {
+	if filepath.Base(dir) != "templates" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(filepath.Dir(dir), "Chart.yaml"))
+	return err == nil
+}
+
+// parallel calls f(0) … f(n-1) on as many goroutines as there are CPUs.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// checker runs the rules over a folder's manifests.
+type checker struct {
+	snap     *rules.Memory
+	findings []finding
+	// first definitions of each kind, in file order
+	items, approvals, flows, units []manifest
+}
+
+// check builds the snapshot from ms and runs the rules admission runs, then
+// EvaluateItem on every item. today is YYYY-MM-DD.
+func check(ms []manifest, today string, requireApproved bool) validateReport {
+	c := &checker{snap: rules.NewMemory()}
+	c.index(ms)
+	for _, m := range c.units {
+		c.addFieldErrors(m, rules.S5, rules.ValidateReviewUnit(m.obj.(*governancev1alpha1.ReviewUnit)))
+	}
+	for _, m := range c.flows {
+		c.addFieldErrors(m, rules.P1, rules.ValidatePowerFlow(m.obj.(*governancev1alpha1.PowerFlow)))
+	}
+	for _, m := range c.items {
+		c.addFieldErrors(m, "", rules.ValidateListItem(m.obj.(*governancev1alpha1.ListItem), c.snap))
+	}
+	flagged := c.checkApprovals()
+	phases := c.evaluate(today, flagged, requireApproved)
+
+	slices.SortStableFunc(c.findings, func(a, b finding) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))
+	})
+	r := validateReport{Findings: c.findings, Items: phases}
+	if r.Findings == nil {
+		r.Findings = []finding{}
+	}
+	r.Summary = validateSummary{Objects: len(ms), Items: len(phases), Phases: map[string]int{}}
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case severityError:
+			r.Summary.Errors++
+		case severityWarning:
+			r.Summary.Warnings++
+		case severityInfo:
+			r.Summary.Info++
+		}
+	}
+	for _, p := range phases {
+		r.Summary.Phases[p.Phase]++
+	}
+	return r
+}
+
+// index fills the snapshot: the first definition of an object counts, a
+// second one is an error (kustomize and kubectl apply would refuse it too).
+func (c *checker) index(ms []manifest) {
+	seen := make(map[string]manifest, len(ms))
+	for _, m := range ms {
+		key := m.gvk.GroupKind().String() + "/" + m.name()
+		if first, dup := seen[key]; dup {
+			c.add(m, severityError, "", "", fmt.Sprintf("对象重复定义，首次定义于 %s / the object is defined twice, first in %s", first.where(), first.where()))
+			continue
+		}
+		seen[key] = m
+		switch o := m.obj.(type) {
+		case *governancev1alpha1.Village:
+			c.snap.Counties.Insert(o.Spec.County.Code)
+		case *corev1.Namespace:
+			if id := o.Labels[governancev1alpha1.LabelDepartment]; id != "" {
+				c.snap.Departments.Insert(id)
+			}
+		case *governancev1alpha1.ReviewUnit:
+			c.snap.Units[o.Name] = o
+			c.units = append(c.units, m)
+		case *governancev1alpha1.PowerFlow:
+			c.snap.Flows[o.Name] = o
+			c.flows = append(c.flows, m)
+		case *governancev1alpha1.ListItem:
+			c.snap.Items[o.Name] = o
+			c.items = append(c.items, m)
+		case *governancev1alpha1.ItemApproval:
+			c.approvals = append(c.approvals, m)
+		}
+	}
+}
+
+// checkApprovals runs admission's rule on every approval. A signed one must
+// verify against its unit's keys; who applies an unsigned one cannot be
+// known offline, so it is checked as if a member of its unit applied it and
+// reported as info. It returns the approvals that have a finding already.
+func (c *checker) checkApprovals() map[string]bool {
+	type result struct {
+		errs     field.ErrorList
+		unsigned *governancev1alpha1.ReviewUnit
+	}
+	results := make([]result, len(c.approvals))
+	parallel(len(c.approvals), func(i int) {
+		a := c.approvals[i].obj.(*governancev1alpha1.ItemApproval)
+		who := rules.Requester{Username: offlineUser}
+		unit := c.snap.ReviewUnit(a.Spec.Unit)
+		if a.Spec.Signature == nil && unit != nil {
+			who.Groups = []string{unit.Spec.Group}
+			results[i].unsigned = unit
+		}
+		_, results[i].errs = rules.ValidateItemApproval(a, who, c.snap)
+	})
+	flagged := map[string]bool{}
+	for i, r := range results {
+		m := c.approvals[i]
+		c.addFieldErrors(m, rules.S5, r.errs)
+		switch {
+		case len(r.errs) > 0:
+			flagged[m.name()] = true
+		case r.unsigned != nil:
+			u := r.unsigned
+			c.add(m, severityInfo, rules.S5, "", fmt.Sprintf("%s 未签名的审核意见无法离线验证：准入时只接受联审单位 %q 成员（组 %s）提交，离线评估不计入；经 GitOps 提交请用 kubectl cunshe approve 签名"+
+				" / an unsigned approval cannot be verified offline: admission accepts it only from a member of review unit %q (group %s), so the offline evaluation does not count it; sign it with kubectl cunshe approve to apply it through GitOps",
+				rules.S5, u.Name, u.Spec.Group, u.Name, u.Spec.Group))
+			flagged[m.name()] = true
+		}
+	}
+	return flagged
+}
+
+// evaluate runs EvaluateItem on every item with its approvals, reports the
+// approvals that do not count and those whose item is not in the folder.
+func (c *checker) evaluate(today string, flagged map[string]bool, requireApproved bool) []itemPhase {
+	units := c.snap.ReviewUnits()
+	byItem := map[string][]governancev1alpha1.ItemApproval{}
+	where := map[string]manifest{}
+	for _, m := range c.approvals {
+		a := m.obj.(*governancev1alpha1.ItemApproval)
+		where[a.Name] = m
+		if c.snap.Items[a.Spec.Item] == nil {
+			c.add(m, severityWarning, rules.S5, "spec.item", fmt.Sprintf("%s 事项 %q 不在所检查的文件中；该意见在事项创建且摘要一致时才生效 / item %q is not among the checked manifests; the approval counts once it exists with this digest",
+				rules.S5, a.Spec.Item, a.Spec.Item))
+			continue
+		}
+		byItem[a.Spec.Item] = append(byItem[a.Spec.Item], asSubmitted(a))
+	}
+	evals := make([]rules.Evaluation, len(c.items))
+	parallel(len(c.items), func(i int) {
+		item := c.items[i].obj.(*governancev1alpha1.ListItem)
+		evals[i] = rules.EvaluateItem(item, units, byItem[item.Name], today)
+	})
+	phases := make([]itemPhase, len(c.items))
+	for i, m := range c.items {
+		item, e := m.obj.(*governancev1alpha1.ListItem), evals[i]
+		for _, name := range sortedKeys(e.Void) {
+			if !flagged[name] {
+				c.add(where[name], severityWarning, rules.S5, "", e.Void[name])
+			}
+		}
+		if requireApproved && e.Phase != governancev1alpha1.PhaseApproved && e.Phase != governancev1alpha1.PhaseRetired {
+			c.add(m, severityError, rules.S5, "", fmt.Sprintf("%s 事项未通过联合审核（%s，%s 个必需单位同意）/ the item is not approved by the joint review (%s, %s required units approve)",
+				rules.S5, e.Phase, e.Summary(), e.Phase, e.Summary()))
+		}
+		phases[i] = itemPhase{File: m.file, Document: m.index, Name: item.Name, List: string(item.Spec.List), Title: item.Spec.Title,
+			Phase: string(e.Phase), Approvals: e.Summary(), Digest: e.Digest}
+	}
+	// The six lists in their official order, each in file order.
+	slices.SortStableFunc(phases, func(a, b itemPhase) int {
+		return cmp.Compare(listOrder(a.List), listOrder(b.List))
+	})
+	return phases
+}
+
+// asSubmitted is the approval as admission would receive it: its
+// verified-by annotation is recorded by admission, never taken from the
+// client, so the file's value is dropped before EvaluateItem sees it.
+func asSubmitted(a *governancev1alpha1.ItemApproval) governancev1alpha1.ItemApproval {
+	out := *a
+	if _, ok := a.Annotations[governancev1alpha1.AnnotationVerifiedBy]; ok {
+		out.Annotations = make(map[string]string, len(a.Annotations))
+		for k, v := range a.Annotations {
+			if k != governancev1alpha1.AnnotationVerifiedBy {
+				out.Annotations[k] = v
+			}
+		}
+	}
+	return out
+}
+
+func listOrder(list string) int {
+	if i := slices.Index(governancev1alpha1.Lists, governancev1alpha1.ListKind(list)); i >= 0 {
+		return i
+	}
+	return len(governancev1alpha1.Lists)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// addFieldErrors adds the rule engine's findings on m as errors: admission
+// would refuse m. defaultRule names the rule of findings whose message does
+// not (a duplicate step id is P1).
+func (c *checker) addFieldErrors(m manifest, defaultRule string, errs field.ErrorList) {
+	for _, e := range errs {
+		msg := e.Detail
+		if msg == "" { // e.g. field.Duplicate: say it in Chinese too
+			msg = cmp.Or(errorTypeZH[e.Type], "值无效") + " / " + e.ErrorBody()
+			if defaultRule != "" {
+				msg = defaultRule + " " + msg
+			}
+		}
+		c.add(m, severityError, ruleOf(msg, defaultRule), e.Field, msg)
+	}
+}
+
+func (c *checker) add(m manifest, severity, rule, fieldPath, msg string) {
+	if rule == "" {
+		rule = ruleOf(msg, "")
+	}
+	c.findings = append(c.findings, finding{File: m.file, Document: m.index, Object: m.ref(), Severity: severity, Rule: rule, Field: fieldPath, Message: msg})
+}
+
+// errorTypeZH names field error types in Chinese, for errors without a detail.
+var errorTypeZH = map[field.ErrorType]string{
+	field.ErrorTypeDuplicate: "值重复",
+	field.ErrorTypeNotFound:  "未找到",
+	field.ErrorTypeRequired:  "必填",
+}
+
+var ruleID = regexp.MustCompile(`^([SP][0-9]+) `)
+
+// ruleOf is the rule a message starts with, else def.
+func ruleOf(msg, def string) string {
+	if m := ruleID.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	return def
+}
+
+// text renders the report for people: one line per finding, then the
+// items' phases and a summary.
+func (r validateReport) text() string {
+	var b strings.Builder
+	for _, f := range r.Findings {
+		rule := cmp.Or(f.Rule, "-")
+		fmt.Fprintf(&b, "%s#%d %s: %s %s ", f.File, f.Document, f.Object, f.Severity, rule)
+		if f.Field != "" {
+			fmt.Fprintf(&b, "%s: ", f.Field)
+		}
+		b.WriteString(strings.TrimPrefix(f.Message, f.Rule+" "))
+		b.WriteByte('\n')
+	}
+	if len(r.Items) > 0 {
+		if len(r.Findings) > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString("事项审核状态 / item phases (EvaluateItem):\n")
+		for _, p := range r.Items {
+			fmt.Fprintf(&b, "%s#%d ListItem/%s: %s %s %s %s\n", p.File, p.Document, p.Name, p.Phase, p.Approvals, p.List, p.Title)
+		}
+	}
+	s := r.Summary
+	fmt.Fprintf(&b, "\n汇总 / summary: %d 个文件，%d 个对象 / %d files, %d objects; 错误 / errors %d, 警告 / warnings %d, 提示 / info %d; 事项 / items %d",
+		s.Files, s.Objects, s.Files, s.Objects, s.Errors, s.Warnings, s.Info, s.Items)
+	var phases []string
+	for _, p := range []governancev1alpha1.ItemPhase{governancev1alpha1.PhaseApproved, governancev1alpha1.PhasePending, governancev1alpha1.PhaseRejected, governancev1alpha1.PhaseRetired} {
+		if n := s.Phases[string(p)]; n > 0 {
+			phases = append(phases, fmt.Sprintf("%s %d", p, n))
+		}
+	}
+	if len(phases) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(phases, ", "))
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
