@@ -361,12 +361,23 @@ func (r *ListRolloutReconciler) summarise(p *rolloutPass) {
 	case p.writeErr != nil:
 		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonWriteFailed, p.writeErr.Error(), true, false)
 	case p.paused:
-		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonPaused, fmt.Sprintf("在第 %d 步暂停，等待放行 / paused at step %d until promoted. %s", s.CurrentStep, s.CurrentStep, progress), true, false)
+		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonPaused, pauseMessage(p.ro)+" "+progress, true, false)
 	case int(s.CurrentStep) >= len(p.ro.Spec.Steps) && s.UpdatedVillages == s.TotalVillages:
 		setRolloutConditions(p.ro, metav1.ConditionTrue, ReasonPublished, progress, false, false)
 	default:
 		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonProgressing, progress, true, false)
 	}
+}
+
+// pauseMessage says what a paused rollout waits for: a promotion, or a time.
+func pauseMessage(ro *governancev1alpha1.ListRollout) string {
+	s := ro.Status
+	pause := ro.Spec.Steps[s.CurrentStep].Pause
+	if pause.Duration == nil || s.PauseStartedAt == nil {
+		return fmt.Sprintf("在第 %d 步暂停，等待放行 / paused at step %d until promoted.", s.CurrentStep, s.CurrentStep)
+	}
+	until := s.PauseStartedAt.Add(pause.Duration.Duration).In(cityTime).Format(time.DateTime)
+	return fmt.Sprintf("在第 %d 步暂停至 %s（或提前放行） / paused at step %d until %s CST, or until promoted.", s.CurrentStep, until, s.CurrentStep, until)
 }
 
 // setRolloutConditions writes Ready, Reconciling and Stalled together (kstatus).

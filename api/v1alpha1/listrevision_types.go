@@ -69,7 +69,7 @@ type ListRevision struct {
 type ListRevisionStatus struct {
 	// itemCount is the number of published items.
 	// +optional
-	ItemCount int32 `json:"itemCount,omitempty"`
+	ItemCount int32 `json:"itemCount"`
 	// conditions: Ready once the revision is recorded.
 	// +optional
 	// +listType=map

@@ -48,9 +48,20 @@ type cacheSnapshot struct {
 
 var _ rules.Snapshot = cacheSnapshot{}
 
+// get reads from the cache and, on a miss, from the API server: an object
+// created a moment ago (a GitOps sync applies a unit, then its approvals)
+// may not have reached the cache yet.
+func (s cacheSnapshot) get(name string, obj client.Object) bool {
+	key := client.ObjectKey{Name: name}
+	if err := s.reader.Get(s.ctx, key, obj); err == nil {
+		return true
+	}
+	return s.live.Get(s.ctx, key, obj) == nil
+}
+
 func (s cacheSnapshot) ReviewUnit(name string) *governancev1alpha1.ReviewUnit {
 	u := &governancev1alpha1.ReviewUnit{}
-	if err := s.reader.Get(s.ctx, client.ObjectKey{Name: name}, u); err != nil {
+	if !s.get(name, u) {
 		return nil
 	}
 	return u
@@ -66,7 +77,7 @@ func (s cacheSnapshot) ReviewUnits() []governancev1alpha1.ReviewUnit {
 
 func (s cacheSnapshot) PowerFlow(name string) *governancev1alpha1.PowerFlow {
 	f := &governancev1alpha1.PowerFlow{}
-	if err := s.reader.Get(s.ctx, client.ObjectKey{Name: name}, f); err != nil {
+	if !s.get(name, f) {
 		return nil
 	}
 	return f
@@ -74,7 +85,7 @@ func (s cacheSnapshot) PowerFlow(name string) *governancev1alpha1.PowerFlow {
 
 func (s cacheSnapshot) ListItem(name string) *governancev1alpha1.ListItem {
 	item := &governancev1alpha1.ListItem{}
-	if err := s.reader.Get(s.ctx, client.ObjectKey{Name: name}, item); err != nil {
+	if !s.get(name, item) {
 		return nil
 	}
 	return item
