@@ -357,7 +357,7 @@ func (r *ListRolloutReconciler) summarise(p *rolloutPass) {
 		s.CurrentRevision, s.UpdatedVillages, s.TotalVillages, s.CurrentRevision, s.UpdatedVillages, s.TotalVillages)
 	switch {
 	case p.aborted:
-		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonAborted, "已中止，各村社保持现状；promote 继续或 undo 回退 / aborted: villages hold what they have; promote to resume or undo to go back. "+progress, false, true)
+		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonAborted, "已中止，各村社保持现状；kubectl cunshe rollout resume 继续，或 undo 回退 / aborted: villages hold what they have; resume (kubectl cunshe rollout resume) to go on, or undo to go back. "+progress, false, true)
 	case p.writeErr != nil:
 		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonWriteFailed, p.writeErr.Error(), true, false)
 	case p.paused:
@@ -374,10 +374,10 @@ func pauseMessage(ro *governancev1alpha1.ListRollout) string {
 	s := ro.Status
 	pause := ro.Spec.Steps[s.CurrentStep].Pause
 	if pause.Duration == nil || s.PauseStartedAt == nil {
-		return fmt.Sprintf("在第 %d 步暂停，等待放行 / paused at step %d until promoted.", s.CurrentStep, s.CurrentStep)
+		return fmt.Sprintf("在第 %d 步暂停，等待放行 / paused at step %d until promoted.", s.CurrentStep+1, s.CurrentStep+1)
 	}
 	until := s.PauseStartedAt.Add(pause.Duration.Duration).In(cityTime).Format(time.DateTime)
-	return fmt.Sprintf("在第 %d 步暂停至 %s（或提前放行） / paused at step %d until %s CST, or until promoted.", s.CurrentStep, until, s.CurrentStep, until)
+	return fmt.Sprintf("在第 %d 步暂停至 %s（或提前放行） / paused at step %d until %s CST, or until promoted.", s.CurrentStep+1, until, s.CurrentStep+1, until)
 }
 
 // setRolloutConditions writes Ready, Reconciling and Stalled together (kstatus).

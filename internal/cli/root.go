@@ -75,10 +75,13 @@ func NewRootCommand() *cobra.Command {
 	})
 	root.AddCommand(
 		newApproveCommand(),
+		newDiffCommand(),
 		newDigestCommand(),
 		newImportDivisionsCommand(),
 		newKeygenCommand(),
+		newListsCommand(),
 		newRenderCommand(),
+		newRolloutCommand(),
 		newValidateCommand(),
 		newVersionCommand(),
 	)
