@@ -93,7 +93,7 @@ func approve(cmd *cobra.Command, o approveOptions, paths []string) error {
 		return inputError(err)
 	}
 	var out bytes.Buffer
-	for i, item := range items {
+	for _, item := range items {
 		a := signedApproval(item, o.unit, keyID, decision, o.comment, key)
 		if errs := validation.IsDNS1123Subdomain(a.Name); len(errs) > 0 {
 			return inputError(fmt.Errorf("审核意见名称 %q 无效 / approval name %q is invalid: %s", a.Name, a.Name, strings.Join(errs, "; ")))
@@ -102,9 +102,9 @@ func approve(cmd *cobra.Command, o approveOptions, paths []string) error {
 		if err != nil {
 			return fmt.Errorf("生成审核意见 %s 失败 / rendering approval %s: %w", a.Name, a.Name, err)
 		}
-		if i > 0 {
-			out.WriteString(yamlSeparator)
-		}
+		// Every document starts with a separator, so that the output of several
+		// runs (one per unit) concatenates into a valid stream.
+		out.WriteString(yamlSeparator)
 		out.Write(doc)
 	}
 	// Everything is signed before the first byte goes out: no half stream.
