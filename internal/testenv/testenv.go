@@ -184,3 +184,11 @@ func zapLevel() zapcore.Level {
 	}
 	return zapcore.ErrorLevel // keep test output readable
 }
+
+// As returns a client that acts as the given user and groups (impersonation),
+// so that tests see what RBAC and the webhooks decide for that user.
+func (e *Env) As(user string, groups ...string) (client.Client, error) {
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
+	return client.New(cfg, client.Options{Scheme: operator.Scheme()})
+}

@@ -11,11 +11,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
-	"github.com/cunshe/cunshe-operator/internal/operator"
 	"github.com/cunshe/cunshe-operator/internal/testenv"
 )
 
@@ -76,9 +74,7 @@ func seed(c client.Client) error {
 // as returns a client acting as the given user and groups.
 func as(t *testing.T, user string, groups ...string) client.Client {
 	t.Helper()
-	cfg := rest.CopyConfig(env.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
-	c, err := client.New(cfg, client.Options{Scheme: operator.Scheme()})
+	c, err := env.As(user, groups...)
 	if err != nil {
 		t.Fatal(err)
 	}
