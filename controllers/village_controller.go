@@ -143,15 +143,17 @@ func (r *VillageReconciler) reconcileChildren(ctx context.Context, s *villageSco
 	return ctrl.Result{}, nil
 }
 
-// ensure creates the child or brings it back to its declared state; an
-// unchanged child costs no write.
+// ensure creates the child or brings it back to its declared state with a
+// patch of the fields that drifted; an unchanged child costs no write.
 func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child tenant.Child) error {
 	obj := child.Object
 	mutate := func() error {
 		child.Mutate(obj)
 		return controllerutil.SetControllerReference(s.village, obj, r.Scheme)
 	}
-	op, err := controllerutil.CreateOrUpdate(ctx, r.Client, obj, mutate)
+	// A patch of what changed: the cached lists ConfigMap carries no data, and
+	// an update from it would erase the published lists.
+	op, err := controllerutil.CreateOrPatch(ctx, r.Client, obj, mutate)
 	if apierrors.IsAlreadyExists(err) {
 		op, err = r.adopt(ctx, obj, mutate)
 	}

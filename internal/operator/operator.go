@@ -152,11 +152,24 @@ func CacheOptions() cache.Options {
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Namespace{}:           own,
-			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"})},
+			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: stripListsData},
 			&corev1.ResourceQuota{}:       own,
 			&corev1.LimitRange{}:          own,
 			&rbacv1.RoleBinding{}:         own,
 			&networkingv1.NetworkPolicy{}: own,
 		},
 	}
+}
+
+// stripListsData keeps a village's lists ConfigMap in the cache without its
+// data: the controllers decide by the revision and content-hash annotations
+// and write the data whole, so a province's lists need not sit in memory.
+// Writes to these ConfigMaps are therefore patches or whole replacements,
+// never an update of a cached copy.
+func stripListsData(obj any) (any, error) {
+	obj, err := cache.TransformStripManagedFields()(obj)
+	if cm, ok := obj.(*corev1.ConfigMap); ok {
+		cm.Data, cm.BinaryData = nil, nil
+	}
+	return obj, err
 }

@@ -237,6 +237,23 @@ func TestPublishing(t *testing.T) {
 		}).WithTimeout(15 * time.Second).Should(Succeed())
 	})
 
+	t.Run("repairing a village's ConfigMap keeps its published lists", func(t *testing.T) {
+		g := NewWithT(t)
+		key := client.ObjectKey{Namespace: governancev1alpha1.TenantNamespaceName("330324101201"), Name: tenant.ListsConfigMap}
+		cm := &corev1.ConfigMap{}
+		g.Expect(env.Client.Get(ctx, key, cm)).To(Succeed())
+		data := cm.Data[publish.DataKey]
+		g.Expect(data).NotTo(BeEmpty())
+		patch := client.MergeFrom(cm.DeepCopy())
+		cm.Labels[governancev1alpha1.LabelCounty] = "999999" // drift the village controller repairs
+		g.Expect(env.Client.Patch(ctx, cm, patch)).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			g.Expect(env.Client.Get(ctx, key, cm)).To(Succeed())
+			g.Expect(cm.Labels).To(HaveKeyWithValue(governancev1alpha1.LabelCounty, "330324"))
+			g.Expect(cm.Data).To(HaveKeyWithValue(publish.DataKey, data), "the repair patches labels only")
+		}).WithTimeout(15 * time.Second).Should(Succeed())
+	})
+
 	t.Run("a new revision filters by county and type", func(t *testing.T) {
 		approveItems(t, item("lw-community-only", "龙湾区社区协助开展流动人口登记", governancev1alpha1.Scope{
 			Counties: []string{"330303"}, VillageTypes: []governancev1alpha1.VillageType{governancev1alpha1.TypeCommunity}}))
