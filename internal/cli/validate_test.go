@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -521,10 +523,22 @@ func BenchmarkValidateCity(b *testing.B) {
 	dir := b.TempDir()
 	writeCity(b, dir, 1000)
 	b.ResetTimer()
+	objects := 0
 	for b.Loop() {
 		var stdout, stderr strings.Builder
 		if code := Execute(context.Background(), []string{"validate", dir}, strings.NewReader(""), &stdout, &stderr); code != ExitOK {
 			b.Fatalf("exit code %d: %s", code, stderr.String())
 		}
+		if m := objectCount.FindStringSubmatch(stdout.String()); m != nil {
+			objects, _ = strconv.Atoi(m[1])
+		}
 	}
+	if objects == 0 {
+		b.Fatal("validate printed no object count")
+	}
+	b.ReportMetric(float64(objects), "objects")
+	b.ReportMetric(float64(objects)*float64(b.N)/b.Elapsed().Seconds(), "objects/s")
 }
+
+// objectCount reads the object count from validate's summary line.
+var objectCount = regexp.MustCompile(`(\d+) objects`)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make bench: every benchmark of the project. Each part ends with one
+# machine-readable line; times are medians of several runs, and every speed
+# is also given as a ratio to a floor measured in the same run.
+#   BENCH_ONLY=rules|validate|cluster   run one part
+set -euo pipefail
+cd "$(dirname "$0")/.."
+only=${BENCH_ONLY:-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# median NAME FILE: the median ns/op of benchmark NAME in go test output.
+median() {
+  grep -E "^Benchmark$1(-[0-9]+)?[[:space:]]" "$2" | awk '{print $3}' | sort -n |
+    awk '{a[NR]=$1} END {if (NR == 0) exit 1; print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+}
+
+if [[ -z $only || $only == rules ]]; then
+  echo "== admission decisions (internal/rules), 5 runs, 1 CPU"
+  go test ./internal/rules/ -run '^$' -bench 'Admit|FloorEd25519' -benchmem -count 5 -cpu 1 | tee "$tmp/rules.txt"
+  item=$(median AdmitListItem "$tmp/rules.txt")
+  appr=$(median AdmitItemApproval "$tmp/rules.txt")
+  floor=$(median FloorEd25519Verify "$tmp/rules.txt")
+  awk -v i="$item" -v a="$appr" -v f="$floor" 'BEGIN {
+    printf "admission kind=ListItem ns_per_op=%.0f target_ns=50000\n", i
+    printf "admission kind=ItemApproval ns_per_op=%.0f floor_ns=%.0f ratio=%.2f target_ns=50000\n", a, f, a / f }'
+fi
+
+if [[ -z $only || $only == validate ]]; then
+  echo "== kubectl cunshe validate: 1,000 items, 4,000 signed approvals, 3,685 villages"
+  go test ./internal/cli/ -run '^$' -bench ValidateCity -benchtime 3x -count 3 | tee "$tmp/validate.txt"
+  ns=$(median ValidateCity "$tmp/validate.txt")
+  objects=$(grep -E '^BenchmarkValidateCity' "$tmp/validate.txt" | head -1 | awk '{for (i=1;i<NF;i++) if ($(i+1)=="objects") print $i}')
+  awk -v ns="$ns" -v o="$objects" 'BEGIN { printf "validate items=1000 villages=3685 objects=%d seconds=%.2f objects_per_second=%.0f\n", o, ns/1e9, o/(ns/1e9) }'
+fi
+
+if [[ -z $only || $only == cluster ]]; then
+  echo "== on the local control plane: provisioning and rollouts (test/bench)"
+  go test ./test/bench/ -run '^$' -bench . -benchtime 1x -timeout 90m -count=1 -v | tee "$tmp/cluster.txt"
+  grep -E '^(provision|rollout|memory) ' "$tmp/cluster.txt" || true
+fi
