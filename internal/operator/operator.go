@@ -52,6 +52,8 @@ type Options struct {
 	WebhookCertDir          string
 	// Concurrency is the number of parallel reconciles per controller.
 	Concurrency int
+	// RolloutWriters is the number of parallel ConfigMap writes of a rollout.
+	RolloutWriters int
 	// RevisionSettle is how long the approved set must stay unchanged before
 	// a revision is cut (changes arriving together make one revision).
 	RevisionSettle time.Duration
@@ -70,6 +72,17 @@ func (o Options) concurrency() int {
 	}
 	return o.Concurrency
 }
+
+func (o Options) rolloutWriters() int {
+	if o.RolloutWriters <= 0 {
+		return DefaultRolloutWriters
+	}
+	return o.RolloutWriters
+}
+
+// DefaultRolloutWriters is where a bare client's ConfigMap writes peak on
+// a 2-core control plane (the rollout benchmark's floor).
+const DefaultRolloutWriters = 256
 
 // DefaultConcurrency keeps the API server busy without queuing in the operator.
 const DefaultConcurrency = 64
@@ -134,7 +147,7 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	if err := (&controllers.ListRevisionReconciler{Client: mgr.GetClient(), Settle: opts.RevisionSettle, HistoryLimit: opts.RevisionHistoryLimit}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the list revision controller: %w", err)
 	}
-	if err := (&controllers.ListRolloutReconciler{Client: mgr.GetClient(), Writers: opts.concurrency()}).SetupWithManager(mgr); err != nil {
+	if err := (&controllers.ListRolloutReconciler{Client: mgr.GetClient(), Writers: opts.rolloutWriters()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the list rollout controller: %w", err)
 	}
 	if err := webhooks.Setup(ctx, mgr); err != nil {
