@@ -1,0 +1,23 @@
+// Package bench holds the benchmarks `make bench` runs against one real local
+// control plane (etcd, kube-apiserver, kube-controller-manager), shared by
+// the package; each starts the operator's manager itself when its
+// measurement needs it:
+//
+//	go test ./test/bench/ -run '^$' -bench . -benchtime 1x -count=1 -v
+//
+// BenchmarkProvision needs a cluster without the sample villages, so it runs
+// first. It provisions the 3,685 Wenzhou villages of the sample registry,
+// compares the time with a floor measured in the same run and prints one
+// machine-readable line:
+//
+//	provision villages=3685 seconds=… floor_seconds=… ratio=… writes_per_village=… children_per_village=… resync_writes=… floor_concurrency=…
+//
+// Environment variables of BenchmarkProvision, for investigations:
+//
+//	BENCH_CONCURRENCY        the operator's reconcile concurrency (default: operator.DefaultConcurrency)
+//	BENCH_FLOOR_CONCURRENCY  the floor's rounds, e.g. "64,256,512" (the default); a round like
+//	                         "512+events+watch" also writes the operator's Events and runs its
+//	                         informers, and is reported beside the floor, not taken as it
+//	BENCH_VILLAGES           provision only the first N villages (a quick smoke run)
+//	BENCH_CPUPROFILE         write a CPU profile of this process (the manager) during the measured run to this file
+package bench
