@@ -21,9 +21,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/publish"
@@ -286,6 +289,15 @@ func (r *VillageReconciler) recordEvents(s *villageScope) {
 	}
 }
 
+// quotaSpecChanged ignores the quota status updates kube-controller-manager
+// makes all the time: only what the operator owns can drift.
+var quotaSpecChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	before, after := e.ObjectOld.(*corev1.ResourceQuota), e.ObjectNew.(*corev1.ResourceQuota)
+	return !equality.Semantic.DeepEqual(before.Spec, after.Spec) ||
+		!equality.Semantic.DeepEqual(before.Labels, after.Labels) ||
+		!equality.Semantic.DeepEqual(before.OwnerReferences, after.OwnerReferences)
+}}
+
 // SetupWithManager watches Villages and every child kind, so that deleting
 // or editing a child brings its village back to its declared state.
 func (r *VillageReconciler) SetupWithManager(mgr ctrl.Manager) error {
@@ -293,7 +305,7 @@ func (r *VillageReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&governancev1alpha1.Village{}).
 		Owns(&corev1.Namespace{}).
 		Owns(&rbacv1.RoleBinding{}).
-		Owns(&corev1.ResourceQuota{}).
+		Owns(&corev1.ResourceQuota{}, builder.WithPredicates(quotaSpecChanged)).
 		Owns(&corev1.LimitRange{}).
 		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&corev1.ConfigMap{}).
