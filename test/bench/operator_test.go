@@ -3,9 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"reflect"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,7 +10,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -176,58 +172,21 @@ func metricSum(name, label, value string) float64 {
 	return sum
 }
 
-// counts splits the manager's writes by verb and kind, and records which
-// Villages the reconciler has read (its first step), so the resync can tell
-// when every village has been reconciled.
+// counts records which Villages the reconciler has read (its first step),
+// so the resync can tell when every village has been reconciled; the writes
+// are counted, by verb and kind, by the writecount.Client it wraps.
 type counts struct {
-	client.Client
-	mu     sync.Mutex
-	writes map[string]int
-	read   map[string]bool
+	*writecount.Client
+	mu   sync.Mutex
+	read map[string]bool
 }
 
-func newCounts(c client.Client) *counts {
-	return &counts{Client: c, writes: map[string]int{}, read: map[string]bool{}}
-}
-
-func (c *counts) add(verb string, obj any) {
-	t := reflect.TypeOf(obj)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	c.mu.Lock()
-	c.writes[verb+" "+t.Name()]++
-	c.mu.Unlock()
-}
-
-// Summary lists the writes by verb and kind, e.g. "create Namespace=3685".
-func (c *counts) Summary() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	keys := make([]string, 0, len(c.writes))
-	for k := range c.writes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%d", k, c.writes[k])
-	}
-	return strings.Join(parts, " ")
+func newCounts(c *writecount.Client) *counts {
+	return &counts{Client: c, read: map[string]bool{}}
 }
 
 // StatusWrites is the number of writes to the status subresource.
-func (c *counts) StatusWrites() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for k, v := range c.writes {
-		if strings.HasPrefix(k, "status ") {
-			n += v
-		}
-	}
-	return n
-}
+func (c *counts) StatusWrites() int { return c.SubresourceWrites("status") }
 
 // Unread is how many of the named Villages the reconciler has not read yet.
 func (c *counts) Unread(names []string) (missing int) {
@@ -248,68 +207,6 @@ func (c *counts) Get(ctx context.Context, key client.ObjectKey, obj client.Objec
 		c.mu.Unlock()
 	}
 	return c.Client.Get(ctx, key, obj, opts...)
-}
-
-func (c *counts) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
-	c.add("create", obj)
-	return c.Client.Create(ctx, obj, opts...)
-}
-
-func (c *counts) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
-	c.add("update", obj)
-	return c.Client.Update(ctx, obj, opts...)
-}
-
-func (c *counts) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
-	c.add("patch", obj)
-	return c.Client.Patch(ctx, obj, patch, opts...)
-}
-
-func (c *counts) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
-	c.add("apply", obj)
-	return c.Client.Apply(ctx, obj, opts...)
-}
-
-func (c *counts) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
-	c.add("delete", obj)
-	return c.Client.Delete(ctx, obj, opts...)
-}
-
-func (c *counts) DeleteAllOf(ctx context.Context, obj client.Object, opts ...client.DeleteAllOfOption) error {
-	c.add("deleteall", obj)
-	return c.Client.DeleteAllOf(ctx, obj, opts...)
-}
-
-func (c *counts) Status() client.SubResourceWriter { return c.SubResource("status") }
-
-func (c *counts) SubResource(name string) client.SubResourceClient {
-	return &subResourceCounts{SubResourceClient: c.Client.SubResource(name), parent: c, name: name}
-}
-
-type subResourceCounts struct {
-	client.SubResourceClient
-	parent *counts
-	name   string
-}
-
-func (s *subResourceCounts) Create(ctx context.Context, obj, sub client.Object, opts ...client.SubResourceCreateOption) error {
-	s.parent.add(s.name+" create", obj)
-	return s.SubResourceClient.Create(ctx, obj, sub, opts...)
-}
-
-func (s *subResourceCounts) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-	s.parent.add(s.name+" update", obj)
-	return s.SubResourceClient.Update(ctx, obj, opts...)
-}
-
-func (s *subResourceCounts) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-	s.parent.add(s.name+" patch", obj)
-	return s.SubResourceClient.Patch(ctx, obj, patch, opts...)
-}
-
-func (s *subResourceCounts) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.SubResourceApplyOption) error {
-	s.parent.add(s.name+" apply", obj)
-	return s.SubResourceClient.Apply(ctx, obj, opts...)
 }
 
 // readyWatcher watches Villages from its own informer and notes when every
