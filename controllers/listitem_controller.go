@@ -139,14 +139,23 @@ func (r *ListItemReconciler) patchCondition(ctx context.Context, obj client.Obje
 
 // untilRetirement requeues an approved item at the start of its retirement date.
 func (r *ListItemReconciler) untilRetirement(item *governancev1alpha1.ListItem, eval rules.Evaluation, now time.Time) ctrl.Result {
-	if eval.Phase != governancev1alpha1.PhaseApproved || item.Spec.Retirement == nil {
+	if eval.Phase != governancev1alpha1.PhaseApproved {
 		return ctrl.Result{}
 	}
-	effective, err := time.ParseInLocation(time.DateOnly, item.Spec.Retirement.Effective, cityTime)
-	if err != nil || !effective.After(now) {
-		return ctrl.Result{}
+	return ctrl.Result{RequeueAfter: timeToRetirement(item, now)}
+}
+
+// timeToRetirement is how long until an approved item's retirement takes
+// effect (the start of that day in the city), or 0 if it is not pending.
+func timeToRetirement(item *governancev1alpha1.ListItem, now time.Time) time.Duration {
+	if !item.WasApproved() || item.Spec.Retirement == nil {
+		return 0
 	}
-	return ctrl.Result{RequeueAfter: effective.Sub(now)}
+	at, err := time.ParseInLocation(time.DateOnly, item.Spec.Retirement.Effective, cityTime)
+	if err != nil || !at.After(now) {
+		return 0
+	}
+	return at.Sub(now)
 }
 
 // SetupWithManager watches items, their approvals and the review units.

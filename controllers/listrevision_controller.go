@@ -153,15 +153,8 @@ func (r *ListRevisionReconciler) usedRevisions(ctx context.Context) (sets.Set[in
 // published set changes without any object changing (S7).
 func untilNextRetirement(items []governancev1alpha1.ListItem, now time.Time) ctrl.Result {
 	var soonest time.Duration
-	for _, it := range items {
-		if !it.WasApproved() || it.Spec.Retirement == nil {
-			continue
-		}
-		at, err := time.ParseInLocation(time.DateOnly, it.Spec.Retirement.Effective, cityTime)
-		if err != nil || !at.After(now) {
-			continue
-		}
-		if d := at.Sub(now); soonest == 0 || d < soonest {
+	for i := range items {
+		if d := timeToRetirement(&items[i], now); d > 0 && (soonest == 0 || d < soonest) {
 			soonest = d
 		}
 	}
