@@ -1,0 +1,87 @@
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// ComplianceFinding is one finding of the summary's capped detail.
+type ComplianceFinding struct {
+	// task is namespace/name of the task, or of the report for a demand.
+	Object string `json:"object"`
+	// kind is NonCompliant, Violation or Emergency.
+	Kind string `json:"kind"`
+	// message cites the rule.
+	Message string `json:"message"`
+}
+
+// ReportCounts counts a department's reports by phase (S8).
+type ReportCounts struct {
+	Open      int32 `json:"open"`
+	Upheld    int32 `json:"upheld"`
+	Dismissed int32 `json:"dismissed"`
+}
+
+// DepartmentComplianceStatus is a department's standing (S7, S19).
+type DepartmentComplianceStatus struct {
+	// tasks counts the department's tasks.
+	Tasks int32 `json:"tasks"`
+	// admitted counts tasks that meet the lists.
+	Admitted int32 `json:"admitted"`
+	// nonCompliant counts tasks the audit found off the lists (S7 clean-up).
+	NonCompliant int32 `json:"nonCompliant"`
+	// violations counts tasks with an upheld report (S19).
+	Violations int32 `json:"violations"`
+	// emergencies counts emergency tasks still in force (S6).
+	Emergencies int32 `json:"emergencies"`
+	// expired counts emergency tasks whose exemption ended.
+	Expired int32 `json:"expired"`
+	// reports counts the villages' reports against the department.
+	Reports ReportCounts `json:"reports"`
+	// findings is the detail, capped at 50; truncated says more exist.
+	// +optional
+	// +kubebuilder:validation:MaxItems=50
+	Findings []ComplianceFinding `json:"findings,omitempty"`
+	// truncated is true when findings were capped.
+	// +optional
+	Truncated bool `json:"truncated,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=8
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// DepartmentCompliance is a department's compliance summary (S7, S19),
+// written by the operator: one object per department (its name is the
+// department id), never one per finding.
+// 部门清理规范情况汇总（S7、S19），由系统维护。
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,shortName=dc,categories=cunshe
+// +kubebuilder:printcolumn:name="Tasks",type=integer,JSONPath=`.status.tasks`
+// +kubebuilder:printcolumn:name="NonCompliant",type=integer,JSONPath=`.status.nonCompliant`
+// +kubebuilder:printcolumn:name="Violations",type=integer,JSONPath=`.status.violations`
+// +kubebuilder:printcolumn:name="Emergencies",type=integer,JSONPath=`.status.emergencies`
+// +kubebuilder:printcolumn:name="Upheld",type=integer,JSONPath=`.status.reports.upheld`
+// +kubebuilder:printcolumn:name="Open",type=integer,JSONPath=`.status.reports.open`
+type DepartmentCompliance struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +optional
+	Status DepartmentComplianceStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// DepartmentComplianceList is a list of DepartmentCompliances.
+type DepartmentComplianceList struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []DepartmentCompliance `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&DepartmentCompliance{}, &DepartmentComplianceList{})
+}

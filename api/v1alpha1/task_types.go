@@ -1,0 +1,220 @@
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// TaskType is what a task asks of villages.
+// +kubebuilder:validation:Enum=Work;WallPosting;PaperLedgerInspection;ExclusiveRoomUse
+type TaskType string
+
+const (
+	// TaskWork is work under an Admission item (S1, S2).
+	TaskWork TaskType = "Work"
+	// TaskWallPosting asks villages to put something on their walls (S17).
+	TaskWallPosting TaskType = "WallPosting"
+	// TaskPaperLedgerInspection inspects villages' paper ledgers (S11).
+	TaskPaperLedgerInspection TaskType = "PaperLedgerInspection"
+	// TaskExclusiveRoomUse demands a room for one department's use only (S14).
+	TaskExclusiveRoomUse TaskType = "ExclusiveRoomUse"
+)
+
+// EmergencyCategory is the kind of emergency that exempts a task from the lists (S6).
+// +kubebuilder:validation:Enum=LifeSafety;PropertySafety;PublicSafety
+type EmergencyCategory string
+
+const (
+	EmergencyLifeSafety     EmergencyCategory = "LifeSafety"
+	EmergencyPropertySafety EmergencyCategory = "PropertySafety"
+	EmergencyPublicSafety   EmergencyCategory = "PublicSafety"
+)
+
+// TaskTargets names the villages a task goes to: exactly one of villages,
+// counties or all.
+// +kubebuilder:validation:XValidation:rule="[has(self.villages) && size(self.villages) > 0, has(self.counties) && size(self.counties) > 0, has(self.all) && self.all].filter(x, x).size() == 1",message="S2 targets 须且只能填写 villages、counties、all 之一 / S2: targets must name exactly one of villages, counties or all"
+type TaskTargets struct {
+	// villages are 12-digit village codes.
+	// 目标村（社区）代码。
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=5000
+	// +kubebuilder:validation:items:Pattern=`^[0-9]{12}$`
+	Villages []string `json:"villages,omitempty"`
+
+	// counties are 6-digit county codes: every village of each.
+	// 目标县（市、区）代码：其下全部村（社区）。
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:Pattern=`^[0-9]{6}$`
+	Counties []string `json:"counties,omitempty"`
+
+	// all targets every village in the item's scope.
+	// 事项适用范围内的全部村（社区）。
+	// +optional
+	All bool `json:"all,omitempty"`
+}
+
+// Emergency exempts a task from the lists (S6): a sudden or mass event that
+// concerns people's lives, property or public safety.
+type Emergency struct {
+	// category is LifeSafety, PropertySafety or PublicSafety.
+	// 紧急类别：生命安全、财产安全、公共安全。
+	// +required
+	Category EmergencyCategory `json:"category"`
+
+	// justification says what happened and why villages are needed.
+	// 紧急事由。
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	Justification string `json:"justification"`
+
+	// expires ends the exemption; at most 30 days after the task is created,
+	// and defaulted to 7 days when omitted.
+	// 豁免截止时间，不超过创建后 30 天；未填写时默认 7 天。
+	// +optional
+	Expires *metav1.Time `json:"expires,omitempty"`
+}
+
+// TaskSpec is what a department asks of villages.
+// 部门向村（社区）派发的工作任务。
+type TaskSpec struct {
+	// type is Work, WallPosting, PaperLedgerInspection or ExclusiveRoomUse.
+	// 任务类型：工作事项、上墙、纸质台账检查、场所排他使用。
+	// +optional
+	// +kubebuilder:default=Work
+	Type TaskType `json:"type,omitempty"`
+
+	// title is what the task is called.
+	// 任务名称。
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Title string `json:"title"`
+
+	// itemRef is the ListItem the task is done under (S1).
+	// 任务依据的清单事项名称。
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ItemRef string `json:"itemRef,omitempty"`
+
+	// villageRole is what villages do: Undertake or Assist, within the item's role (S2).
+	// 村（社区）承担或协助，不得超出事项规定的角色。
+	// +optional
+	VillageRole VillageRole `json:"villageRole,omitempty"`
+
+	// targets are the villages the task goes to.
+	// 任务对象。
+	// +required
+	Targets TaskTargets `json:"targets"`
+
+	// due is the date the task is due, YYYY-MM-DD.
+	// 完成期限。
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+	Due string `json:"due,omitempty"`
+
+	// emergency, when set, exempts the task from the lists (S6) until it expires.
+	// 紧急事项豁免（S6），到期自动失效。
+	// +optional
+	Emergency *Emergency `json:"emergency,omitempty"`
+}
+
+// TaskPhase is a task's standing.
+// +kubebuilder:validation:Enum=Admitted;NonCompliant;Violation;Expired
+type TaskPhase string
+
+const (
+	// TaskAdmitted: the task meets the lists as the villages hold them.
+	TaskAdmitted TaskPhase = "Admitted"
+	// TaskNonCompliant: the audit found the task no longer meets the lists (S7).
+	TaskNonCompliant TaskPhase = "NonCompliant"
+	// TaskViolation: a review unit upheld a village's report against it (S8, S19).
+	TaskViolation TaskPhase = "Violation"
+	// TaskExpired: an emergency task whose exemption ended (S6).
+	TaskExpired TaskPhase = "Expired"
+)
+
+// TaskStatus is the task's standing as the audit finds it.
+type TaskStatus struct {
+	// observedGeneration is the generation the audit last evaluated.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// phase is Admitted, NonCompliant, Violation or Expired.
+	// +optional
+	Phase TaskPhase `json:"phase,omitempty"`
+
+	// department is the department that owns the task (its namespace's label).
+	// +optional
+	Department string `json:"department,omitempty"`
+
+	// targetVillages counts the villages the task reaches.
+	// +optional
+	TargetVillages int32 `json:"targetVillages,omitempty"`
+
+	// auditedRevision is the list revision the audit last checked against.
+	// +optional
+	AuditedRevision int64 `json:"auditedRevision,omitempty"`
+
+	// findings are the audit's findings, capped at 10.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	Findings []string `json:"findings,omitempty"`
+
+	// upheldReports names the reports upheld against the task (S8).
+	// +optional
+	// +kubebuilder:validation:MaxItems=50
+	UpheldReports []string `json:"upheldReports,omitempty"`
+
+	// conditions: Compliant (the audit), Violation (an upheld report), Ready.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=8
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// Task is work a department assigns to villages; admission refuses anything
+// not on the published lists (S1, S2, S11, S14, S17) unless it is an
+// emergency (S6), and the audit keeps checking it (S7).
+// 部门派发给村（社区）的工作任务：清单之外无事项。
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Namespaced,shortName=tk,categories=cunshe
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
+// +kubebuilder:printcolumn:name="Item",type=string,JSONPath=`.spec.itemRef`
+// +kubebuilder:printcolumn:name="Villages",type=integer,JSONPath=`.status.targetVillages`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Emergency",type=string,JSONPath=`.spec.emergency.category`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Task struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the task.
+	// +required
+	Spec TaskSpec `json:"spec"`
+
+	// status is written by the operator.
+	// +optional
+	Status TaskStatus `json:"status,omitempty"`
+}
+
+// IsEmergency reports whether the task claims the S6 exemption.
+func (t *Task) IsEmergency() bool { return t.Spec.Emergency != nil }
+
+// +kubebuilder:object:root=true
+
+// TaskList is a list of Tasks.
+type TaskList struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Task `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Task{}, &TaskList{})
+}
