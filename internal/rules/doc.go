@@ -60,6 +60,10 @@ type Memory struct {
 	Items       map[string]*governancev1alpha1.ListItem
 	Counties    sets.Set[string]
 	Departments sets.Set[string]
+	// Villages and Revisions answer the task rules: the villages with the
+	// revision each holds, and the items of each revision.
+	Villages  *VillageIndex
+	Revisions map[int64]sets.Set[string]
 }
 
 // NewMemory returns an empty snapshot.
@@ -67,6 +71,7 @@ func NewMemory() *Memory {
 	return &Memory{
 		Units: map[string]*governancev1alpha1.ReviewUnit{}, Flows: map[string]*governancev1alpha1.PowerFlow{},
 		Items: map[string]*governancev1alpha1.ListItem{}, Counties: sets.New[string](), Departments: sets.New[string](),
+		Villages: NewVillageIndex(), Revisions: map[int64]sets.Set[string]{},
 	}
 }
 
@@ -97,3 +102,24 @@ func (m *Memory) ItemsUsingFlow(flow string) []string {
 func (m *Memory) CountyKnown(code string) bool { return m.Counties.Has(code) }
 
 func (m *Memory) DepartmentKnown(id string) bool { return m.Departments.Has(id) }
+
+func (m *Memory) TargetVillages(t governancev1alpha1.TaskTargets) ([]VillageGroup, []string) {
+	return m.Villages.TargetVillages(t)
+}
+
+func (m *Memory) RevisionHas(revision int64, item string) bool { return m.Revisions[revision].Has(item) }
+
+// PublishedItems are the items of the newest revision.
+func (m *Memory) PublishedItems() []ItemTitle {
+	var newest int64
+	for rev := range m.Revisions {
+		newest = max(newest, rev)
+	}
+	var out []ItemTitle
+	for _, name := range sets.List(m.Revisions[newest]) {
+		if item := m.Items[name]; item != nil {
+			out = append(out, ItemTitle{Name: name, List: item.Spec.List, Title: item.Spec.Title})
+		}
+	}
+	return out
+}

@@ -1,0 +1,333 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+)
+
+// Rule IDs the task rules cite.
+const (
+	S6  = "S6"  // emergencies are exempt
+	S8  = "S8"  // refusal and report
+	S11 = "S11" // no paper ledgers for villages on the platform
+	S14 = "S14" // no exclusive use of rooms
+	S17 = "S17" // walls: only what residents need to know
+	S19 = "S19" // departments named and held to account
+)
+
+// MaxEmergency is how long an emergency exemption may last (S6).
+const MaxEmergency = 30 * 24 * time.Hour
+
+// DefaultEmergency is the exemption an emergency task gets when it names no expiry.
+const DefaultEmergency = 7 * 24 * time.Hour
+
+// TaskSnapshot is what the task rules may know of the lists and villages.
+type TaskSnapshot interface {
+	ListItem(name string) *governancev1alpha1.ListItem
+	// TargetVillages resolves targets into groups (see VillageIndex).
+	TargetVillages(t governancev1alpha1.TaskTargets) (groups []VillageGroup, unknown []string)
+	// RevisionHas reports whether a published revision holds the item;
+	// revision 0 (nothing published yet) holds nothing.
+	RevisionHas(revision int64, item string) bool
+	// PublishedItems are the items of the newest revision, for suggestions.
+	PublishedItems() []ItemTitle
+}
+
+// ItemTitle is a published item as the suggestions show it.
+type ItemTitle struct {
+	Name  string
+	List  governancev1alpha1.ListKind
+	Title string
+}
+
+// TaskContext is what admission or the audit knows beside the task.
+type TaskContext struct {
+	// Department is the department label of the task's namespace; "" when it has none.
+	Department string
+	// Created is when the task was created (now, at admission); it bounds the emergency expiry.
+	Created time.Time
+}
+
+// TaskVerdict is the rules' decision on a task.
+type TaskVerdict struct {
+	Errs     field.ErrorList
+	Warnings []string
+	// TargetVillages counts the villages the task reaches.
+	TargetVillages int
+}
+
+// Allowed reports whether the task may stand.
+func (v TaskVerdict) Allowed() bool { return len(v.Errs) == 0 }
+
+var (
+	taskType    = specPath.Child("type")
+	taskItem    = specPath.Child("itemRef")
+	taskRole    = specPath.Child("villageRole")
+	taskTargets = specPath.Child("targets")
+	taskEmerg   = specPath.Child("emergency")
+)
+
+// EvaluateTask decides whether a department may ask a task of villages
+// (S1, S2, S6, S11, S14, S17). Admission and the continuous audit both call
+// it, so a task the audit flags is exactly one admission would now refuse.
+func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot) TaskVerdict {
+	var v TaskVerdict
+	groups, unknown := snap.TargetVillages(t.Spec.Targets)
+	v.Errs = append(v.Errs, unknownTargets(t.Spec.Targets, unknown)...)
+	if tc.Department == "" {
+		v.Errs = append(v.Errs, field.Forbidden(field.NewPath("metadata", "namespace"), msg(S2,
+			"命名空间 %q 没有部门标签 %s，任务只能在部门的命名空间中创建",
+			"namespace %q carries no %s label; tasks are created in a department's namespace",
+			t.Namespace, governancev1alpha1.LabelDepartment, t.Namespace, governancev1alpha1.LabelDepartment)))
+	}
+	switch t.Spec.Type {
+	case governancev1alpha1.TaskExclusiveRoomUse:
+		v.Errs = append(v.Errs, field.Forbidden(taskType, msg(S14,
+			"任何单位和部门不得对村（社区）场所作出排他性使用要求；场所一室多用，请改为在已列入清单的事项下派发工作任务",
+			"no department may demand exclusive use of a village room; rooms are multi-use — assign a Work task under a listed item instead")))
+		return v
+	case governancev1alpha1.TaskPaperLedgerInspection:
+		v.Errs = append(v.Errs, paperLedgerFindings(groups)...)
+	}
+	if t.IsEmergency() {
+		v.Errs = append(v.Errs, emergencyFindings(t.Spec.Emergency, tc.Created)...)
+		v.TargetVillages = total(groups)
+		if v.Allowed() {
+			v.Warnings = append(v.Warnings, msg(S6, "紧急任务（%s）不受清单限制，至 %s 自动失效，已记录备查",
+				"emergency task (%s) admitted outside the lists until %s; it is recorded and audited",
+				t.Spec.Emergency.Category, expiry(t.Spec.Emergency), t.Spec.Emergency.Category, expiry(t.Spec.Emergency)))
+		}
+		return v
+	}
+	item, errs := listedItem(t, snap)
+	v.Errs = append(v.Errs, errs...)
+	if item == nil {
+		return v
+	}
+	v.Errs = append(v.Errs, roleFindings(t, item)...)
+	v.Errs = append(v.Errs, departmentFindings(item, tc.Department)...)
+	inScope, scopeErrs := scopeFindings(t, item, groups)
+	v.Errs = append(v.Errs, scopeErrs...)
+	v.Errs = append(v.Errs, publishedFindings(item, inScope, snap)...)
+	v.TargetVillages = total(inScope)
+	if v.TargetVillages == 0 && len(unknown) == 0 && len(scopeErrs) == 0 {
+		v.Errs = append(v.Errs, field.Invalid(taskTargets, "", msg(S2, "任务对象中没有事项适用范围内的村（社区）",
+			"the targets reach no village within the item's scope")))
+	}
+	return v
+}
+
+func unknownTargets(t governancev1alpha1.TaskTargets, unknown []string) field.ErrorList {
+	if len(unknown) == 0 {
+		return nil
+	}
+	path, zh, en := taskTargets.Child("villages"), "村（社区）", "village"
+	if len(t.Counties) > 0 {
+		path, zh, en = taskTargets.Child("counties"), "县（市、区）", "county"
+	}
+	return field.ErrorList{notFound(path, strings.Join(unknown, ","), msg(S2, "登记册中没有%s %s", "no %s %s in the division registry",
+		zh, strings.Join(unknown, ", "), en, strings.Join(unknown, ", ")))}
+}
+
+// paperLedgerFindings refuses inspecting paper ledgers of villages that keep
+// their records on the platform (S11).
+func paperLedgerFindings(groups []VillageGroup) field.ErrorList {
+	exempt, example := 0, ""
+	for _, g := range groups {
+		if g.PaperLedgerExempt {
+			exempt += g.Count
+			if example == "" {
+				example = g.Example
+			}
+		}
+	}
+	if exempt == 0 {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(taskType, msg(S11,
+		"%d 个目标村（社区）（如 %s）已在智慧村社通平台留痕，不再检查纸质台账；请在平台上查阅，或从任务对象中去除这些村（社区）",
+		"%d target villages (e.g. %s) keep their records on the platform and are no longer asked for paper ledgers; inspect them on the platform, or leave them out of the targets",
+		exempt, example, exempt, example))}
+}
+
+// emergencyFindings checks the S6 exemption: an expiry after creation and at
+// most MaxEmergency later.
+func emergencyFindings(e *governancev1alpha1.Emergency, created time.Time) field.ErrorList {
+	path := taskEmerg.Child("expires")
+	switch {
+	case e.Expires == nil:
+		return field.ErrorList{field.Required(path, msg(S6, "紧急任务须写明豁免截止时间", "an emergency task needs an expiry"))}
+	case !e.Expires.After(created):
+		return field.ErrorList{field.Invalid(path, expiry(e), msg(S6, "豁免截止时间须晚于任务创建时间", "the expiry must be after the task's creation"))}
+	case e.Expires.Sub(created) > MaxEmergency:
+		return field.ErrorList{field.Invalid(path, expiry(e), msg(S6,
+			"紧急豁免最长 30 天（至 %s）；超过 30 天的工作须列入清单",
+			"an emergency exemption lasts at most 30 days (until %s); longer work must be put on the lists",
+			created.Add(MaxEmergency).UTC().Format(time.RFC3339), created.Add(MaxEmergency).UTC().Format(time.RFC3339)))}
+	}
+	return nil
+}
+
+func expiry(e *governancev1alpha1.Emergency) string {
+	if e.Expires == nil {
+		return ""
+	}
+	return e.Expires.UTC().Format(time.RFC3339)
+}
+
+// listedItem finds the task's item and checks it may carry this type of task
+// (S1, S7, S17); a refusal suggests the closest published items.
+func listedItem(t *governancev1alpha1.Task, snap TaskSnapshot) (*governancev1alpha1.ListItem, field.ErrorList) {
+	wall := t.Spec.Type == governancev1alpha1.TaskWallPosting
+	if t.Spec.ItemRef == "" {
+		return nil, field.ErrorList{field.Required(taskItem, msg(S1, "清单之外无事项：任务须引用已公布的清单事项%s",
+			"nothing outside the lists: a task must cite a published list item%s", suggest(t, snap, wall, true), suggest(t, snap, wall, false)))}
+	}
+	item := snap.ListItem(t.Spec.ItemRef)
+	if item == nil {
+		return nil, field.ErrorList{notFound(taskItem, t.Spec.ItemRef, msg(S1, "清单之外无事项：清单中没有事项 %q%s",
+			"nothing outside the lists: there is no list item %q%s", t.Spec.ItemRef, suggest(t, snap, wall, true), t.Spec.ItemRef, suggest(t, snap, wall, false)))}
+	}
+	switch {
+	case item.Status.Phase == governancev1alpha1.PhaseRetired:
+		return nil, field.ErrorList{field.Invalid(taskItem, item.Name, msg(S7, "事项 %q 已退出清单，不得再据此派发任务%s",
+			"item %q has been retired from the lists; no task may cite it%s", item.Name, suggest(t, snap, wall, true), item.Name, suggest(t, snap, wall, false)))}
+	case item.Status.Phase != governancev1alpha1.PhaseApproved:
+		return nil, field.ErrorList{field.Invalid(taskItem, item.Name, msg(S1, "事项 %q 尚未通过联合审核（%s），不在清单中",
+			"item %q has not passed joint review (%s) and is not on the lists", item.Name, item.Status.Phase, item.Name, item.Status.Phase))}
+	case wall && !item.Spec.ResidentFacing:
+		return nil, field.ErrorList{field.Forbidden(taskType, msg(S17,
+			"事项 %q（%s）不是群众需要知晓的服务事项或办事流程，内部制度、流程和职责清单不得要求上墙；请改用宣传册或电子屏",
+			"item %q (%s) is not a service item or procedure residents need to know; internal rules, procedures and responsibility lists may not be required on walls — use a brochure or an electronic screen",
+			item.Name, item.Spec.List, item.Name, item.Spec.List))}
+	case !wall && item.Spec.List != governancev1alpha1.ListAdmission:
+		return nil, field.ErrorList{field.Invalid(taskItem, item.Name, msg(S1,
+			"事项 %q 属于 %s 清单；向村（社区）派发工作只能依据准入事项清单（Admission）%s",
+			"item %q is on the %s list; work may be asked of villages only under an Admission item%s",
+			item.Name, item.Spec.List, suggest(t, snap, wall, true), item.Name, item.Spec.List, suggest(t, snap, wall, false)))}
+	}
+	return item, nil
+}
+
+// roleFindings: a village that only assists may not be made to undertake (S2).
+func roleFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem) field.ErrorList {
+	if t.Spec.VillageRole == governancev1alpha1.RoleUndertake && item.Spec.VillageRole == governancev1alpha1.RoleAssist {
+		return field.ErrorList{field.Invalid(taskRole, t.Spec.VillageRole, msg(S2,
+			"事项 %q 规定村（社区）只协助（Assist），不得要求其承担（Undertake），这是将部门职责转嫁给村（社区）；请改为 villageRole: Assist",
+			"item %q has villages Assist only; asking them to Undertake shifts the department's duty onto them — use villageRole: Assist",
+			item.Name, item.Name))}
+	}
+	return nil
+}
+
+// departmentFindings: only the item's responsible departments assign tasks under it (S2).
+func departmentFindings(item *governancev1alpha1.ListItem, dept string) field.ErrorList {
+	if dept == "" || len(item.Spec.ResponsibleDepartments) == 0 || slices.Contains(item.Spec.ResponsibleDepartments, dept) {
+		return nil
+	}
+	list := strings.Join(item.Spec.ResponsibleDepartments, ", ")
+	return field.ErrorList{field.Forbidden(taskItem, msg(S2,
+		"部门 %q 不是事项 %q 的责任部门（%s），不得据此派发任务；请由责任部门派发，或另行申请列入清单（S4）",
+		"department %q is not among item %q's responsible departments (%s) and may not assign tasks under it; ask a responsible department, or apply for an item of your own (S4)",
+		dept, item.Name, list, dept, item.Name, list))}
+}
+
+// scopeFindings splits the targets by the item's scope (S2): "all" means
+// every village in scope; named villages or counties outside it enlarge the
+// item's scope and are refused.
+func scopeFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, groups []VillageGroup) ([]VillageGroup, field.ErrorList) {
+	var in []VillageGroup
+	out, example := 0, ""
+	for _, g := range groups {
+		if inScope(item.Spec.Scope, g) {
+			in = append(in, g)
+			continue
+		}
+		out += g.Count
+		if example == "" {
+			example = fmt.Sprintf("%s (%s, %s)", g.Example, g.County, g.Type)
+		}
+	}
+	if out == 0 || t.Spec.Targets.All {
+		return in, nil
+	}
+	scope := describeScope(item.Spec.Scope)
+	return in, field.ErrorList{field.Invalid(taskTargets, example, msg(S2,
+		"不得扩大事项范围：%d 个目标村（社区）（如 %s）不在事项 %q 的适用范围（%s）内；请将任务对象限定在该范围内",
+		"the task may not enlarge the item's scope: %d target villages (e.g. %s) are outside item %q's scope (%s); keep the targets within it",
+		out, example, item.Name, scope, out, example, item.Name, scope))}
+}
+
+func inScope(s governancev1alpha1.Scope, g VillageGroup) bool {
+	return (len(s.Counties) == 0 || slices.Contains(s.Counties, g.County)) &&
+		(len(s.VillageTypes) == 0 || slices.Contains(s.VillageTypes, g.Type))
+}
+
+func describeScope(s governancev1alpha1.Scope) string {
+	counties, types := "citywide", "Village, Community"
+	if len(s.Counties) > 0 {
+		counties = strings.Join(s.Counties, ", ")
+	}
+	if len(s.VillageTypes) > 0 {
+		ts := make([]string, len(s.VillageTypes))
+		for i, t := range s.VillageTypes {
+			ts[i] = string(t)
+		}
+		types = strings.Join(ts, ", ")
+	}
+	return "counties: " + counties + "; types: " + types
+}
+
+// publishedFindings: the item must be on the list each target village holds
+// (S1) — during a staged rollout, only the villages already reached.
+func publishedFindings(item *governancev1alpha1.ListItem, groups []VillageGroup, snap TaskSnapshot) field.ErrorList {
+	missing, all, example := 0, 0, ""
+	for _, g := range groups {
+		all += g.Count
+		if snap.RevisionHas(g.Revision, item.Name) {
+			continue
+		}
+		missing += g.Count
+		if example == "" {
+			example = fmt.Sprintf("%s (revision %d)", g.Example, g.Revision)
+		}
+	}
+	if missing == 0 {
+		return nil
+	}
+	return field.ErrorList{field.Invalid(taskItem, item.Name, msg(S1,
+		"清单之外无事项：%d/%d 个目标村（社区）（如 %s）持有的已公布清单中没有事项 %q；请等待清单发布到这些村（社区）（kubectl cunshe rollout status），或只派发给已持有的村（社区）",
+		"nothing outside the lists: item %q is not on the published lists held by %d of %d target villages (e.g. %s); wait for the rollout to reach them (kubectl cunshe rollout status), or target only villages that hold it",
+		missing, all, example, item.Name, item.Name, missing, all, example))}
+}
+
+func total(groups []VillageGroup) int {
+	n := 0
+	for _, g := range groups {
+		n += g.Count
+	}
+	return n
+}
+
+// suggest names the published items closest to the task's title, in the
+// language asked for, so a refused department sees what it could cite.
+func suggest(t *governancev1alpha1.Task, snap TaskSnapshot, wall, zh bool) string {
+	close := ClosestItems(t.Spec.Title, snap.PublishedItems(), wall, 3)
+	if len(close) == 0 {
+		return ""
+	}
+	names := make([]string, len(close))
+	for i, it := range close {
+		names[i] = fmt.Sprintf("%s（%s）", it.Name, it.Title)
+	}
+	if zh {
+		return "；最接近的清单事项：" + strings.Join(names, "、")
+	}
+	return "; closest listed items: " + strings.Join(names, ", ")
+}
