@@ -76,3 +76,25 @@ const (
 	// StalledCondition is true when it cannot move without a person (abort, error).
 	StalledCondition = "Stalled"
 )
+
+// Condition types and reasons of tasks and reports (S1, S6, S7, S8).
+const (
+	// CompliantCondition says whether a task still meets the lists as the audit finds them.
+	CompliantCondition = "Compliant"
+	// ViolationCondition is true when a review unit upheld a village's report against the task.
+	ViolationCondition = "Violation"
+	// ReasonListed: the task is on the published lists.
+	ReasonListed = "Listed"
+	// ReasonOffLists: the audit found the task off the lists; the message cites the rules.
+	ReasonOffLists = "NotListed"
+	// ReasonEmergency: an emergency task within its exemption (S6).
+	ReasonEmergency = "Emergency"
+	// ReasonEmergencyExpired: the emergency exemption has ended (S6).
+	ReasonEmergencyExpired = "EmergencyExpired"
+	// ReasonNoUpheldReport: no report against the task was upheld.
+	ReasonNoUpheldReport = "NoUpheldReport"
+	// ReasonReportUpheld: a review unit upheld a village's report (S8).
+	ReasonReportUpheld = "ReportUpheld"
+	// ReasonSummarised: the department summary counts every task and report.
+	ReasonSummarised = "Summarised"
+)

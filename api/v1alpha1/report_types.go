@@ -7,12 +7,12 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 type ReportReason string
 
 const (
-	ReasonNotListed     ReportReason = "NotListed"
-	ReasonScopeEnlarged ReportReason = "ScopeEnlarged"
-	ReasonDutyShifted   ReportReason = "DutyShifted"
-	ReasonWallPosting   ReportReason = "WallPosting"
-	ReasonPaperLedger   ReportReason = "PaperLedger"
-	ReasonOther         ReportReason = "Other"
+	ReportReasonNotListed     ReportReason = "NotListed"
+	ReportReasonScopeEnlarged ReportReason = "ScopeEnlarged"
+	ReportReasonDutyShifted   ReportReason = "DutyShifted"
+	ReportReasonWallPosting   ReportReason = "WallPosting"
+	ReportReasonPaperLedger   ReportReason = "PaperLedger"
+	ReportReasonOther         ReportReason = "Other"
 )
 
 // TaskReference names a Task in a department's namespace.

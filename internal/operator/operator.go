@@ -26,6 +26,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/controllers"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
+	"github.com/cunshe/cunshe-operator/internal/listindex"
 	"github.com/cunshe/cunshe-operator/internal/webhooks"
 )
 
@@ -150,8 +151,31 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	if err := (&controllers.ListRolloutReconciler{Client: mgr.GetClient(), Writers: opts.rolloutWriters()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the list rollout controller: %w", err)
 	}
-	if err := webhooks.Setup(ctx, mgr); err != nil {
+	idx, err := listindex.New(ctx, mgr)
+	if err != nil {
+		return fmt.Errorf("setting up the list index: %w", err)
+	}
+	if err := setupTasks(ctx, mgr, idx); err != nil {
+		return err
+	}
+	if err := webhooks.Setup(ctx, mgr, idx); err != nil {
 		return fmt.Errorf("setting up the webhooks: %w", err)
+	}
+	return nil
+}
+
+// setupTasks registers the task audit, the reports and the departments'
+// compliance summaries (S6–S8, S19).
+func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index) error {
+	recorder := mgr.GetEventRecorder("cunshe-operator")
+	if err := (&controllers.TaskAuditReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder}).SetupWithManager(ctx, mgr); err != nil {
+		return fmt.Errorf("setting up the task audit: %w", err)
+	}
+	if err := (&controllers.ReportReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the report controller: %w", err)
+	}
+	if err := (&controllers.ComplianceReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the compliance controller: %w", err)
 	}
 	return nil
 }

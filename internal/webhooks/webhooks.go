@@ -6,6 +6,7 @@ package webhooks
 import (
 	"context"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -15,11 +16,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/listindex"
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
-// Setup registers every webhook with the manager.
-func Setup(ctx context.Context, mgr ctrl.Manager) error {
+// Setup registers every webhook with the manager; the task and report
+// webhooks read the shared index.
+func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index) error {
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
@@ -37,6 +40,18 @@ func Setup(ctx context.Context, mgr ctrl.Manager) error {
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReviewUnit{}).WithValidator(&ReviewUnitValidator{}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Task{}).
+				WithDefaulter(&TaskDefaulter{Index: idx, Now: time.Now}).WithValidator(&TaskValidator{Index: idx, Now: time.Now}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Report{}).
+				WithDefaulter(CreatorDefaulter[*governancev1alpha1.Report]{}).WithValidator(&ReportValidator{Index: idx}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReportDecision{}).
+				WithDefaulter(CreatorDefaulter[*governancev1alpha1.ReportDecision]{}).WithValidator(&ReportDecisionValidator{readers: reader, Index: idx}).Complete()
 		},
 	} {
 		if err := register(); err != nil {

@@ -1,0 +1,111 @@
+package controllers
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/listindex"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// ReportReconciler follows each village report's decisions (S8): its phase
+// is the latest decision's outcome, every decision stays listed, and an
+// upheld report sends a notice to the department (S19). The task's
+// Violation condition is the audit's to write.
+type ReportReconciler struct {
+	client.Client
+	Index    *listindex.Index
+	Recorder events.EventRecorder
+}
+
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=reports/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=reportdecisions,verbs=get;list;watch
+
+func (r *ReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	report := &governancev1alpha1.Report{}
+	if err := r.Get(ctx, req.NamespacedName, report); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	decisions := &governancev1alpha1.ReportDecisionList{}
+	if err := r.List(ctx, decisions, client.InNamespace(report.Namespace), client.MatchingFields{IndexDecisionReport: report.Name}); err != nil {
+		return ctrl.Result{}, err
+	}
+	outcome := rules.DecideReport(decisions.Items)
+	before := report.Status.DeepCopy()
+	s := &report.Status
+	s.ObservedGeneration, s.Phase, s.Findings, s.Decisions = report.Generation, outcome.Phase, outcome.Findings, outcome.Decisions
+	s.Department = r.department(ctx, report)
+	ready := metav1.Condition{Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: string(outcome.Phase),
+		Message: "等待联审单位处理 / awaiting the review units", ObservedGeneration: report.Generation}
+	if outcome.Findings != "" {
+		ready.Message = outcome.Findings
+	}
+	meta.SetStatusCondition(&s.Conditions, ready)
+	if equality.Semantic.DeepEqual(before, s) {
+		return ctrl.Result{}, nil
+	}
+	if err := r.Status().Update(ctx, report); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if before.Phase != s.Phase && len(s.Decisions) > 0 {
+		r.announce(ctx, report)
+	}
+	return ctrl.Result{}, nil
+}
+
+// department is who the report is against: the task's namespace label, or
+// the department named in the demand.
+func (r *ReportReconciler) department(ctx context.Context, report *governancev1alpha1.Report) string {
+	if ref := report.Spec.TaskRef; ref != nil {
+		return r.Index.Department(ctx, ref.Namespace)
+	}
+	return report.Spec.Demand.Department
+}
+
+// announce records the decision on the report and, when upheld, sends the
+// notice (通报, S8/S19) to the department: on the task, in the department's
+// namespace; for a demand outside any task, on the department's compliance
+// summary (a cluster-scoped object, so the API server files that Event in
+// the default namespace).
+func (r *ReportReconciler) announce(ctx context.Context, report *governancev1alpha1.Report) {
+	last := report.Status.Decisions[len(report.Status.Decisions)-1]
+	r.Recorder.Eventf(report, nil, corev1.EventTypeNormal, EventReportDecided, "Decide", "%s 联审单位 %s 处理意见：%s / review unit %s decided: %s",
+		rules.S8, last.Unit, last.Outcome, last.Unit, last.Outcome)
+	if report.Status.Phase != governancev1alpha1.ReportUpheld {
+		return
+	}
+	var regarding client.Object = &governancev1alpha1.DepartmentCompliance{ObjectMeta: metav1.ObjectMeta{Name: report.Status.Department}}
+	if ref := report.Spec.TaskRef; ref != nil {
+		task := &governancev1alpha1.Task{}
+		if err := r.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, task); err == nil {
+			regarding = task
+		}
+	} else if err := r.Get(ctx, client.ObjectKey{Name: report.Status.Department}, regarding); err != nil {
+		return // the summary appears with the department's first counted object
+	}
+	r.Recorder.Eventf(regarding, report, corev1.EventTypeWarning, EventReportUpheld, "Notice",
+		"%s 通报：村（社区）反映 %s/%s（%s）经 %s 认定属实，请立即纠正：%s / notice: the village's report %s/%s (%s) was upheld by %s; correct it: %s",
+		rules.S19, report.Namespace, report.Name, report.Spec.Reason, last.Unit, report.Status.Findings,
+		report.Namespace, report.Name, report.Spec.Reason, last.Unit, report.Status.Findings)
+}
+
+// SetupWithManager watches reports and their decisions.
+func (r *ReportReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&governancev1alpha1.Report{}).
+		Watches(&governancev1alpha1.ReportDecision{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: o.(*governancev1alpha1.ReportDecision).Spec.Report}}}
+		})).
+		Named("report").
+		Complete(r)
+}

@@ -1,0 +1,269 @@
+package controllers
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/listindex"
+	"github.com/cunshe/cunshe-operator/internal/metrics"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// Field indexes of the audit.
+const (
+	IndexTaskItem       = "spec.itemRef"
+	IndexReportTask     = "spec.taskRef"
+	IndexReportDept     = "status.department"
+	IndexDecisionReport = "spec.report"
+)
+
+// Events of the audit and the reports.
+const (
+	EventNotOnLists       = "NotOnLists"
+	EventBackOnLists      = "BackOnLists"
+	EventEmergencyExpired = "EmergencyExpired"
+	EventReportUpheld     = "ReportUpheld"
+	EventReportDecided    = "ReportDecided"
+)
+
+// maxTaskFindings caps the findings a task's status lists.
+const maxTaskFindings = 10
+
+// TaskAuditReconciler keeps every task's standing current (S7): it
+// re-evaluates a task with the admission rules whenever its item, the
+// published lists or its reports change, marks violations upheld on report
+// (S8), and lets emergency exemptions expire (S6).
+type TaskAuditReconciler struct {
+	client.Client
+	Index    *listindex.Index
+	Recorder events.EventRecorder
+	Now      func() time.Time
+}
+
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=tasks,verbs=get;list;watch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=tasks/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=reports,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+
+func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	task := &governancev1alpha1.Task{}
+	if err := r.Get(ctx, req.NamespacedName, task); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	upheld, err := r.upheldReports(ctx, task)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	dept := r.Index.Department(ctx, task.Namespace)
+	verdict := rules.EvaluateTask(task, rules.TaskContext{Department: dept, Created: task.CreationTimestamp.Time}, r.Index.Snapshot(ctx))
+	now := r.Now()
+	before := task.Status.DeepCopy()
+	r.setStatus(task, dept, verdict, upheld, r.Index.NewestRevision(ctx), now)
+	if !equality.Semantic.DeepEqual(before, &task.Status) {
+		if err := r.Status().Update(ctx, task); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+		r.announce(task, before.Phase, verdict, dept)
+	}
+	if e := task.Spec.Emergency; e != nil && e.Expires != nil && e.Expires.After(now) {
+		return ctrl.Result{RequeueAfter: e.Expires.Sub(now)}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *TaskAuditReconciler) upheldReports(ctx context.Context, task *governancev1alpha1.Task) ([]string, error) {
+	reports := &governancev1alpha1.ReportList{}
+	if err := r.List(ctx, reports, client.MatchingFields{IndexReportTask: task.Namespace + "/" + task.Name}); err != nil {
+		return nil, err
+	}
+	var upheld []string
+	for _, rep := range reports.Items {
+		if rep.Status.Phase == governancev1alpha1.ReportUpheld {
+			upheld = append(upheld, rep.Namespace+"/"+rep.Name)
+		}
+	}
+	slices.Sort(upheld)
+	return upheld, nil
+}
+
+// setStatus writes the task's standing: a violation upheld on report
+// outranks an expired exemption, which outranks the audit's findings.
+func (r *TaskAuditReconciler) setStatus(task *governancev1alpha1.Task, dept string, v rules.TaskVerdict, upheld []string, revision int64, now time.Time) {
+	s := &task.Status
+	s.ObservedGeneration, s.Department, s.TargetVillages = task.Generation, dept, int32(v.TargetVillages)
+	s.AuditedRevision = revision
+	s.Findings = nil
+	for _, e := range v.Errs {
+		if len(s.Findings) == maxTaskFindings {
+			break
+		}
+		s.Findings = append(s.Findings, findingText(e.Detail, e.BadValue))
+	}
+	s.UpheldReports = upheld
+	expired := task.IsEmergency() && task.Spec.Emergency.Expires != nil && !task.Spec.Emergency.Expires.After(now)
+	switch {
+	case len(upheld) > 0:
+		s.Phase = governancev1alpha1.TaskViolation
+	case expired:
+		s.Phase = governancev1alpha1.TaskExpired
+	case !v.Allowed():
+		s.Phase = governancev1alpha1.TaskNonCompliant
+	default:
+		s.Phase = governancev1alpha1.TaskAdmitted
+	}
+	r.setConditions(task, v, upheld, expired)
+}
+
+func (r *TaskAuditReconciler) setConditions(task *governancev1alpha1.Task, v rules.TaskVerdict, upheld []string, expired bool) {
+	gen := task.Generation
+	compliant := metav1.Condition{Type: governancev1alpha1.CompliantCondition, Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonListed,
+		Message: "任务在已公布清单之内 / the task is on the published lists", ObservedGeneration: gen}
+	switch {
+	case expired:
+		compliant.Status, compliant.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonEmergencyExpired
+		compliant.Message = rules.S6 + " 紧急豁免已到期，任务失效 / the emergency exemption has expired; the task no longer stands"
+	case !v.Allowed():
+		compliant.Status, compliant.Reason, compliant.Message = metav1.ConditionFalse, governancev1alpha1.ReasonOffLists, strings.Join(task.Status.Findings, "; ")
+	case task.IsEmergency():
+		compliant.Reason, compliant.Message = governancev1alpha1.ReasonEmergency, v.Warnings[0]
+	}
+	meta.SetStatusCondition(&task.Status.Conditions, compliant)
+	violation := metav1.Condition{Type: governancev1alpha1.ViolationCondition, Status: metav1.ConditionFalse, Reason: governancev1alpha1.ReasonNoUpheldReport,
+		Message: "没有被认定属实的反映 / no report upheld against the task", ObservedGeneration: gen}
+	if len(upheld) > 0 {
+		violation.Status, violation.Reason = metav1.ConditionTrue, governancev1alpha1.ReasonReportUpheld
+		violation.Message = rules.S8 + " 联审单位认定村（社区）反映属实：" + strings.Join(upheld, ", ") + " / review units upheld villages' reports: " + strings.Join(upheld, ", ")
+	}
+	meta.SetStatusCondition(&task.Status.Conditions, violation)
+	ready := metav1.Condition{Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: string(task.Status.Phase), Message: compliant.Message, ObservedGeneration: gen}
+	if task.Status.Phase != governancev1alpha1.TaskAdmitted {
+		ready.Status = metav1.ConditionFalse
+		if len(upheld) > 0 {
+			ready.Message = violation.Message
+		}
+	}
+	meta.SetStatusCondition(&task.Status.Conditions, ready)
+}
+
+// announce emits an Event (and counts the finding) when a task's standing changes.
+func (r *TaskAuditReconciler) announce(task *governancev1alpha1.Task, was governancev1alpha1.TaskPhase, v rules.TaskVerdict, dept string) {
+	now := task.Status.Phase
+	if now == was {
+		return
+	}
+	switch now {
+	case governancev1alpha1.TaskNonCompliant:
+		for _, e := range v.Errs {
+			metrics.AuditFindings.WithLabelValues(dept, ruleID(findingText(e.Detail, e.BadValue))).Inc()
+		}
+		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, EventNotOnLists, "Audit", "%s", strings.Join(task.Status.Findings, "; "))
+	case governancev1alpha1.TaskExpired:
+		r.Recorder.Eventf(task, nil, corev1.EventTypeNormal, EventEmergencyExpired, "Audit", "%s 紧急豁免已到期 / the emergency exemption expired", rules.S6)
+	case governancev1alpha1.TaskAdmitted:
+		if was != "" {
+			r.Recorder.Eventf(task, nil, corev1.EventTypeNormal, EventBackOnLists, "Audit", "任务重新符合清单 / the task is on the lists again")
+		}
+	}
+}
+
+// findingText is the sentence of a rule finding (field.NotFound carries it as the value).
+func findingText(detail string, value any) string {
+	if detail != "" {
+		return detail
+	}
+	s, _ := value.(string)
+	return s
+}
+
+func ruleID(text string) string {
+	id, _, _ := strings.Cut(text, " ")
+	return id
+}
+
+// SetupWithManager registers the audit's indexes and watches: the task
+// itself, its item, every new revision and rollout progress (what villages
+// hold), and its reports.
+func (r *TaskAuditReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if err := setupTaskIndexes(ctx, mgr); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&governancev1alpha1.Task{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		Watches(&governancev1alpha1.ListItem{}, handler.EnqueueRequestsFromMapFunc(r.tasksOfItem)).
+		Watches(&governancev1alpha1.ListRevision{}, handler.EnqueueRequestsFromMapFunc(r.allTasks)).
+		Watches(&governancev1alpha1.ListRollout{}, handler.EnqueueRequestsFromMapFunc(r.allTasks)).
+		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(taskOfReport)).
+		Named("taskaudit").
+		Complete(r)
+}
+
+func setupTaskIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &governancev1alpha1.Task{}, IndexTaskItem, func(o client.Object) []string {
+		return []string{o.(*governancev1alpha1.Task).Spec.ItemRef}
+	}); err != nil {
+		return err
+	}
+	if err := idx.IndexField(ctx, &governancev1alpha1.Report{}, IndexReportTask, func(o client.Object) []string {
+		if ref := o.(*governancev1alpha1.Report).Spec.TaskRef; ref != nil {
+			return []string{ref.Namespace + "/" + ref.Name}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := idx.IndexField(ctx, &governancev1alpha1.Report{}, IndexReportDept, func(o client.Object) []string {
+		return []string{o.(*governancev1alpha1.Report).Status.Department}
+	}); err != nil {
+		return err
+	}
+	return idx.IndexField(ctx, &governancev1alpha1.ReportDecision{}, IndexDecisionReport, func(o client.Object) []string {
+		return []string{o.(*governancev1alpha1.ReportDecision).Spec.Report}
+	})
+}
+
+func (r *TaskAuditReconciler) tasksOfItem(ctx context.Context, o client.Object) []reconcile.Request {
+	return r.requests(ctx, client.MatchingFields{IndexTaskItem: o.GetName()})
+}
+
+func (r *TaskAuditReconciler) allTasks(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.requests(ctx)
+}
+
+func (r *TaskAuditReconciler) requests(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
+	tasks := &governancev1alpha1.TaskList{}
+	if err := r.List(ctx, tasks, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing tasks to audit")
+		return nil
+	}
+	reqs := make([]reconcile.Request, len(tasks.Items))
+	for i, t := range tasks.Items {
+		reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&t)}
+	}
+	return reqs
+}
+
+func taskOfReport(_ context.Context, o client.Object) []reconcile.Request {
+	if ref := o.(*governancev1alpha1.Report).Spec.TaskRef; ref != nil {
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}}}
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+// Package listindex answers the task and report rules from the manager's
+// caches fast enough for admission: villages grouped by what the rules read
+// (kept current by an informer handler), revisions' item sets memoised
+// (revisions never change), and department namespaces in a small cache of
+// their own. The webhooks and the audit share one Index, so they see the same
+// cluster the same way.
+package listindex
+
+import (
+	"context"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/util/sets"
+	toolscache "k8s.io/client-go/tools/cache"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// Index is shared by the task webhook and the task audit.
+type Index struct {
+	Villages *rules.VillageIndex
+
+	cached      client.Reader
+	live        client.Reader
+	departments cache.Cache
+
+	mu        sync.Mutex
+	revisions map[int64]sets.Set[string]
+	titles    map[int64][]rules.ItemTitle
+}
+
+// New builds the index and registers with the manager: an informer handler
+// on Villages and a cache of department namespaces.
+func New(ctx context.Context, mgr ctrl.Manager) (*Index, error) {
+	deptSelector, err := labels.NewRequirement(governancev1alpha1.LabelDepartment, selection.Exists, nil)
+	if err != nil {
+		return nil, err
+	}
+	depts, err := cache.New(mgr.GetConfig(), cache.Options{
+		Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
+		ByObject: map[client.Object]cache.ByObject{&corev1.Namespace{}: {Label: labels.NewSelector().Add(*deptSelector)}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(depts); err != nil {
+		return nil, err
+	}
+	x := &Index{
+		Villages: rules.NewVillageIndex(), cached: mgr.GetClient(), live: mgr.GetAPIReader(), departments: depts,
+		revisions: map[int64]sets.Set[string]{}, titles: map[int64][]rules.ItemTitle{},
+	}
+	informer, err := mgr.GetCache().GetInformer(ctx, &governancev1alpha1.Village{})
+	if err != nil {
+		return nil, err
+	}
+	_, err = informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { x.upsert(o) },
+		UpdateFunc: func(_, o any) { x.upsert(o) },
+		DeleteFunc: func(o any) {
+			if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+				o = tomb.Obj
+			}
+			if v, ok := o.(*governancev1alpha1.Village); ok {
+				x.Villages.Delete(v.Name)
+			}
+		},
+	})
+	return x, err
+}
+
+func (x *Index) upsert(o any) {
+	if v, ok := o.(*governancev1alpha1.Village); ok {
+		x.Villages.Upsert(v)
+	}
+}
+
+// Department is the department label of a namespace, "" when it has none
+// or does not exist. A namespace labelled a moment ago may not have reached
+// the cache yet, so a miss asks the API server.
+func (x *Index) Department(ctx context.Context, namespace string) string {
+	ns := &corev1.Namespace{}
+	key := client.ObjectKey{Name: namespace}
+	if err := x.departments.Get(ctx, key, ns); err != nil {
+		if err := x.live.Get(ctx, key, ns); err != nil {
+			return ""
+		}
+	}
+	return ns.Labels[governancev1alpha1.LabelDepartment]
+}
+
+// DepartmentKnown reports whether some namespace carries the department's label.
+func (x *Index) DepartmentKnown(ctx context.Context, id string) bool {
+	list := &corev1.NamespaceList{}
+	if err := x.departments.List(ctx, list, client.MatchingLabels{governancev1alpha1.LabelDepartment: id}); err == nil && len(list.Items) > 0 {
+		return true
+	}
+	err := x.live.List(ctx, list, client.MatchingLabels{governancev1alpha1.LabelDepartment: id}, client.Limit(1))
+	return err == nil && len(list.Items) > 0
+}
+
+// Snapshot answers the rules for one request or reconcile.
+func (x *Index) Snapshot(ctx context.Context) *Snapshot { return &Snapshot{ctx: ctx, x: x} }
+
+// revision returns a revision's item set, read once: revisions are immutable.
+func (x *Index) revision(ctx context.Context, n int64) sets.Set[string] {
+	if n == 0 {
+		return nil
+	}
+	x.mu.Lock()
+	s, ok := x.revisions[n]
+	x.mu.Unlock()
+	if ok {
+		return s
+	}
+	rev := &governancev1alpha1.ListRevision{}
+	if !x.get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName(n)}, rev) {
+		return nil // not memoised: it may arrive later
+	}
+	s = sets.New[string]()
+	for _, it := range rev.Spec.Items {
+		s.Insert(it.Name)
+	}
+	x.mu.Lock()
+	x.revisions[n] = s
+	x.mu.Unlock()
+	return s
+}
+
+func (x *Index) get(ctx context.Context, key client.ObjectKey, obj client.Object) bool {
+	if err := x.cached.Get(ctx, key, obj); err == nil {
+		return true
+	}
+	return x.live.Get(ctx, key, obj) == nil
+}
+
+// NewestRevision is the highest revision number the cache holds.
+func (x *Index) NewestRevision(ctx context.Context) int64 {
+	list := &governancev1alpha1.ListRevisionList{}
+	if err := x.cached.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+		return 0
+	}
+	var n int64
+	for _, r := range list.Items {
+		n = max(n, r.Spec.Revision)
+	}
+	return n
+}
+
+// Snapshot is one request's view; it implements rules.TaskSnapshot and
+// rules.ReportSnapshot.
+type Snapshot struct {
+	ctx context.Context
+	x   *Index
+}
+
+var (
+	_ rules.TaskSnapshot   = (*Snapshot)(nil)
+	_ rules.ReportSnapshot = (*Snapshot)(nil)
+)
+
+func (s *Snapshot) ListItem(name string) *governancev1alpha1.ListItem {
+	item := &governancev1alpha1.ListItem{}
+	if !s.x.get(s.ctx, client.ObjectKey{Name: name}, item) {
+		return nil
+	}
+	return item
+}
+
+func (s *Snapshot) TargetVillages(t governancev1alpha1.TaskTargets) ([]rules.VillageGroup, []string) {
+	return s.x.Villages.TargetVillages(t)
+}
+
+func (s *Snapshot) RevisionHas(revision int64, item string) bool {
+	return s.x.revision(s.ctx, revision).Has(item)
+}
+
+// PublishedItems are the newest revision's items with their titles, read
+// once per revision (approved specs never change).
+func (s *Snapshot) PublishedItems() []rules.ItemTitle {
+	n := s.x.NewestRevision(s.ctx)
+	s.x.mu.Lock()
+	titles, ok := s.x.titles[n]
+	s.x.mu.Unlock()
+	if ok {
+		return titles
+	}
+	for _, name := range sets.List(s.x.revision(s.ctx, n)) {
+		if item := s.ListItem(name); item != nil {
+			titles = append(titles, rules.ItemTitle{Name: name, List: item.Spec.List, Title: item.Spec.Title})
+		}
+	}
+	s.x.mu.Lock()
+	s.x.titles[n] = titles
+	s.x.mu.Unlock()
+	return titles
+}
+
+func (s *Snapshot) Village(code string) *governancev1alpha1.Village {
+	v := &governancev1alpha1.Village{}
+	if !s.x.get(s.ctx, client.ObjectKey{Name: code}, v) {
+		return nil
+	}
+	return v
+}
+
+func (s *Snapshot) Task(namespace, name string) *governancev1alpha1.Task {
+	t := &governancev1alpha1.Task{}
+	if !s.x.get(s.ctx, client.ObjectKey{Namespace: namespace, Name: name}, t) {
+		return nil
+	}
+	return t
+}
+
+func (s *Snapshot) DepartmentKnown(id string) bool { return s.x.DepartmentKnown(s.ctx, id) }
+
+func (s *Snapshot) ReviewUnit(name string) *governancev1alpha1.ReviewUnit {
+	u := &governancev1alpha1.ReviewUnit{}
+	if !s.x.get(s.ctx, client.ObjectKey{Name: name}, u) {
+		return nil
+	}
+	return u
+}

@@ -1,0 +1,44 @@
+// Package metrics holds the operator's Prometheus collectors, served on the
+// manager's metrics endpoint with controller-runtime's own.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+var (
+	// TaskAdmissions counts task admission decisions by the first rule that refused (or "none").
+	TaskAdmissions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cunshe_task_admissions_total",
+		Help: "Task admission decisions (allowed or denied) by the rule that decided (S1, S2, S6, S11, S14, S17; none when allowed).",
+	}, []string{"decision", "rule"})
+
+	// EmergencyTasks counts emergency tasks admitted (S6).
+	EmergencyTasks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cunshe_emergency_tasks_total",
+		Help: "Emergency tasks admitted outside the lists (S6), by department and category.",
+	}, []string{"department", "category"})
+
+	// AuditFindings counts tasks the continuous audit found off the lists, by department and rule (S7).
+	AuditFindings = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cunshe_audit_findings_total",
+		Help: "Tasks the continuous audit found no longer on the lists (S7), by department and rule.",
+	}, []string{"department", "rule"})
+
+	// DepartmentTasks is each department's tasks by standing (S19).
+	DepartmentTasks = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cunshe_department_tasks",
+		Help: "A department's tasks by phase: Admitted, NonCompliant, Violation, Expired (S7, S19).",
+	}, []string{"department", "phase"})
+
+	// DepartmentReports is each department's reports by outcome (S8, S19).
+	DepartmentReports = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cunshe_department_reports",
+		Help: "Villages' reports against a department by phase: open, upheld, dismissed (S8, S19).",
+	}, []string{"department", "outcome"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(TaskAdmissions, EmergencyTasks, AuditFindings, DepartmentTasks, DepartmentReports)
+}

@@ -1,0 +1,124 @@
+package webhooks
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/listindex"
+	"github.com/cunshe/cunshe-operator/internal/metrics"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// +kubebuilder:webhook:path=/mutate-governance-cunshe-io-v1alpha1-task,mutating=true,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=tasks,verbs=create;update,versions=v1alpha1,name=mtask.governance.cunshe.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-task,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=tasks,verbs=create;update,versions=v1alpha1,name=vtask.governance.cunshe.io,admissionReviewVersions=v1
+
+// TaskDefaulter labels a task with its namespace's department (the identity
+// the compliance summary counts under; a client's value is overwritten) and
+// gives an emergency without an expiry the default exemption (S6).
+type TaskDefaulter struct {
+	Index *listindex.Index
+	Now   func() time.Time
+}
+
+func (d *TaskDefaulter) Default(ctx context.Context, t *governancev1alpha1.Task) error {
+	if t.Labels == nil {
+		t.Labels = map[string]string{}
+	}
+	if dept := d.Index.Department(ctx, t.Namespace); dept != "" {
+		t.Labels[governancev1alpha1.LabelDepartment] = dept
+	} else {
+		delete(t.Labels, governancev1alpha1.LabelDepartment)
+	}
+	if e := t.Spec.Emergency; e != nil && e.Expires == nil {
+		e.Expires = &metav1.Time{Time: created(t, d.Now).Add(rules.DefaultEmergency).Truncate(time.Second)}
+	}
+	return nil
+}
+
+// created is when the task was created, or now when it is being created.
+func created(t *governancev1alpha1.Task, now func() time.Time) time.Time {
+	if !t.CreationTimestamp.IsZero() {
+		return t.CreationTimestamp.Time
+	}
+	return now()
+}
+
+// TaskValidator refuses any task that is not on the published lists (S1,
+// S2, S11, S14, S17) unless it is a bounded emergency (S6), which it admits
+// with a warning and records.
+type TaskValidator struct {
+	Index *listindex.Index
+	Now   func() time.Time
+}
+
+func (v *TaskValidator) ValidateCreate(ctx context.Context, t *governancev1alpha1.Task) (admission.Warnings, error) {
+	return v.validate(ctx, t, true)
+}
+
+func (v *TaskValidator) ValidateUpdate(ctx context.Context, _, t *governancev1alpha1.Task) (admission.Warnings, error) {
+	return v.validate(ctx, t, false)
+}
+
+func (v *TaskValidator) ValidateDelete(context.Context, *governancev1alpha1.Task) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func (v *TaskValidator) validate(ctx context.Context, t *governancev1alpha1.Task, creating bool) (admission.Warnings, error) {
+	dept := v.Index.Department(ctx, t.Namespace)
+	verdict := rules.EvaluateTask(t, rules.TaskContext{Department: dept, Created: created(t, v.Now)}, v.Index.Snapshot(ctx))
+	if dept != "" && t.Labels[governancev1alpha1.LabelDepartment] != dept {
+		// The defaulting webhook did not run: refuse rather than trust the client.
+		verdict.Errs = append(verdict.Errs, field.Forbidden(field.NewPath("metadata", "labels").Key(governancev1alpha1.LabelDepartment),
+			rules.S2+" 任务的部门标签须由准入服务按命名空间设置 / a task's department label is set by admission from its namespace"))
+	}
+	recordAdmission(t, dept, verdict, creating)
+	if verdict.Allowed() {
+		return verdict.Warnings, nil
+	}
+	if forbiddenOnly(verdict.Errs) {
+		return nil, forbidden("tasks", t.Name, verdict.Errs)
+	}
+	return nil, invalid("Task", t.Name, verdict.Errs)
+}
+
+// forbiddenOnly: refusals of what the task asks (S11, S14, S17, another
+// department's item) read as Forbidden; anything else as Invalid.
+func forbiddenOnly(errs field.ErrorList) bool {
+	for _, e := range errs {
+		if e.Type != field.ErrorTypeForbidden {
+			return false
+		}
+	}
+	return true
+}
+
+func recordAdmission(t *governancev1alpha1.Task, dept string, v rules.TaskVerdict, creating bool) {
+	if !v.Allowed() {
+		metrics.TaskAdmissions.WithLabelValues("denied", ruleOf(v.Errs[0])).Inc()
+		return
+	}
+	rule := "none"
+	if t.IsEmergency() {
+		rule = rules.S6
+		if creating {
+			metrics.EmergencyTasks.WithLabelValues(dept, string(t.Spec.Emergency.Category)).Inc()
+		}
+	}
+	metrics.TaskAdmissions.WithLabelValues("allowed", rule).Inc()
+}
+
+// ruleOf is the rule ID a finding's message starts with.
+func ruleOf(e *field.Error) string {
+	text := e.Detail
+	if text == "" {
+		text, _ = e.BadValue.(string)
+	}
+	id, _, _ := strings.Cut(text, " ")
+	return id
+}
