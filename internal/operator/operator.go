@@ -25,8 +25,8 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/controllers"
-	"github.com/cunshe/cunshe-operator/internal/tenant"
 	"github.com/cunshe/cunshe-operator/internal/listindex"
+	"github.com/cunshe/cunshe-operator/internal/tenant"
 	"github.com/cunshe/cunshe-operator/internal/webhooks"
 )
 

@@ -107,7 +107,9 @@ func (m *Memory) TargetVillages(t governancev1alpha1.TaskTargets) ([]VillageGrou
 	return m.Villages.TargetVillages(t)
 }
 
-func (m *Memory) RevisionHas(revision int64, item string) bool { return m.Revisions[revision].Has(item) }
+func (m *Memory) RevisionHas(revision int64, item string) bool {
+	return m.Revisions[revision].Has(item)
+}
 
 // PublishedItems are the items of the newest revision.
 func (m *Memory) PublishedItems() []ItemTitle {
