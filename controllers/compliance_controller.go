@@ -57,13 +57,16 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	case err != nil:
 		return ctrl.Result{}, err
 	}
-	status.Conditions = dc.Status.Conditions
+	status.Conditions = slices.Clone(dc.Status.Conditions)
 	meta.SetStatusCondition(&status.Conditions, summaryCondition(dc.Generation, status))
 	if equality.Semantic.DeepEqual(dc.Status, status) {
 		return ctrl.Result{}, nil
 	}
+	// A merge patch, not an update: the summary has one writer, and a cache
+	// a moment behind our own last write must not cost a conflict.
+	patch := client.MergeFrom(dc.DeepCopy())
 	dc.Status = status
-	return ctrl.Result{}, r.Status().Update(ctx, dc)
+	return ctrl.Result{}, r.Status().Patch(ctx, dc, patch)
 }
 
 // summarise counts a department's tasks and reports; the detail lists

@@ -14,26 +14,37 @@ type ComplianceFinding struct {
 
 // ReportCounts counts a department's reports by phase (S8).
 type ReportCounts struct {
-	Open      int32 `json:"open"`
-	Upheld    int32 `json:"upheld"`
+	// +optional
+	Open int32 `json:"open"`
+	// +optional
+	Upheld int32 `json:"upheld"`
+	// +optional
+	// +optional
 	Dismissed int32 `json:"dismissed"`
 }
 
 // DepartmentComplianceStatus is a department's standing (S7, S19).
 type DepartmentComplianceStatus struct {
 	// tasks counts the department's tasks.
+	// +optional
 	Tasks int32 `json:"tasks"`
 	// admitted counts tasks that meet the lists.
+	// +optional
 	Admitted int32 `json:"admitted"`
 	// nonCompliant counts tasks the audit found off the lists (S7 clean-up).
+	// +optional
 	NonCompliant int32 `json:"nonCompliant"`
 	// violations counts tasks with an upheld report (S19).
+	// +optional
 	Violations int32 `json:"violations"`
 	// emergencies counts emergency tasks still in force (S6).
+	// +optional
 	Emergencies int32 `json:"emergencies"`
 	// expired counts emergency tasks whose exemption ended.
+	// +optional
 	Expired int32 `json:"expired"`
 	// reports counts the villages' reports against the department.
+	// +optional
 	Reports ReportCounts `json:"reports"`
 	// findings is the detail, capped at 50; truncated says more exist.
 	// +optional

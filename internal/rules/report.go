@@ -78,10 +78,17 @@ func TaskReaches(t *governancev1alpha1.Task, v *governancev1alpha1.Village) bool
 	return slices.Contains(t.Spec.Targets.Villages, v.Name)
 }
 
-// ValidateReportDelete keeps an open report: it is deleted only once decided (S8).
+// ValidateReportDelete keeps an open report until a unit decides it (S8),
+// and an upheld one for good: it is the record of the department's
+// violation (S19). Only a dismissed report may be deleted.
 func ValidateReportDelete(r *governancev1alpha1.Report) field.ErrorList {
-	if !r.Status.Phase.IsOpen() {
+	switch {
+	case r.Status.Phase == governancev1alpha1.ReportDismissed:
 		return nil
+	case r.Status.Phase == governancev1alpha1.ReportUpheld:
+		return field.ErrorList{field.Forbidden(field.NewPath("status", "phase"), msg(S19,
+			"反映 %q 已被认定属实，是部门违规的记录，不得删除", "report %q was upheld and is the record of the department's violation; it cannot be deleted",
+			r.Name, r.Name))}
 	}
 	phase := cmp.Or(r.Status.Phase, governancev1alpha1.ReportFiled)
 	return field.ErrorList{field.Forbidden(field.NewPath("status", "phase"), msg(S8,
