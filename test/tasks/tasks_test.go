@@ -196,8 +196,8 @@ func TestTasks(t *testing.T) {
 		tk.Spec.Title = "人口普查补充表格填报"
 		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`Task.governance.cunshe.io "census-extra" is invalid: spec.itemRef: Not found: "census-extra-forms": `+
-			`S1 清单之外无事项：清单中没有事项 "census-extra-forms"；最接近的清单事项：l1-census-assist（协助开展人口普查入户登记） / `+
-			`nothing outside the lists: there is no list item "census-extra-forms"; closest listed items: l1-census-assist（协助开展人口普查入户登记）`)
+				`S1 清单之外无事项：清单中没有事项 "census-extra-forms"；最接近的清单事项：l1-census-assist（协助开展人口普查入户登记） / `+
+				`nothing outside the lists: there is no list item "census-extra-forms"; closest listed items: l1-census-assist（协助开展人口普查入户登记）`)
 	})
 
 	t.Run("S2 villages that assist are not made to undertake", func(t *testing.T) {
@@ -205,8 +205,8 @@ func TestTasks(t *testing.T) {
 		tk.Spec.VillageRole = governancev1alpha1.RoleUndertake
 		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`Task.governance.cunshe.io "census-undertake" is invalid: spec.villageRole: Invalid value: "Undertake": `+
-			`S2 事项 "l1-census-assist" 规定村（社区）只协助（Assist），不得要求其承担（Undertake），这是将部门职责转嫁给村（社区）；请改为 villageRole: Assist / `+
-			`item "l1-census-assist" has villages Assist only; asking them to Undertake shifts the department's duty onto them — use villageRole: Assist`)
+				`S2 事项 "l1-census-assist" 规定村（社区）只协助（Assist），不得要求其承担（Undertake），这是将部门职责转嫁给村（社区）；请改为 villageRole: Assist / `+
+				`item "l1-census-assist" has villages Assist only; asking them to Undertake shifts the department's duty onto them — use villageRole: Assist`)
 	})
 
 	t.Run("S2 only the item's responsible departments assign it", func(t *testing.T) {
@@ -214,8 +214,8 @@ func TestTasks(t *testing.T) {
 		tk := task("dept-xfj", "census-by-fire", census.Name, all)
 		expectRefused(t, xfj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`tasks.governance.cunshe.io "census-by-fire" is forbidden: spec.itemRef: Forbidden: `+
-			`S2 部门 "xfj" 不是事项 "l1-census-assist" 的责任部门（tjj），不得据此派发任务；请由责任部门派发，或另行申请列入清单（S4） / `+
-			`department "xfj" is not among item "l1-census-assist"'s responsible departments (tjj) and may not assign tasks under it; ask a responsible department, or apply for an item of your own (S4)`)
+				`S2 部门 "xfj" 不是事项 "l1-census-assist" 的责任部门（tjj），不得据此派发任务；请由责任部门派发，或另行申请列入清单（S4） / `+
+				`department "xfj" is not among item "l1-census-assist"'s responsible departments (tjj) and may not assign tasks under it; ask a responsible department, or apply for an item of your own (S4)`)
 	})
 
 	t.Run("S2 targets may not enlarge the item's scope", func(t *testing.T) {
@@ -242,8 +242,8 @@ func TestTasks(t *testing.T) {
 		tk.Spec.Type = governancev1alpha1.TaskPaperLedgerInspection
 		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`tasks.governance.cunshe.io "ledger-check" is forbidden: spec.type: Forbidden: `+
-			`S11 2 个目标村（社区）（如 330302006001）已在智慧村社通平台留痕，不再检查纸质台账；请在平台上查阅，或从任务对象中去除这些村（社区） / `+
-			`2 target villages (e.g. 330302006001) keep their records on the platform and are no longer asked for paper ledgers; inspect them on the platform, or leave them out of the targets`)
+				`S11 2 个目标村（社区）（如 330302006001）已在智慧村社通平台留痕，不再检查纸质台账；请在平台上查阅，或从任务对象中去除这些村（社区） / `+
+				`2 target villages (e.g. 330302006001) keep their records on the platform and are no longer asked for paper ledgers; inspect them on the platform, or leave them out of the targets`)
 		tk.Spec.Targets = governancev1alpha1.TaskTargets{Villages: []string{paperOnly}}
 		g.Expect(tjj.Create(ctx, tk)).To(Succeed(), "a village off the platform still keeps paper ledgers")
 	})
@@ -253,8 +253,8 @@ func TestTasks(t *testing.T) {
 		tk.Spec.Type = governancev1alpha1.TaskExclusiveRoomUse
 		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`tasks.governance.cunshe.io "census-office" is forbidden: spec.type: Forbidden: `+
-			`S14 任何单位和部门不得对村（社区）场所作出排他性使用要求；场所一室多用，请改为在已列入清单的事项下派发工作任务 / `+
-			`no department may demand exclusive use of a village room; rooms are multi-use — assign a Work task under a listed item instead`)
+				`S14 任何单位和部门不得对村（社区）场所作出排他性使用要求；场所一室多用，请改为在已列入清单的事项下派发工作任务 / `+
+				`no department may demand exclusive use of a village room; rooms are multi-use — assign a Work task under a listed item instead`)
 	})
 
 	t.Run("S17 only what residents need to know goes on walls", func(t *testing.T) {
@@ -263,8 +263,8 @@ func TestTasks(t *testing.T) {
 		tk.Spec.Type, tk.Spec.VillageRole = governancev1alpha1.TaskWallPosting, ""
 		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`tasks.governance.cunshe.io "duties-on-wall" is forbidden: spec.type: Forbidden: `+
-			`S17 事项 "l4-secretary-duties"（HeadDuty）不是群众需要知晓的服务事项或办事流程，内部制度、流程和职责清单不得要求上墙；请改用宣传册或电子屏 / `+
-			`item "l4-secretary-duties" (HeadDuty) is not a service item or procedure residents need to know; internal rules, procedures and responsibility lists may not be required on walls — use a brochure or an electronic screen`)
+				`S17 事项 "l4-secretary-duties"（HeadDuty）不是群众需要知晓的服务事项或办事流程，内部制度、流程和职责清单不得要求上墙；请改用宣传册或电子屏 / `+
+				`item "l4-secretary-duties" (HeadDuty) is not a service item or procedure residents need to know; internal rules, procedures and responsibility lists may not be required on walls — use a brochure or an electronic screen`)
 		tk = task("dept-tjj", "census-poster", census.Name, all)
 		tk.Spec.Type = governancev1alpha1.TaskWallPosting
 		g.Expect(tjj.Create(ctx, tk)).To(Succeed())
@@ -306,8 +306,8 @@ func TestTasks(t *testing.T) {
 		neighbour := as(t, "cadre-gulou", "cunshe:village:"+gulou)
 		expectRefused(t, neighbour.Create(ctx, report.DeepCopy()), "vreport.governance.cunshe.io",
 			`reports.governance.cunshe.io "census-extra-forms" is forbidden: metadata.namespace: Forbidden: `+
-			`S8 用户 "cadre-gulou" 不属于 cunshe:village:330302101201 组，只有本村（社区）干部可以提交本村（社区）的反映 / `+
-			`user "cadre-gulou" is not in group cunshe:village:330302101201; only the village's own cadres file its reports`)
+				`S8 用户 "cadre-gulou" 不属于 cunshe:village:330302101201 组，只有本村（社区）干部可以提交本村（社区）的反映 / `+
+				`user "cadre-gulou" is not in group cunshe:village:330302101201; only the village's own cadres file its reports`)
 		cadre := as(t, "cadre-xiaonan", "cunshe:village:"+xiaonan)
 		g.Expect(cadre.Create(ctx, report)).To(Succeed())
 		g.Expect(report.Annotations).To(HaveKeyWithValue(governancev1alpha1.AnnotationCreatedBy, "cadre-xiaonan"))
