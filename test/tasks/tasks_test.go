@@ -11,6 +11,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -22,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/metrics"
 	"github.com/cunshe/cunshe-operator/internal/operator"
 	"github.com/cunshe/cunshe-operator/internal/testenv"
 )
@@ -257,6 +259,13 @@ func TestTasks(t *testing.T) {
 				`no department may demand exclusive use of a village room; rooms are multi-use — assign a Work task under a listed item instead`)
 	})
 
+	t.Run("admissions are counted by decision and rule", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("denied", "S14"))).To(BeNumerically(">=", 1))
+		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("denied", "S11"))).To(BeNumerically(">=", 1))
+		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("allowed", "none"))).To(BeNumerically(">=", 2))
+	})
+
 	t.Run("S17 only what residents need to know goes on walls", func(t *testing.T) {
 		g := NewWithT(t)
 		tk := task("dept-tjj", "duties-on-wall", duties.Name, all)
@@ -281,6 +290,7 @@ func TestTasks(t *testing.T) {
 		g.Expect(tk.Spec.Emergency.Expires.Sub(tk.CreationTimestamp.Time)).To(BeNumerically("~", 7*24*time.Hour, 2*time.Second), "defaulted to 7 days")
 		g.Expect(tjjWarnings.seen[before:]).To(ContainElement(HavePrefix("S6 紧急任务（LifeSafety）不受清单限制，至 ")))
 		expectPhase(t, "dept-tjj", "typhoon-evacuation", governancev1alpha1.TaskAdmitted)
+		g.Expect(testutil.ToFloat64(metrics.EmergencyTasks.WithLabelValues("tjj", "LifeSafety"))).To(Equal(1.0))
 
 		tk = task("dept-tjj", "flood-40-days", "", all)
 		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "汛期值守",
@@ -381,6 +391,8 @@ func TestTasks(t *testing.T) {
 			g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: "xfj"}, dc)).To(Succeed())
 			g.Expect(dc.Status.NonCompliant).To(Equal(int32(1)))
 		}).WithTimeout(20 * time.Second).Should(Succeed())
+		g.Expect(testutil.ToFloat64(metrics.AuditFindings.WithLabelValues("xfj", "S7"))).To(Equal(1.0))
+		g.Expect(testutil.ToFloat64(metrics.DepartmentTasks.WithLabelValues("xfj", "NonCompliant"))).To(Equal(1.0))
 	})
 
 	t.Run("a demand outside any task is reported against a known department", func(t *testing.T) {

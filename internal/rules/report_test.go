@@ -1,0 +1,60 @@
+package rules_test
+
+import (
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+func reportDecision(name string, minute int, outcome governancev1alpha1.DecisionOutcome, findings string) governancev1alpha1.ReportDecision {
+	return governancev1alpha1.ReportDecision{
+		ObjectMeta: metav1.ObjectMeta{Name: name, CreationTimestamp: metav1.NewTime(t0.Add(time.Duration(minute) * time.Minute)),
+			Annotations: map[string]string{governancev1alpha1.AnnotationCreatedBy: "mzj-inspector"}},
+		Spec: governancev1alpha1.ReportDecisionSpec{Report: "census-extra-forms", Unit: "mzj", Outcome: outcome, Findings: findings},
+	}
+}
+
+func TestTheLatestDecisionDecidesAndAllStayListed(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(rules.DecideReport(nil).Phase).To(Equal(governancev1alpha1.ReportFiled))
+	out := rules.DecideReport([]governancev1alpha1.ReportDecision{
+		reportDecision("b.upheld", 30, governancev1alpha1.OutcomeUpheld, "属实"),
+		reportDecision("a.investigating", 5, governancev1alpha1.OutcomeInvestigating, ""),
+	})
+	g.Expect(out.Phase).To(Equal(governancev1alpha1.ReportUpheld))
+	g.Expect(out.Findings).To(Equal("属实"))
+	g.Expect(out.Decisions).To(HaveLen(2))
+	g.Expect(out.Decisions[0].Decision).To(Equal("a.investigating"), "oldest first")
+	g.Expect(out.Decisions[1].By).To(Equal("mzj-inspector"))
+}
+
+func TestOnlyDismissedReportsMayBeDeleted(t *testing.T) {
+	report := func(phase governancev1alpha1.ReportPhase) *governancev1alpha1.Report {
+		return &governancev1alpha1.Report{ObjectMeta: metav1.ObjectMeta{Name: "r"}, Status: governancev1alpha1.ReportStatus{Phase: phase}}
+	}
+	expectFindings(t, rules.ValidateReportDelete(report("")), []finding{{field.ErrorTypeForbidden, "status.phase", "S8", "still open (Filed)"}})
+	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportInvestigating)), []finding{{field.ErrorTypeForbidden, "status.phase", "S8", "still open (Investigating)"}})
+	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportUpheld)), []finding{{field.ErrorTypeForbidden, "status.phase", "S19", "record of the department's violation"}})
+	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportDismissed)), nil)
+}
+
+func TestTaskReachesItsTargetsOnly(t *testing.T) {
+	g := NewWithT(t)
+	v := village(wumaVillage, "330302", governancev1alpha1.TypeVillage, 1, true)
+	reach := func(targets governancev1alpha1.TaskTargets) bool {
+		return rules.TaskReaches(&governancev1alpha1.Task{Spec: governancev1alpha1.TaskSpec{Targets: targets}}, v)
+	}
+	g.Expect(reach(governancev1alpha1.TaskTargets{All: true})).To(BeTrue())
+	g.Expect(reach(governancev1alpha1.TaskTargets{Counties: []string{"330302"}})).To(BeTrue())
+	g.Expect(reach(governancev1alpha1.TaskTargets{Counties: []string{"330303"}})).To(BeFalse())
+	g.Expect(reach(governancev1alpha1.TaskTargets{Villages: []string{paperVillage}})).To(BeFalse())
+	g.Expect(rules.VillageOfNamespace("village-330302006001")).To(Equal("330302006001"))
+	g.Expect(rules.VillageOfNamespace("dept-tjj")).To(BeEmpty())
+	g.Expect(rules.VillageOfNamespace("village-123")).To(BeEmpty())
+}
