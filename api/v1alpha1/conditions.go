@@ -76,3 +76,17 @@ const (
 	// StalledCondition is true when it cannot move without a person (abort, error).
 	StalledCondition = "Stalled"
 )
+
+// Condition types and reasons of the signboards (S12–S16).
+const (
+	// CompliantCondition says whether a SignboardSet meets S12–S16.
+	CompliantCondition = "Compliant"
+	// ReasonCompliant: the set hangs exactly what S12–S16 ask, in the township's style.
+	ReasonCompliant = "Compliant"
+	// ReasonNonCompliant: the set breaks a rule; the message says which.
+	ReasonNonCompliant = "NonCompliant"
+	// ReasonVillageNotFound: the set's namespace is no village's tenant.
+	ReasonVillageNotFound = "VillageNotFound"
+	// ReasonSetsMissing: some villages of the township have no SignboardSet.
+	ReasonSetsMissing = "SetsMissing"
+)
