@@ -79,4 +79,3 @@ func FuzzSignboardText(f *testing.F) {
 		}
 	})
 }
-

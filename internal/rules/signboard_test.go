@@ -110,7 +110,9 @@ func TestSignboardSetRules(t *testing.T) {
 		},
 		"no cultural sign at a village": {
 			village: shangcun,
-			mutate:  func(s *governancev1alpha1.SignboardSet) { s.Spec.ServiceSigns = slices.Delete(s.Spec.ServiceSigns, 2, 3) },
+			mutate: func(s *governancev1alpha1.SignboardSet) {
+				s.Spec.ServiceSigns = slices.Delete(s.Spec.ServiceSigns, 2, 3)
+			},
 			want: []string{
 				`spec.serviceSigns: Required value: S13 缺少服务标牌村文化礼堂或新时代文明实践站（CulturalHall|CivilizationPracticeStation） / the service sign CulturalHall|CivilizationPracticeStation is missing`,
 			},
