@@ -89,4 +89,6 @@ const (
 	ReasonVillageNotFound = "VillageNotFound"
 	// ReasonSetsMissing: some villages of the township have no SignboardSet.
 	ReasonSetsMissing = "SetsMissing"
+	// ReasonChecking: some sets of the township are not yet checked at their current generation.
+	ReasonChecking = "Checking"
 )

@@ -130,6 +130,24 @@ var (
 	specPathHonours = specPath.Child("honours")
 )
 
+// SignboardVillage finds the Village whose tenant namespace
+// (village-<code>) holds a set; get looks a village up by code, nil when
+// there is none. Sets live only in villages' tenants (S12).
+func SignboardVillage(namespace string, get func(code string) *governancev1alpha1.Village) (*governancev1alpha1.Village, field.ErrorList) {
+	path := field.NewPath("metadata", "namespace")
+	code, ok := strings.CutPrefix(namespace, governancev1alpha1.TenantNamespaceName(""))
+	if !ok || code == "" {
+		return nil, field.ErrorList{field.Invalid(path, namespace, msg(S12, "牌子只能放在村（社区）的租户命名空间 village-<代码> 中",
+			"a SignboardSet belongs in a village's tenant namespace, village-<code>"))}
+	}
+	village := get(code)
+	if village == nil {
+		return nil, field.ErrorList{notFound(path, namespace, msg(S12, "没有代码为 %s 的村（社区）（Village %q 不存在）",
+			"no village has the code %s (Village %q does not exist)", code, code, code, code))}
+	}
+	return village, nil
+}
+
 // ValidateSignboardSet is CheckSignboardSet's findings: what admission refuses.
 func ValidateSignboardSet(set *governancev1alpha1.SignboardSet, village *governancev1alpha1.Village, style *governancev1alpha1.SignboardStyle) field.ErrorList {
 	return CheckSignboardSet(set, village, style).Errors

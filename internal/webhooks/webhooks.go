@@ -38,6 +38,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager) error {
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReviewUnit{}).WithValidator(&ReviewUnitValidator{}).Complete()
 		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.SignboardSet{}).WithValidator(&SignboardSetValidator{readers: reader}).Complete()
+		},
 	} {
 		if err := register(); err != nil {
 			return err
