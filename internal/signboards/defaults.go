@@ -6,6 +6,8 @@
 package signboards
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -92,4 +94,21 @@ func serviceSigns(v *governancev1alpha1.Village) []governancev1alpha1.ServiceSig
 		signs[i] = governancev1alpha1.ServiceSign{Type: t, Text: text}
 	}
 	return signs
+}
+
+// Defaults are the default styles of every township of villages (in code
+// order, once each) and the default set of every village (in the given order).
+func Defaults(villages []governancev1alpha1.Village, city string) ([]*governancev1alpha1.SignboardStyle, []*governancev1alpha1.SignboardSet) {
+	townships := map[string]governancev1alpha1.Division{}
+	sets := make([]*governancev1alpha1.SignboardSet, len(villages))
+	for i := range villages {
+		townships[villages[i].Spec.Township.Code] = villages[i].Spec.Township
+		sets[i] = DefaultSet(&villages[i], city)
+	}
+	codes := slices.Sorted(maps.Keys(townships))
+	styles := make([]*governancev1alpha1.SignboardStyle, len(codes))
+	for i, code := range codes {
+		styles[i] = DefaultStyle(townships[code])
+	}
+	return styles, sets
 }

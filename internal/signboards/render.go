@@ -135,8 +135,14 @@ func row(b *bytes.Buffer, heading string, boards []board, style *governancev1alp
 		} else {
 			horizontalText(b, bd.text, x, top, w, h, fg, font)
 		}
-		fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="middle" font-family="%s" font-size="11" fill="%s">%s</text></g>`+"\n",
-			x+w/2, top+h+18, uiFonts, map[bool]string{false: "#595959", true: "#CF1322"}[bd.flagged], esc(bd.caption))
+		caption := "#595959"
+		if bd.flagged {
+			caption = "#CF1322"
+		}
+		// Long captions shrink to the board's width and gap, never into the next one.
+		size := min(11, (w+boardGap-4)/float64(max(len([]rune(bd.caption)), 1)))
+		fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="middle" font-family="%s" font-size="%.1f" fill="%s">%s</text></g>`+"\n",
+			x+w/2, top+h+18, uiFonts, size, caption, esc(bd.caption))
 	}
 }
 
@@ -169,6 +175,10 @@ type footerText struct{ text, colour string }
 func footerLines(set *governancev1alpha1.SignboardSet, r rules.SignboardReport) []footerText {
 	var honours []string
 	for _, h := range set.Spec.Honours {
+		if h.Display != governancev1alpha1.DisplayInside {
+			honours = append(honours, h.Title+"（挂在室外，违反 S16）")
+			continue
+		}
 		honours = append(honours, h.Title)
 	}
 	lines := []footerText{{"荣誉（室内集中展示，S16）：无", "#595959"}}
@@ -180,7 +190,11 @@ func footerLines(set *governancev1alpha1.SignboardSet, r rules.SignboardReport) 
 	}
 	lines = append(lines, footerText{fmt.Sprintf("✘ 不符合规则 / noncompliant：%d 处", len(r.Errors)), "#CF1322"})
 	for _, e := range r.Errors {
-		lines = append(lines, footerText{e.Error(), "#CF1322"})
+		zh, en, _ := strings.Cut(e.Error(), " / ") // one language a line, to fit the width
+		lines = append(lines, footerText{zh, "#CF1322"})
+		if en != "" {
+			lines = append(lines, footerText{"    " + en, "#CF1322"})
+		}
 	}
 	return lines
 }
