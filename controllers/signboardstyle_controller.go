@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -44,7 +45,13 @@ func (r *SignboardStyleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if equality.Semantic.DeepEqual(before.Status, style.Status) {
 		return ctrl.Result{}, nil
 	}
-	if err := r.Status().Patch(ctx, style, client.MergeFrom(before)); err != nil {
+	// The whole status, so that counts of zero are written too (a diff
+	// against the cached object would leave them out and print blanks).
+	patch, err := json.Marshal(map[string]any{"status": style.Status})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.Status().Patch(ctx, style, client.RawPatch(types.MergePatchType, patch)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("patching status of SignboardStyle %s: %w", style.Name, err)
 	}
 	return ctrl.Result{}, nil

@@ -113,7 +113,7 @@ type SignboardStyleStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Cluster,shortName=sbs,categories=cunshe
 // +kubebuilder:printcolumn:name="Township",type=string,JSONPath=`.spec.township.name`
-// +kubebuilder:printcolumn:name="Size",type=string,JSONPath=`.spec.orientation`
+// +kubebuilder:printcolumn:name="Orientation",type=string,JSONPath=`.spec.orientation`
 // +kubebuilder:printcolumn:name="Material",type=string,JSONPath=`.spec.material`
 // +kubebuilder:printcolumn:name="Villages",type=integer,JSONPath=`.status.villages`
 // +kubebuilder:printcolumn:name="Compliant",type=integer,JSONPath=`.status.compliant`
