@@ -302,6 +302,11 @@ func checkText(path *field.Path, text, label string, kind boardKind, v *governan
 	var errs field.ErrorList
 	if err := StandardCharacters(path, text, v.Spec.Name, v.Spec.Township.Name, v.Spec.County.Name); err != nil {
 		errs = append(errs, err)
+		// Check the naming on the text as it should read, so that one
+		// traditional character is one finding, not three.
+		if simplified, serr := Simplify(text); serr == nil {
+			text = simplified
+		}
 	}
 	if !strings.Contains(text, v.Spec.Name) {
 		errs = append(errs, field.Invalid(path, text, msg(rule, "%s的文字未写明本村（社区）名称 %q", "the text of %s does not name the village %q",
