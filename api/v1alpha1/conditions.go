@@ -79,7 +79,8 @@ const (
 
 // Condition types and reasons of tasks and reports (S1, S6, S7, S8).
 const (
-	// CompliantCondition says whether a task still meets the lists as the audit finds them.
+	// CompliantCondition says whether a task still meets the lists as the
+	// audit finds them, or a SignboardSet meets S12–S16.
 	CompliantCondition = "Compliant"
 	// ViolationCondition is true when a review unit upheld a village's report against the task.
 	ViolationCondition = "Violation"
@@ -97,4 +98,19 @@ const (
 	ReasonReportUpheld = "ReportUpheld"
 	// ReasonSummarised: the department summary counts every task and report.
 	ReasonSummarised = "Summarised"
+)
+
+// Condition reasons of the signboards (S12–S16); a SignboardSet's
+// CompliantCondition says whether it meets S12–S16.
+const (
+	// ReasonCompliant: the set hangs exactly what S12–S16 ask, in the township's style.
+	ReasonCompliant = "Compliant"
+	// ReasonNonCompliant: the set breaks a rule; the message says which.
+	ReasonNonCompliant = "NonCompliant"
+	// ReasonVillageNotFound: the set's namespace is no village's tenant.
+	ReasonVillageNotFound = "VillageNotFound"
+	// ReasonSetsMissing: some villages of the township have no SignboardSet.
+	ReasonSetsMissing = "SetsMissing"
+	// ReasonChecking: some sets of the township are not yet checked at their current generation.
+	ReasonChecking = "Checking"
 )

@@ -160,6 +160,14 @@ func localSetup(ctx context.Context, c client.Client, f flags, existing bool, ku
 		if n > 0 {
 			log.Info("Imported the sample villages", "villages", n, "seconds", time.Since(start).Seconds())
 		}
+		start = time.Now()
+		styles, sets, err := operator.ImportSampleSignboards(ctx, c)
+		if err != nil {
+			return err
+		}
+		if styles+sets > 0 {
+			log.Info("Imported the sample signboards", "styles", styles, "sets", sets, "seconds", time.Since(start).Seconds())
+		}
 	}
 	if existing {
 		log.Info("Ready")

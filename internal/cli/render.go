@@ -40,7 +40,7 @@ func newRenderCommand() *cobra.Command {
 		},
 	}
 	cmd.SuggestionsMinimumDistance = 2
-	cmd.AddCommand(newRenderFlowCommand())
+	cmd.AddCommand(newRenderFlowCommand(), newRenderBoardsCommand())
 	return cmd
 }
 

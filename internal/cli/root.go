@@ -78,6 +78,7 @@ func NewRootCommand() *cobra.Command {
 		newDiffCommand(),
 		newDigestCommand(),
 		newImportDivisionsCommand(),
+		newImportSignboardsCommand(),
 		newKeygenCommand(),
 		newListsCommand(),
 		newRenderCommand(),

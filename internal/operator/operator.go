@@ -130,7 +130,23 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := setupLists(mgr, opts); err != nil {
 		return nil, err
 	}
+	if err := setupSignboards(mgr, opts); err != nil {
+		return nil, err
+	}
 	return mgr, nil
+}
+
+// setupSignboards registers the controllers of the boards and signs (S12–S16);
+// their webhook is registered with the others.
+func setupSignboards(mgr ctrl.Manager, opts Options) error {
+	if err := (&controllers.SignboardSetReconciler{Client: mgr.GetClient(), MaxConcurrentReconciles: opts.concurrency()}).
+		SetupWithManager(context.Background(), mgr); err != nil {
+		return fmt.Errorf("setting up the signboard set controller: %w", err)
+	}
+	if err := (&controllers.SignboardStyleReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the signboard style controller: %w", err)
+	}
+	return nil
 }
 
 // setupLists registers the controllers and webhooks of the six lists (S1–S7).

@@ -53,6 +53,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index) error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReportDecision{}).
 				WithDefaulter(CreatorDefaulter[*governancev1alpha1.ReportDecision]{}).WithValidator(&ReportDecisionValidator{readers: reader, Index: idx}).Complete()
 		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.SignboardSet{}).WithValidator(&SignboardSetValidator{readers: reader}).Complete()
+		},
 	} {
 		if err := register(); err != nil {
 			return err
