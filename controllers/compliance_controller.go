@@ -3,6 +3,7 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -62,11 +64,14 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if equality.Semantic.DeepEqual(dc.Status, status) {
 		return ctrl.Result{}, nil
 	}
-	// A merge patch, not an update: the summary has one writer, and a cache
-	// a moment behind our own last write must not cost a conflict.
-	patch := client.MergeFrom(dc.DeepCopy())
-	dc.Status = status
-	return ctrl.Result{}, r.Status().Patch(ctx, dc, patch)
+	// The whole status as a merge patch: the summary has one writer, so a
+	// cache a moment behind our own last write must not cost a conflict, and
+	// zero counts are written too (kubectl shows 0, not a blank).
+	body, err := json.Marshal(map[string]any{"status": status})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{}, r.Status().Patch(ctx, dc, client.RawPatch(types.MergePatchType, body))
 }
 
 // summarise counts a department's tasks and reports; the detail lists
