@@ -250,13 +250,16 @@ type checker struct {
 	snap     *rules.Memory
 	findings []finding
 	// first definitions of each kind, in file order
-	items, approvals, flows, units []manifest
+	items, approvals, flows, units, tasks []manifest
+	// villages and the departments of namespaces, for the task rules
+	villages   []*governancev1alpha1.Village
+	namespaces map[string]string
 }
 
 // check builds the snapshot from ms and runs the rules admission runs, then
 // EvaluateItem on every item. today is YYYY-MM-DD.
 func check(ms []manifest, today string, requireApproved bool) validateReport {
-	c := &checker{snap: rules.NewMemory()}
+	c := &checker{snap: rules.NewMemory(), namespaces: map[string]string{}}
 	c.index(ms)
 	for _, m := range c.units {
 		c.addFieldErrors(m, rules.S5, rules.ValidateReviewUnit(m.obj.(*governancev1alpha1.ReviewUnit)))
@@ -269,6 +272,7 @@ func check(ms []manifest, today string, requireApproved bool) validateReport {
 	}
 	flagged := c.checkApprovals()
 	phases := c.evaluate(today, flagged, requireApproved)
+	c.checkTasks(phases, now())
 
 	slices.SortStableFunc(c.findings, func(a, b finding) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))
@@ -308,10 +312,14 @@ func (c *checker) index(ms []manifest) {
 		switch o := m.obj.(type) {
 		case *governancev1alpha1.Village:
 			c.snap.Counties.Insert(o.Spec.County.Code)
+			c.villages = append(c.villages, o)
 		case *corev1.Namespace:
+			c.namespaces[o.Name] = o.Labels[governancev1alpha1.LabelDepartment]
 			if id := o.Labels[governancev1alpha1.LabelDepartment]; id != "" {
 				c.snap.Departments.Insert(id)
 			}
+		case *governancev1alpha1.Task:
+			c.tasks = append(c.tasks, m)
 		case *governancev1alpha1.ReviewUnit:
 			c.snap.Units[o.Name] = o
 			c.units = append(c.units, m)

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// offlineRevision is the revision the offline check publishes: the items of
+// the folder that evaluate Approved, held by every village of the folder.
+const offlineRevision = 1
+
+// checkTasks runs admission's task rules (S1, S2, S6, S11, S14, S17) on the
+// folder's tasks, as if the folder's approved items were published to the
+// folder's villages. A village enrolled on the platform counts as keeping no
+// paper ledgers (S11), as it does once its tenant is ready.
+func (c *checker) checkTasks(phases []itemPhase, now time.Time) {
+	if len(c.tasks) == 0 {
+		return
+	}
+	published := sets.New[string]()
+	for _, p := range phases {
+		if p.Phase == string(governancev1alpha1.PhaseApproved) {
+			published.Insert(p.Name)
+			// The folder's items carry no status; the task rules read the phase.
+			c.snap.Items[p.Name].Status.Phase = governancev1alpha1.PhaseApproved
+		}
+	}
+	c.snap.Revisions[offlineRevision] = published
+	for _, v := range c.villages {
+		held := v.DeepCopy()
+		held.Status.PublishedRevision, held.Status.PaperLedgerExempt = offlineRevision, v.IsEnrolled()
+		c.snap.Villages.Upsert(held)
+	}
+	for _, m := range c.tasks {
+		t := m.obj.(*governancev1alpha1.Task)
+		dept, known := c.namespaces[t.Namespace]
+		if !known {
+			dept = t.Labels[governancev1alpha1.LabelDepartment]
+			c.add(m, severityInfo, rules.S2, "metadata.namespace", fmt.Sprintf(
+				"%s 命名空间 %q 不在所检查的文件中，按任务的部门标签 %q 检查；准入时以命名空间的标签为准 / namespace %q is not among the checked manifests, so the task's department label %q is used; admission reads the namespace's label",
+				rules.S2, t.Namespace, dept, t.Namespace, dept))
+		}
+		if e := t.Spec.Emergency; e != nil && e.Expires == nil {
+			t = t.DeepCopy() // as admission defaults it
+			t.Spec.Emergency.Expires = &metav1.Time{Time: now.Add(rules.DefaultEmergency)}
+		}
+		c.addFieldErrors(m, rules.S1, rules.EvaluateTask(t, rules.TaskContext{Department: dept, Created: now}, c.snap).Errs)
+	}
+}
