@@ -55,8 +55,11 @@ type ControlPlane struct {
 
 // controllers are the kube-controller-manager loops a cluster of villages
 // needs; nothing here schedules pods, so node and workload loops stay off.
+// The aggregation controller fills in aggregated cluster roles (view,
+// cunshe-platform-ops).
 const controllers = "garbage-collector-controller,namespace-controller,serviceaccount-controller," +
-	"serviceaccount-token-controller,resourcequota-controller,root-ca-certificate-publisher-controller"
+	"serviceaccount-token-controller,resourcequota-controller,root-ca-certificate-publisher-controller," +
+	"clusterrole-aggregation-controller"
 
 // Start brings the control plane up and installs CRDs and webhook configurations.
 func Start(opts Options) (*ControlPlane, error) {
