@@ -63,7 +63,7 @@ controlplane: ## Build etcd, kube-apiserver and kube-controller-manager from Go 
 	K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) bash hack/build-controlplane.sh
 
 .PHONY: test
-test: controlplane ## Run all tests: unit tests and envtest integration tests against a real apiserver.
+test: controlplane helm ## Run all tests: unit tests and envtest integration tests against a real apiserver (and the chart through bin/helm).
 	go test ./... -count=1 -timeout 30m
 
 .PHONY: bench
