@@ -157,6 +157,13 @@ func TestKustomizePassesServerSideDryRun(t *testing.T) {
 	dryRunApply(t, kustomizeBuild(t))
 }
 
+func TestChartLint(t *testing.T) {
+	out, err := exec.Command(filepath.Join(root, "bin", "helm"), "lint", "--strict", filepath.Join(root, "charts", "cunshe-operator")).CombinedOutput()
+	if err != nil {
+		t.Errorf("helm lint --strict: %v\n%s", err, out)
+	}
+}
+
 func TestChartRefusesBadValues(t *testing.T) {
 	helm := filepath.Join(root, "bin", "helm")
 	for value, want := range map[string]string{
