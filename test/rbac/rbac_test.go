@@ -32,7 +32,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{Manager: true, Setup: installActorRoles}, &env)
+	testenv.Run(m, testenv.Options{Manager: true, AggregateClusterRoles: true, Setup: installActorRoles}, &env)
 }
 
 // Two villages in two townships of one county.
