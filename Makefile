@@ -26,10 +26,14 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: ## Generate CRDs, RBAC and webhook configurations from the Go markers (and the chart's copy of the CRDs).
+manifests: ## Generate CRDs, RBAC and webhook configurations from the Go markers (and the chart's copies of them).
 	$(CONTROLLER_GEN) rbac:roleName=cunshe-operator crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
 	rm -f charts/cunshe-operator/crds/*.yaml
 	cp config/crd/bases/*.yaml charts/cunshe-operator/crds/
+	@# The chart renders its RBAC and webhooks from these copies (one source of truth).
+	mkdir -p charts/cunshe-operator/files/rbac charts/cunshe-operator/files/webhook
+	cp config/rbac/role.yaml config/rbac/tenant_roles.yaml config/rbac/actor_roles.yaml charts/cunshe-operator/files/rbac/
+	cp config/webhook/manifests.yaml charts/cunshe-operator/files/webhook/
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods.
@@ -59,7 +63,7 @@ controlplane: ## Build etcd, kube-apiserver and kube-controller-manager from Go 
 	K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) bash hack/build-controlplane.sh
 
 .PHONY: test
-test: controlplane ## Run all tests: unit tests and envtest integration tests against a real apiserver.
+test: controlplane helm ## Run all tests: unit tests and envtest integration tests against a real apiserver (and the chart through bin/helm).
 	go test ./... -count=1 -timeout 30m
 
 .PHONY: bench

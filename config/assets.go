@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml webhook samples/wenzhou-divisions.csv
+//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml rbac/actor_roles.yaml webhook samples/wenzhou-divisions.csv
 var files embed.FS
 
 // CRDs returns the generated CustomResourceDefinitions.
@@ -30,6 +30,12 @@ func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 // TenantClusterRoles returns the cluster roles every village tenant binds.
 func TenantClusterRoles() ([]*rbacv1.ClusterRole, error) {
 	return decodeFile[rbacv1.ClusterRole]("rbac/tenant_roles.yaml")
+}
+
+// ActorClusterRoles returns the cluster roles of the actors (DESIGN.md) that
+// platform ops bind.
+func ActorClusterRoles() ([]*rbacv1.ClusterRole, error) {
+	return decodeFile[rbacv1.ClusterRole]("rbac/actor_roles.yaml")
 }
 
 // Webhooks returns the generated webhook configurations, if any.

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Fails when the Helm chart's hand-written copies of generated manifests
-# differ from them: the ClusterRole's rules (config/rbac/role.yaml) and the
-# webhook configurations (config/webhook/manifests.yaml). Needs only Go: it
-# reads the chart's templates as text (hack/tools/chartrbac).
-#
-# Fix the ClusterRole with: go run ./hack/tools/chartrbac -write
+# Fails when the generated RBAC and webhook manifests break the deployment
+# rules (no wildcards; webhooks only for governance.cunshe.io and never in
+# system namespaces) or when the Helm chart's copies of them (files/, made by
+# `make manifests`) are stale. Needs only Go: see hack/tools/chartrbac.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GOWORK=off exec go run ./hack/tools/chartrbac "$@"

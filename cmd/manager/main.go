@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/cunshe/cunshe-operator/config"
 	"github.com/cunshe/cunshe-operator/internal/localcp"
@@ -28,6 +29,7 @@ import (
 
 type flags struct {
 	operator.Options
+	certs        certFlags
 	localDir     string
 	localPort    int
 	assetsDir    string
@@ -50,6 +52,7 @@ func parseFlags() flags {
 	flag.IntVar(&f.localPort, "local-port", 6443, "The local kube-apiserver's port.")
 	flag.StringVar(&f.assetsDir, "local-assets", os.Getenv("KUBEBUILDER_ASSETS"), "Folder with etcd, kube-apiserver and kube-controller-manager.")
 	flag.BoolVar(&f.importSample, "import-samples", true, "In local mode, import the sample villages into an empty cluster.")
+	f.certs.bind(flag.CommandLine)
 	opts := zap.Options{Development: true, Level: zapcore.InfoLevel}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -66,7 +69,7 @@ func main() {
 	if f.localDir != "" {
 		err = runLocal(ctx, f)
 	} else {
-		err = run(ctx, ctrl.GetConfigOrDie(), f.Options, nil)
+		err = runInCluster(ctx, f)
 	}
 	if err != nil {
 		log.Error(err, "Operator stopped")
@@ -74,12 +77,31 @@ func main() {
 	}
 }
 
+// runInCluster runs the manager in a cluster; with --cert-rotation it first
+// brings the webhook certificate into its --webhook-cert-dir.
+func runInCluster(ctx context.Context, f flags) error {
+	cfg := ctrl.GetConfigOrDie()
+	rotator, err := f.certs.rotator(ctx, cfg, f.WebhookCertDir)
+	if err != nil {
+		return err
+	}
+	if rotator == nil {
+		return run(ctx, cfg, f.Options, nil)
+	}
+	return run(ctx, cfg, f.Options, nil, rotator)
+}
+
 // run starts the manager and blocks until ctx ends. ready, when set, runs
-// once the manager's caches are in sync.
-func run(ctx context.Context, cfg *rest.Config, opts operator.Options, ready func(context.Context, client.Client) error) error {
+// once the manager's caches are in sync; extra runnables run beside it.
+func run(ctx context.Context, cfg *rest.Config, opts operator.Options, ready func(context.Context, client.Client) error, extra ...manager.Runnable) error {
 	mgr, err := operator.NewManager(cfg, opts)
 	if err != nil {
 		return err
+	}
+	for _, r := range extra {
+		if err := mgr.Add(r); err != nil {
+			return err
+		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err

@@ -34,6 +34,9 @@ type Options struct {
 	Port int
 	// ControllerManager starts kube-controller-manager beside the apiserver.
 	ControllerManager bool
+	// AggregateClusterRoles adds the controller-manager's cluster role
+	// aggregation loop.
+	AggregateClusterRoles bool
 	// UseExistingCluster skips starting anything and uses $KUBECONFIG's cluster.
 	UseExistingCluster bool
 	CRDs               []*apiextensionsv1.CustomResourceDefinition
@@ -57,6 +60,11 @@ type ControlPlane struct {
 // needs; nothing here schedules pods, so node and workload loops stay off.
 const controllers = "garbage-collector-controller,namespace-controller,serviceaccount-controller," +
 	"serviceaccount-token-controller,resourcequota-controller,root-ca-certificate-publisher-controller"
+
+// aggregationController fills in aggregated cluster roles (view,
+// cunshe-platform-ops); only the RBAC tests ask for it, since it rewrites
+// every built-in aggregated role while the tests start.
+const aggregationController = "clusterrole-aggregation-controller"
 
 // Start brings the control plane up and installs CRDs and webhook configurations.
 func Start(opts Options) (*ControlPlane, error) {
@@ -180,7 +188,7 @@ func (cp *ControlPlane) startControllerManager(opts Options) error {
 		"--leader-elect=false",
 		"--bind-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(port),
-		"--controllers="+controllers,
+		"--controllers="+controllerList(opts),
 		"--service-account-private-key-file="+filepath.Join(api.CertDir, "sa-signer.key"),
 		"--root-ca-file="+filepath.Join(api.CertDir, "ca.crt"),
 		"--use-service-account-credentials=false",
@@ -203,6 +211,13 @@ func (cp *ControlPlane) startControllerManager(opts Options) error {
 	}
 	cp.kcm = cmd
 	return nil
+}
+
+func controllerList(opts Options) string {
+	if opts.AggregateClusterRoles {
+		return controllers + "," + aggregationController
+	}
+	return controllers
 }
 
 // WriteKubeconfig writes a kubeconfig for a cluster-admin user with the given name.

@@ -46,6 +46,9 @@ type Options struct {
 	Manager bool
 	// Concurrency of the manager's controllers (0: default).
 	Concurrency int
+	// AggregateClusterRoles runs the controller-manager's cluster role
+	// aggregation (the RBAC tests).
+	AggregateClusterRoles bool
 	// Setup runs with an admin client once the manager serves its webhooks,
 	// to seed what every test of the package relies on.
 	Setup func(client.Client) error
@@ -74,7 +77,7 @@ func Start(opts Options) (*Env, error) {
 		return nil, err
 	}
 	cp, err := localcp.Start(localcp.Options{
-		AssetsDir: AssetsDir(), ControllerManager: true,
+		AssetsDir: AssetsDir(), ControllerManager: true, AggregateClusterRoles: opts.AggregateClusterRoles,
 		CRDs: crds, ValidatingWebhooks: validating, MutatingWebhooks: mutating,
 	})
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
-// +kubebuilder:webhook:path=/mutate-governance-cunshe-io-v1alpha1-itemapproval,mutating=true,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=itemapprovals,verbs=create,versions=v1alpha1,name=mitemapproval.governance.cunshe.io,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-itemapproval,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=itemapprovals,verbs=create;update;delete,versions=v1alpha1,name=vitemapproval.governance.cunshe.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/mutate-governance-cunshe-io-v1alpha1-itemapproval,mutating=true,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=itemapprovals,verbs=create,versions=v1alpha1,name=mitemapproval.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-itemapproval,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=itemapprovals,verbs=create;update;delete,versions=v1alpha1,name=vitemapproval.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
 // ItemApprovalDefaulter records who created an approval and how it is to be
 // verified, overwriting whatever the client sent (S5).

@@ -9,7 +9,7 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-listitem,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=listitems,verbs=create;update;delete,versions=v1alpha1,name=vlistitem.governance.cunshe.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-listitem,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=listitems,verbs=create;update;delete,versions=v1alpha1,name=vlistitem.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
 // ListItemValidator admits list items (S1–S5, S7).
 type ListItemValidator struct{ readers }

@@ -9,7 +9,7 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-powerflow,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=powerflows,verbs=create;update;delete,versions=v1alpha1,name=vpowerflow.governance.cunshe.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-powerflow,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=powerflows,verbs=create;update;delete,versions=v1alpha1,name=vpowerflow.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
 // PowerFlowValidator admits only well-formed flows and keeps flows that items use (P1).
 type PowerFlowValidator struct{ readers }
@@ -26,7 +26,7 @@ func (v *PowerFlowValidator) ValidateDelete(ctx context.Context, f *governancev1
 	return nil, forbidden("powerflows", f.Name, rules.ValidatePowerFlowDelete(f, v.snapshot(ctx)))
 }
 
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-reviewunit,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reviewunits,verbs=create;update;delete,versions=v1alpha1,name=vreviewunit.governance.cunshe.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-reviewunit,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reviewunits,verbs=create;update;delete,versions=v1alpha1,name=vreviewunit.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
 // ReviewUnitValidator admits units whose keys are usable (S5).
 type ReviewUnitValidator struct{}

@@ -8,7 +8,7 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-signboardset,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=signboardsets,verbs=create;update,versions=v1alpha1,name=vsignboardset.governance.cunshe.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-signboardset,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=signboardsets,verbs=create;update,versions=v1alpha1,name=vsignboardset.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
 // SignboardSetValidator admits a village's boards only as S12–S16 ask: it
 // finds the village from the set's tenant namespace and the township's

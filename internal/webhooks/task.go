@@ -15,8 +15,8 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
-// +kubebuilder:webhook:path=/mutate-governance-cunshe-io-v1alpha1-task,mutating=true,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=tasks,verbs=create;update,versions=v1alpha1,name=mtask.governance.cunshe.io,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-task,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=tasks,verbs=create;update,versions=v1alpha1,name=vtask.governance.cunshe.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/mutate-governance-cunshe-io-v1alpha1-task,mutating=true,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=tasks,verbs=create;update,versions=v1alpha1,name=mtask.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-task,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=tasks,verbs=create;update,versions=v1alpha1,name=vtask.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
 // TaskDefaulter labels a task with its namespace's department (the identity
 // the compliance summary counts under; a client's value is overwritten) and

@@ -1,301 +1,213 @@
-// Command chartrbac checks that the Helm chart's hand-written copies of
-// generated manifests match them (hack/check-chart-rbac.sh runs it):
+// Command chartrbac checks the generated RBAC and webhook manifests and the
+// Helm chart's copies of them (hack/check-chart-rbac.sh, run by `make verify`):
 //
-//   - the rules of the chart's ClusterRole (templates/clusterrole.yaml) and
-//     of config/rbac/role.yaml, generated from the +kubebuilder:rbac markers;
-//   - the webhooks of the chart's webhook configurations
-//     (templates/webhooks.yaml) and of config/webhook/manifests.yaml,
-//     generated from the +kubebuilder:webhook markers, apart from what the
-//     release sets (Service name and namespace, caBundle, failurePolicy);
-//     the chart's default webhook.failurePolicy must equal the generated one.
+//   - the chart renders its ClusterRoles and webhook configurations from
+//     files/ (copied there by `make manifests`): the copies must equal
+//     config/rbac/{role,actor_roles,tenant_roles}.yaml and
+//     config/webhook/manifests.yaml;
+//   - no ClusterRole rule uses a wildcard (least privilege);
+//   - every webhook matches only governance.cunshe.io, and its
+//     namespaceSelector never matches kube-system, kube-public,
+//     kube-node-lease or the operator's namespace (cunshe-system), so an
+//     operator outage cannot block the cluster's own components;
+//   - the chart's default webhook.failurePolicy is the generated one.
 //
-// It reads the templates as text, so it needs neither helm nor kubectl: the
-// ClusterRole's rules block must be plain YAML, and in the webhooks template
-// a line holding only a template action is dropped and any other action reads
-// as a placeholder. It exits 1 and prints the differences when they differ.
-// With -write it copies role.yaml's rules into the chart's ClusterRole.
+// test/deploy compares what `helm template` and `kustomize build
+// config/default` render. It exits 1 and prints the problems.
 package main
 
 import (
+	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"reflect"
-	"regexp"
+	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
+	admissionv1 "k8s.io/api/admissionregistration/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
-func main() {
-	role := flag.String("role", "config/rbac/role.yaml", "generated ClusterRole")
-	chartRole := flag.String("chart-role", "charts/cunshe-operator/templates/clusterrole.yaml", "chart's ClusterRole template")
-	webhooks := flag.String("webhooks", "config/webhook/manifests.yaml", "generated webhook configurations")
-	chartWebhooks := flag.String("chart-webhooks", "charts/cunshe-operator/templates/webhooks.yaml", "chart's webhook configurations template")
-	values := flag.String("values", "charts/cunshe-operator/values.yaml", "chart's values")
-	write := flag.Bool("write", false, "copy the generated ClusterRole's rules into the chart's ClusterRole, then check")
-	flag.Parse()
+// ProtectedNamespaces are never matched by a webhook; cunshe-system is the
+// operator's namespace in config/default (the chart substitutes its own).
+var ProtectedNamespaces = []string{"kube-system", "kube-public", "kube-node-lease", "cunshe-system"}
 
-	if *write {
-		if err := writeRules(*role, *chartRole); err != nil {
-			fatal(err)
-		}
-	}
-	var problems []string
-	p, err := checkRules(*role, *chartRole)
+const group = "governance.cunshe.io"
+
+func main() {
+	chart := flag.String("chart", "charts/cunshe-operator", "the Helm chart")
+	flag.Parse()
+	problems, err := check(*chart)
 	if err != nil {
-		fatal(err)
+		fmt.Fprintln(os.Stderr, "chartrbac:", err)
+		os.Exit(2)
 	}
-	problems = append(problems, p...)
-	p, err = checkWebhooks(*webhooks, *chartWebhooks, *values)
-	if err != nil {
-		fatal(err)
-	}
-	problems = append(problems, p...)
 	if len(problems) > 0 {
-		fmt.Fprintln(os.Stderr, "the chart differs from the generated manifests:")
+		fmt.Fprintln(os.Stderr, "RBAC and webhook manifests:")
 		for _, p := range problems {
-			fmt.Fprintln(os.Stderr, "  "+strings.ReplaceAll(p, "\n", "\n    "))
+			fmt.Fprintln(os.Stderr, "  "+p)
 		}
-		fmt.Fprintln(os.Stderr, "update charts/cunshe-operator (ClusterRole rules: go run ./hack/tools/chartrbac -write)")
+		fmt.Fprintln(os.Stderr, "fix the markers or config/rbac, then run 'make manifests'")
 		os.Exit(1)
 	}
 }
 
-func fatal(err error) {
-	fmt.Fprintln(os.Stderr, "chartrbac:", err)
-	os.Exit(2)
+var copies = map[string]string{
+	"config/rbac/role.yaml":         "files/rbac/role.yaml",
+	"config/rbac/actor_roles.yaml":  "files/rbac/actor_roles.yaml",
+	"config/rbac/tenant_roles.yaml": "files/rbac/tenant_roles.yaml",
+	"config/webhook/manifests.yaml": "files/webhook/manifests.yaml",
 }
 
-// rulesBlock returns the offset of the line "rules:" at column 0.
-func rulesBlock(file string, data []byte) (int, error) {
-	i := bytes.Index(data, []byte("\nrules:\n"))
-	if i < 0 {
-		return 0, fmt.Errorf("%s: no line \"rules:\"", file)
-	}
-	return i + 1, nil
-}
-
-func writeRules(role, chartRole string) error {
-	src, err := os.ReadFile(role)
-	if err != nil {
-		return err
-	}
-	dst, err := os.ReadFile(chartRole)
-	if err != nil {
-		return err
-	}
-	i, err := rulesBlock(role, src)
-	if err != nil {
-		return err
-	}
-	j, err := rulesBlock(chartRole, dst)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(chartRole, append(dst[:j:j], src[i:]...), 0o644)
-}
-
-func checkRules(role, chartRole string) ([]string, error) {
-	data, err := os.ReadFile(role)
-	if err != nil {
-		return nil, err
-	}
-	var generated rbacv1.ClusterRole
-	if err := yaml.UnmarshalStrict(data, &generated); err != nil {
-		return nil, fmt.Errorf("%s: %w", role, err)
-	}
-	data, err = os.ReadFile(chartRole)
-	if err != nil {
-		return nil, err
-	}
-	i, err := rulesBlock(chartRole, data)
-	if err != nil {
-		return nil, err
-	}
-	if bytes.Contains(data[i:], []byte("{{")) {
-		return nil, fmt.Errorf("%s: the rules block contains template actions; keep it plain YAML", chartRole)
-	}
-	var chart struct {
-		Rules []rbacv1.PolicyRule `json:"rules"`
-	}
-	if err := yaml.UnmarshalStrict(data[i:], &chart); err != nil {
-		return nil, fmt.Errorf("%s: %w", chartRole, err)
-	}
-	want, got := normaliseRules(generated.Rules), normaliseRules(chart.Rules)
+func check(chart string) ([]string, error) {
 	var problems []string
-	for _, r := range want {
-		if !slices.Contains(got, r) {
-			problems = append(problems, fmt.Sprintf("ClusterRole rule missing from %s:\n%s", chartRole, r))
+	for src, dst := range copies {
+		a, err := os.ReadFile(src)
+		if err != nil {
+			return nil, err
+		}
+		b, err := os.ReadFile(filepath.Join(chart, dst))
+		if err != nil || !bytes.Equal(a, b) {
+			problems = append(problems, fmt.Sprintf("%s/%s is not a copy of %s", chart, dst, src))
 		}
 	}
-	for _, r := range got {
-		if !slices.Contains(want, r) {
-			problems = append(problems, fmt.Sprintf("ClusterRole rule in %s but not in %s:\n%s", chartRole, role, r))
+	for _, file := range []string{"config/rbac/role.yaml", "config/rbac/actor_roles.yaml", "config/rbac/tenant_roles.yaml"} {
+		roles, err := decode[rbacv1.ClusterRole](file, "ClusterRole")
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range roles {
+			problems = append(problems, wildcards(file, r)...)
 		}
 	}
-	return problems, nil
+	p, err := checkWebhooks("config/webhook/manifests.yaml", filepath.Join(chart, "values.yaml"))
+	return append(problems, p...), err
 }
 
-// normaliseRules renders each rule as YAML with its lists sorted, sorted.
-func normaliseRules(rules []rbacv1.PolicyRule) []string {
-	out := make([]string, 0, len(rules))
-	for _, r := range rules {
-		for _, l := range [][]string{r.APIGroups, r.Resources, r.ResourceNames, r.Verbs, r.NonResourceURLs} {
-			sort.Strings(l)
+func wildcards(file string, role *rbacv1.ClusterRole) []string {
+	var out []string
+	for i, rule := range role.Rules {
+		for field, values := range map[string][]string{"apiGroups": rule.APIGroups, "resources": rule.Resources, "verbs": rule.Verbs} {
+			if slices.ContainsFunc(values, func(v string) bool { return strings.Contains(v, "*") }) {
+				out = append(out, fmt.Sprintf("%s: ClusterRole %s rule %d has a wildcard in %s", file, role.Name, i, field))
+			}
 		}
-		data, err := yaml.Marshal(r)
-		if err != nil {
-			panic(err) // a PolicyRule always marshals
-		}
-		out = append(out, strings.TrimSpace(string(data)))
 	}
-	sort.Strings(out)
 	return out
 }
 
-var (
-	templateComment = regexp.MustCompile(`(?s)\{\{-?\s*/\*.*?\*/\s*-?\}\}`)
-	actionLine      = regexp.MustCompile(`^\s*\{\{[^{}]*\}\}\s*$`)
-	action          = regexp.MustCompile(`\{\{.*?\}\}`)
-)
-
-// untemplate turns a template into YAML: comments and lines holding only an
-// action go, other actions become a placeholder.
-func untemplate(data []byte) []byte {
-	data = templateComment.ReplaceAll(data, nil)
-	var out []string
-	for _, line := range strings.Split(string(data), "\n") {
-		if actionLine.MatchString(line) {
-			continue
-		}
-		out = append(out, action.ReplaceAllString(line, "TEMPLATED"))
-	}
-	return []byte(strings.Join(out, "\n"))
-}
-
-// webhookDocs maps the kind of each webhook configuration to its webhooks,
-// by name, without the fields the release sets.
-func webhookDocs(file string, data []byte) (map[string]map[string]map[string]any, map[string]string, error) {
-	byKind := map[string]map[string]map[string]any{}
-	policies := map[string]string{}
-	for _, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(string(data), -1) {
-		var obj struct {
-			Kind     string           `json:"kind"`
-			Webhooks []map[string]any `json:"webhooks"`
-		}
-		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", file, err)
-		}
-		if obj.Kind == "" {
-			continue
-		}
-		if byKind[obj.Kind] == nil {
-			byKind[obj.Kind] = map[string]map[string]any{}
-		}
-		for _, w := range obj.Webhooks {
-			name, _ := w["name"].(string)
-			if p, ok := w["failurePolicy"].(string); ok {
-				policies[obj.Kind+" "+name] = p
-			}
-			delete(w, "failurePolicy")
-			if cc, ok := w["clientConfig"].(map[string]any); ok {
-				delete(cc, "caBundle")
-				if svc, ok := cc["service"].(map[string]any); ok {
-					delete(svc, "name")
-					delete(svc, "namespace")
-				}
-			}
-			byKind[obj.Kind][name] = w
-		}
-	}
-	return byKind, policies, nil
-}
-
-func checkWebhooks(generatedFile, chartFile, valuesFile string) ([]string, error) {
-	data, err := os.ReadFile(generatedFile)
-	if errors.Is(err, os.ErrNotExist) {
-		data = nil // no webhooks yet
-	} else if err != nil {
-		return nil, err
-	}
-	want, policies, err := webhookDocs(generatedFile, data)
+func checkWebhooks(file, valuesFile string) ([]string, error) {
+	validating, err := decode[admissionv1.ValidatingWebhookConfiguration](file, "ValidatingWebhookConfiguration")
 	if err != nil {
 		return nil, err
 	}
-	data, err = os.ReadFile(chartFile)
-	if errors.Is(err, os.ErrNotExist) && len(want) == 0 {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
-	got, _, err := webhookDocs(chartFile, untemplate(data))
+	mutating, err := decode[admissionv1.MutatingWebhookConfiguration](file, "MutatingWebhookConfiguration")
 	if err != nil {
 		return nil, err
 	}
-	var problems []string
-	for _, kind := range sortedKeys(want, got) {
-		for _, name := range sortedKeys(want[kind], got[kind]) {
-			w, g := want[kind][name], got[kind][name]
-			switch {
-			case g == nil:
-				problems = append(problems, fmt.Sprintf("%s webhook %s missing from %s", kind, name, chartFile))
-			case w == nil:
-				problems = append(problems, fmt.Sprintf("%s webhook %s in %s but not in %s", kind, name, chartFile, generatedFile))
-			case !reflect.DeepEqual(w, g):
-				problems = append(problems, fmt.Sprintf("%s webhook %s differs:\n%s:\n%s\n%s:\n%s", kind, name,
-					generatedFile, toYAML(w), chartFile, toYAML(g)))
-			}
-		}
-	}
-
-	data, err = os.ReadFile(valuesFile)
+	data, err := os.ReadFile(valuesFile)
 	if err != nil {
 		return nil, err
 	}
 	var values struct {
 		Webhook struct {
-			FailurePolicy string `json:"failurePolicy"`
+			FailurePolicy admissionv1.FailurePolicyType `json:"failurePolicy"`
 		} `json:"webhook"`
 	}
 	if err := yaml.Unmarshal(data, &values); err != nil {
 		return nil, fmt.Errorf("%s: %w", valuesFile, err)
 	}
-	for _, key := range sortedKeys(policies) {
-		if p := policies[key]; p != values.Webhook.FailurePolicy {
-			problems = append(problems, fmt.Sprintf("%s webhook %s has failurePolicy %s, %s's webhook.failurePolicy is %q",
-				strings.Fields(key)[0], strings.Fields(key)[1], p, valuesFile, values.Webhook.FailurePolicy))
+	type webhook struct {
+		name     string
+		rules    []admissionv1.RuleWithOperations
+		selector string
+		policy   *admissionv1.FailurePolicyType
+	}
+	var all []webhook
+	for _, c := range validating {
+		for _, w := range c.Webhooks {
+			all = append(all, webhook{w.Name, w.Rules, excluded(w.NamespaceSelector), w.FailurePolicy})
+		}
+	}
+	for _, c := range mutating {
+		for _, w := range c.Webhooks {
+			all = append(all, webhook{w.Name, w.Rules, excluded(w.NamespaceSelector), w.FailurePolicy})
+		}
+	}
+	var problems []string
+	for _, w := range all {
+		if w.selector != "" {
+			problems = append(problems, fmt.Sprintf("webhook %s: namespaceSelector %s (copy the patch of the markers in internal/webhooks)", w.name, w.selector))
+		}
+		for _, r := range w.rules {
+			if !slices.Equal(r.APIGroups, []string{group}) {
+				problems = append(problems, fmt.Sprintf("webhook %s matches API groups %v; only %s is allowed", w.name, r.APIGroups, group))
+			}
+		}
+		if w.policy == nil || *w.policy != values.Webhook.FailurePolicy {
+			problems = append(problems, fmt.Sprintf("webhook %s: failurePolicy differs from %s's webhook.failurePolicy %q", w.name, valuesFile, values.Webhook.FailurePolicy))
 		}
 	}
 	return problems, nil
 }
 
-func sortedKeys[V any](maps ...map[string]V) []string {
-	var keys []string
-	for _, m := range maps {
-		for k := range m {
-			if !slices.Contains(keys, k) {
-				keys = append(keys, k)
+// excluded returns "" when the selector keeps every protected namespace out,
+// else what is wrong with it.
+func excluded(sel *metav1.LabelSelector) string {
+	if sel == nil {
+		return "missing"
+	}
+	for _, e := range sel.MatchExpressions {
+		if e.Key == "kubernetes.io/metadata.name" && e.Operator == "NotIn" {
+			var missing []string
+			for _, ns := range ProtectedNamespaces {
+				if !slices.Contains(e.Values, ns) {
+					missing = append(missing, ns)
+				}
 			}
+			if len(missing) == 0 {
+				return ""
+			}
+			return fmt.Sprintf("does not exclude %s", strings.Join(missing, ", "))
 		}
 	}
-	sort.Strings(keys)
-	return keys
+	return "has no kubernetes.io/metadata.name NotIn expression"
 }
 
-func toYAML(v any) string {
-	data, err := json.Marshal(v)
-	if err == nil {
-		data, err = yaml.JSONToYAML(data)
-	}
+// decode reads the documents of the given kind from a multi-document file.
+func decode[T any](file, kind string) ([]*T, error) {
+	data, err := os.ReadFile(file)
 	if err != nil {
-		return fmt.Sprint(v)
+		return nil, err
 	}
-	return strings.TrimSpace(string(data))
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	var out []*T
+	for {
+		doc, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		var meta struct{ Kind string }
+		if err := yaml.Unmarshal(doc, &meta); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if meta.Kind != kind {
+			continue
+		}
+		obj := new(T)
+		if err := yaml.UnmarshalStrict(doc, obj); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		out = append(out, obj)
+	}
 }
