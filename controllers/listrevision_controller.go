@@ -57,6 +57,9 @@ func (r *ListRevisionReconciler) Reconcile(ctx context.Context, _ ctrl.Request) 
 	published := publish.Published(items.Items, now.Format(time.DateOnly))
 	hash := publish.ContentHash(published)
 	result := untilNextRetirement(items.Items, now)
+	if len(revisions) == 0 && len(published) == 0 {
+		return result, nil // nothing approved yet: nothing to publish
+	}
 	if len(revisions) > 0 && revisions[len(revisions)-1].Spec.ContentHash == hash {
 		r.pendingHash = ""
 		return result, r.prune(ctx, revisions)

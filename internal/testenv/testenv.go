@@ -113,7 +113,7 @@ func (e *Env) startManager(opts Options) error {
 		MetricsAddr: "0", ProbeAddr: "0",
 		WebhookHost: host, WebhookPort: port, WebhookCertDir: certDir,
 		Concurrency:    opts.Concurrency,
-		RevisionSettle: 200 * time.Millisecond, RevisionHistoryLimit: 2, SkipNameValidation: true,
+		RevisionSettle: time.Second, RevisionHistoryLimit: 2, SkipNameValidation: true,
 		WrapClient: func(c client.Client) client.Client {
 			e.Operator = writecount.Wrap(c)
 			return e.Operator
