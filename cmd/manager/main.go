@@ -142,7 +142,7 @@ func runLocal(ctx context.Context, f flags) error {
 		log.Info("Starting the local control plane (etcd, kube-apiserver, kube-controller-manager)", "dir", dir)
 	}
 	cp, err := localcp.Start(localcp.Options{
-		Dir: dir, AssetsDir: f.assetsDir, Port: f.localPort, ControllerManager: true,
+		Dir: dir, AssetsDir: f.assetsDir, Port: f.localPort, ControllerManager: true, AggregateClusterRoles: true,
 		UseExistingCluster: existing, CRDs: crds, ValidatingWebhooks: validating, MutatingWebhooks: mutating,
 	})
 	if err != nil {
@@ -166,11 +166,14 @@ func runLocal(ctx context.Context, f flags) error {
 	})
 }
 
-// localSetup installs the tenants' cluster roles, imports the samples into
-// an empty cluster and tells the user how to reach it.
+// localSetup installs the tenants' and the actors' cluster roles, imports
+// the samples into an empty cluster and tells the user how to reach it.
 func localSetup(ctx context.Context, c client.Client, f flags, existing bool, kubeconfig string) error {
 	log := ctrl.Log.WithName("local")
 	if err := operator.EnsureTenantClusterRoles(ctx, c); err != nil {
+		return err
+	}
+	if err := operator.EnsureActorClusterRoles(ctx, c); err != nil {
 		return err
 	}
 	if f.importSample {

@@ -24,10 +24,30 @@ func EnsureTenantClusterRoles(ctx context.Context, c client.Client) error {
 	if err != nil {
 		return err
 	}
+	return ensureClusterRoles(ctx, c, roles)
+}
+
+// EnsureActorClusterRoles installs the actors' cluster roles (platform ops,
+// department, applicant, review unit, viewer; config/rbac/actor_roles.yaml)
+// for the local mode, where no Helm chart or kustomize deploy brings them.
+func EnsureActorClusterRoles(ctx context.Context, c client.Client) error {
+	roles, err := config.ActorClusterRoles()
+	if err != nil {
+		return err
+	}
+	return ensureClusterRoles(ctx, c, roles)
+}
+
+// ensureClusterRoles creates or updates roles; an aggregated role's rules
+// belong to the aggregation controller and are left to it.
+func ensureClusterRoles(ctx context.Context, c client.Client, roles []*rbacv1.ClusterRole) error {
 	for _, want := range roles {
 		role := &rbacv1.ClusterRole{ObjectMeta: want.ObjectMeta}
 		if _, err := controllerutil.CreateOrUpdate(ctx, c, role, func() error {
-			role.Labels, role.Rules = want.Labels, want.Rules
+			role.Labels, role.AggregationRule = want.Labels, want.AggregationRule
+			if want.AggregationRule == nil {
+				role.Rules = want.Rules
+			}
 			return nil
 		}); err != nil {
 			return fmt.Errorf("installing ClusterRole %s: %w", want.Name, err)
