@@ -8,6 +8,7 @@ package listindex
 
 import (
 	"context"
+	"strconv"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -20,7 +21,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/publish"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
 // Index is shared by the task webhook and the task audit.
@@ -57,6 +60,9 @@ func New(ctx context.Context, mgr ctrl.Manager) (*Index, error) {
 		Villages: rules.NewVillageIndex(), cached: mgr.GetClient(), live: mgr.GetAPIReader(), departments: depts,
 		revisions: map[int64]sets.Set[string]{}, titles: map[int64][]rules.ItemTitle{},
 	}
+	if err := x.watchLists(ctx, mgr); err != nil {
+		return nil, err
+	}
 	informer, err := mgr.GetCache().GetInformer(ctx, &governancev1alpha1.Village{})
 	if err != nil {
 		return nil, err
@@ -74,6 +80,29 @@ func New(ctx context.Context, mgr ctrl.Manager) (*Index, error) {
 		},
 	})
 	return x, err
+}
+
+// watchLists follows the villages' lists ConfigMaps (cached without their
+// data): their revision annotation is what a village holds as soon as a
+// rollout writes it, so a pipeline that waited for the rollout is admitted
+// at once, not when the villages' status catches up.
+func (x *Index) watchLists(ctx context.Context, mgr ctrl.Manager) error {
+	informer, err := mgr.GetCache().GetInformer(ctx, &corev1.ConfigMap{})
+	if err != nil {
+		return err
+	}
+	hold := func(o any) {
+		cm, ok := o.(*corev1.ConfigMap)
+		if !ok || cm.Name != tenant.ListsConfigMap {
+			return
+		}
+		code := cm.Labels[governancev1alpha1.LabelVillage]
+		if rev, err := strconv.ParseInt(cm.Annotations[publish.AnnotationRevision], 10, 64); err == nil && code != "" {
+			x.Villages.Hold(code, rev)
+		}
+	}
+	_, err = informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{AddFunc: hold, UpdateFunc: func(_, o any) { hold(o) }})
+	return err
 }
 
 func (x *Index) upsert(o any) {

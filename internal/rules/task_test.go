@@ -238,3 +238,19 @@ func TestVillageIndexFollowsChanges(t *testing.T) {
 	))
 	g.Expect(x.Len()).To(Equal(4))
 }
+
+func TestVillageIndexReadsTheHeldRevisionFirst(t *testing.T) {
+	g := NewWithT(t)
+	x := rules.NewVillageIndex()
+	x.Hold("330302006001", 3) // the ConfigMap arrives before the village
+	x.Upsert(village("330302006001", "330302", governancev1alpha1.TypeVillage, 2, false))
+	x.Upsert(village("330302006002", "330302", governancev1alpha1.TypeVillage, 2, false))
+	x.Hold("330302006002", 3) // a rollout writes it; the status still says 2
+	groups, _ := x.TargetVillages(governancev1alpha1.TaskTargets{All: true})
+	g.Expect(groups).To(HaveExactElements(
+		rules.VillageGroup{County: "330302", Type: governancev1alpha1.TypeVillage, Revision: 3, Count: 2, Example: "330302006001"}))
+	x.Hold("330302006002", 1) // undo
+	groups, _ = x.TargetVillages(governancev1alpha1.TaskTargets{All: true})
+	g.Expect(groups).To(HaveLen(2))
+	g.Expect(groups[0].Revision).To(Equal(int64(1)))
+}

@@ -40,23 +40,45 @@ type groupCount struct {
 }
 
 // VillageIndex keeps villages grouped by the facts the task rules read. It
-// is safe for concurrent use: an informer feeds it while webhooks read it.
+// is safe for concurrent use: informers feed it while webhooks read it.
 type VillageIndex struct {
 	mu     sync.RWMutex
 	byCode map[string]villageFacts
 	groups map[villageFacts]*groupCount
+	// held is the revision each village's lists ConfigMap holds, when known:
+	// it is what the village holds the moment a rollout writes it, before
+	// the village's status catches up.
+	held map[string]int64
 }
 
 // NewVillageIndex returns an empty index.
 func NewVillageIndex() *VillageIndex {
-	return &VillageIndex{byCode: map[string]villageFacts{}, groups: map[villageFacts]*groupCount{}}
+	return &VillageIndex{byCode: map[string]villageFacts{}, groups: map[villageFacts]*groupCount{}, held: map[string]int64{}}
 }
 
 // Upsert records a village or its change.
 func (x *VillageIndex) Upsert(v *governancev1alpha1.Village) {
-	code, facts := v.Name, factsOf(v)
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	facts := factsOf(v)
+	if rev, ok := x.held[v.Name]; ok {
+		facts.Revision = rev
+	}
+	x.set(v.Name, facts)
+}
+
+// Hold records the revision a village's published lists hold.
+func (x *VillageIndex) Hold(code string, revision int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.held[code] = revision
+	if facts, ok := x.byCode[code]; ok {
+		facts.Revision = revision
+		x.set(code, facts)
+	}
+}
+
+func (x *VillageIndex) set(code string, facts villageFacts) {
 	if old, ok := x.byCode[code]; ok {
 		if old == facts {
 			return
@@ -80,6 +102,7 @@ func (x *VillageIndex) Delete(code string) {
 		x.remove(code, old)
 		delete(x.byCode, code)
 	}
+	delete(x.held, code)
 }
 
 func (x *VillageIndex) remove(code string, facts villageFacts) {
