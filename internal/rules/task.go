@@ -108,6 +108,7 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 	item, errs := listedItem(t, snap)
 	v.Errs = append(v.Errs, errs...)
 	if item == nil {
+		v.TargetVillages = total(groups)
 		return v
 	}
 	v.Errs = append(v.Errs, roleFindings(t, item)...)
