@@ -499,22 +499,18 @@ func writeFileTB(tb testing.TB, path, content string) {
 }
 
 // TestValidateCityScale: a pre-merge check of a city's whole repository
-// (1,000 items, 4,000 approvals, 3,685 villages) stays well under 10 s.
+// (1,000 items, 4,000 approvals, 3,685 villages) is correct at scale. How
+// fast it is, BenchmarkValidateCity measures: timing in a test only measures
+// how busy the shared machine is.
 func TestValidateCityScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
 	dir := t.TempDir()
 	writeCity(t, dir, 1000)
-	start := time.Now()
 	got := run(t, "", "validate", dir, "--require-approved")
-	elapsed := time.Since(start)
 	if got.code != ExitOK || !strings.Contains(got.stdout, "事项 / items 1000 (Approved 1000)") {
 		t.Fatalf("exit code %d; stderr:\n%s\nsummary: %s", got.code, got.stderr, got.stdout[strings.LastIndex(got.stdout, "汇总"):])
-	}
-	t.Logf("validate: 1,000 items, 4,000 approvals, 3,685 villages in %v", elapsed)
-	if elapsed > 10*time.Second {
-		t.Errorf("validate took %v, want well under 10 s", elapsed)
 	}
 }
 
