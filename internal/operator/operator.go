@@ -60,11 +60,21 @@ type Options struct {
 	RevisionSettle time.Duration
 	// RevisionHistoryLimit is how many unused old revisions are kept.
 	RevisionHistoryLimit int
+	// Now, when set, is the clock of the task admission and audit (tests
+	// move it to expire emergencies, S6).
+	Now func() time.Time
 	// WrapClient, when set, wraps the manager's client (the benchmarks count writes with it).
 	WrapClient func(client.Client) client.Client
 	// SkipNameValidation lets one process build the manager more than once
 	// (the benchmark restarts it to measure a full resync).
 	SkipNameValidation bool
+}
+
+func (o Options) now() func() time.Time {
+	if o.Now != nil {
+		return o.Now
+	}
+	return time.Now
 }
 
 func (o Options) concurrency() int {
@@ -171,10 +181,10 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("setting up the list index: %w", err)
 	}
-	if err := setupTasks(ctx, mgr, idx); err != nil {
+	if err := setupTasks(ctx, mgr, idx, opts.now()); err != nil {
 		return err
 	}
-	if err := webhooks.Setup(ctx, mgr, idx); err != nil {
+	if err := webhooks.Setup(ctx, mgr, idx, opts.now()); err != nil {
 		return fmt.Errorf("setting up the webhooks: %w", err)
 	}
 	return nil
@@ -182,9 +192,9 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 
 // setupTasks registers the task audit, the reports and the departments'
 // compliance summaries (S6–S8, S19).
-func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index) error {
+func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func() time.Time) error {
 	recorder := mgr.GetEventRecorder("cunshe-operator")
-	if err := (&controllers.TaskAuditReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder}).SetupWithManager(ctx, mgr); err != nil {
+	if err := (&controllers.TaskAuditReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder, Now: now}).SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the task audit: %w", err)
 	}
 	if err := (&controllers.ReportReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder}).SetupWithManager(mgr); err != nil {

@@ -49,6 +49,8 @@ type Options struct {
 	// AggregateClusterRoles runs the controller-manager's cluster role
 	// aggregation (the RBAC tests).
 	AggregateClusterRoles bool
+	// Now is the manager's clock for task admission and audit (nil: time.Now).
+	Now func() time.Time
 	// Setup runs with an admin client once the manager serves its webhooks,
 	// to seed what every test of the package relies on.
 	Setup func(client.Client) error
@@ -112,7 +114,7 @@ func (e *Env) startManager(opts Options) error {
 	mgr, err := operator.NewManager(e.Config, operator.Options{
 		MetricsAddr: "0", ProbeAddr: "0",
 		WebhookHost: host, WebhookPort: port, WebhookCertDir: certDir,
-		Concurrency:    opts.Concurrency,
+		Concurrency: opts.Concurrency, Now: opts.Now,
 		RevisionSettle: time.Second, RevisionHistoryLimit: 2, SkipNameValidation: true,
 		WrapClient: func(c client.Client) client.Client {
 			e.Operator = writecount.Wrap(c)

@@ -30,7 +30,7 @@ import (
 
 // Setup registers every webhook with the manager; the task and report
 // webhooks read the shared index.
-func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index) error {
+func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func() time.Time) error {
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index) error {
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Task{}).
-				WithDefaulter(&TaskDefaulter{Index: idx, Now: time.Now}).WithValidator(&TaskValidator{Index: idx, Now: time.Now}).Complete()
+				WithDefaulter(&TaskDefaulter{Index: idx, Now: now}).WithValidator(&TaskValidator{Index: idx, Now: now}).Complete()
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Report{}).

@@ -41,8 +41,27 @@ const (
 	paperOnly = "330303101201" // Village, not on the platform
 )
 
+// clock is the manager's clock for task admission and the audit: real time
+// plus an offset a test may move.
+var clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func now() time.Time {
+	clock.mu.Lock()
+	defer clock.mu.Unlock()
+	return time.Now().Add(clock.offset)
+}
+
+func advance(d time.Duration) {
+	clock.mu.Lock()
+	defer clock.mu.Unlock()
+	clock.offset += d
+}
+
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{Manager: true, Setup: seed}, &env)
+	testenv.Run(m, testenv.Options{Manager: true, Setup: seed, Now: now}, &env)
 }
 
 func seed(c client.Client) error {
@@ -417,5 +436,21 @@ func TestTasks(t *testing.T) {
 			g.Expect(dc.Status.Reports.Open).To(Equal(int32(1)))
 		}).WithTimeout(20 * time.Second).Should(Succeed())
 		g.Expect(strings.Join(tjjWarnings.seen, "\n")).NotTo(ContainSubstring("panic"))
+	})
+
+	t.Run("S6 an emergency's default exemption runs out after 7 days (injected clock)", func(t *testing.T) {
+		g := NewWithT(t)
+		tk := task("dept-tjj", "flood-patrol", "", governancev1alpha1.TaskTargets{Counties: []string{"330302"}})
+		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPropertySafety, Justification: "强降雨致内涝，巡查低洼地带商铺和仓库"}
+		g.Expect(tjj.Create(ctx, tk)).To(Succeed())
+		expectPhase(t, "dept-tjj", "flood-patrol", governancev1alpha1.TaskAdmitted)
+		advance(7*24*time.Hour + time.Minute)
+		defer advance(-(7*24*time.Hour + time.Minute))
+		// The audit's timer is set for the real week; a change of the task
+		// makes it look again, with the moved clock.
+		patch := client.MergeFrom(tk.DeepCopy())
+		tk.Labels["touched"] = "1"
+		g.Expect(env.Client.Patch(ctx, tk, patch)).To(Succeed())
+		expectPhase(t, "dept-tjj", "flood-patrol", governancev1alpha1.TaskExpired)
 	})
 }
