@@ -90,8 +90,10 @@ func TestSignboardSetsRefused(t *testing.T) {
 			want: `spec.serviceSigns[2].type: Invalid value: "CulturalHall": S13 社区 墨池社区 不挂村文化礼堂（CulturalHall），应挂社区文化家园（CommunityCultureHome） / Community 墨池社区 does not hang 村文化礼堂（CulturalHall）; it hangs CommunityCultureHome`,
 		},
 		"traditional characters (S15)": {
-			mutate: func(s *governancev1alpha1.SignboardSet) { s.Spec.ServiceSigns[0].Text = "墨池社區黨群服務中心" },
-			want:   `spec.serviceSigns[0].text: Invalid value: "墨池社區黨群服務中心": S15 须用规范汉字，不得使用繁体字或异体字：區→区、黨→党、務→务 / must use standard simplified characters; traditional or variant characters: 區→区、黨→党、務→务`,
+			mutate: func(s *governancev1alpha1.SignboardSet) {
+				s.Spec.ServiceSigns[0].Text = "墨池社區黨群服務中心"
+			},
+			want: `spec.serviceSigns[0].text: Invalid value: "墨池社區黨群服務中心": S15 须用规范汉字，不得使用繁体字或异体字：區→区、黨→党、務→务 / must use standard simplified characters; traditional or variant characters: 區→区、黨→党、務→务`,
 		},
 		"another township's style (S15)": {
 			mutate: func(s *governancev1alpha1.SignboardSet) { s.Spec.Style = qidu.Code },
