@@ -82,9 +82,21 @@ func importDivisions(cmd *cobra.Command, path, dir string) error {
 	}
 	_ = bar.Finish()
 
+	written, err := writeCounties(cmd, dir, counties)
+	if err != nil || !written {
+		return err
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "已将 %d 个村（社区）写入 %s 的 %d 个县文件 / wrote %d villages in %d county files to %s\n",
+		len(villages), dir, len(counties), len(villages), len(counties), dir)
+	return err
+}
+
+// writeCounties writes the counties' manifests to stdout when dir is "",
+// else one file per county into dir (written reports the latter).
+// Everything is rendered before the first byte goes out, so a failure never
+// leaves half a stream for `kubectl apply -f -`.
+func writeCounties(cmd *cobra.Command, dir string, counties []county) (written bool, err error) {
 	if dir == "" {
-		// Everything is rendered before the first byte goes out, so a
-		// failure never leaves half a stream for `kubectl apply -f -`.
 		var buf bytes.Buffer
 		for i, c := range counties {
 			if i > 0 {
@@ -93,19 +105,13 @@ func importDivisions(cmd *cobra.Command, path, dir string) error {
 			buf.Write(c.manifests)
 		}
 		_, err := cmd.OutOrStdout().Write(buf.Bytes())
-		return err
+		return false, err
 	}
-
 	files, err := countyFiles(counties)
 	if err != nil {
-		return inputError(err)
+		return false, inputError(err)
 	}
-	if err := writeFiles(dir, files); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(cmd.OutOrStdout(), "已将 %d 个村（社区）写入 %s 的 %d 个县文件 / wrote %d villages in %d county files to %s\n",
-		len(villages), dir, len(counties), len(villages), len(counties), dir)
-	return err
+	return true, writeFiles(dir, files)
 }
 
 // readVillages reads and parses the registry at path ("-" is stdin), sorted

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -59,22 +58,8 @@ func importSignboards(cmd *cobra.Command, path, dir, city string) error {
 	if err != nil {
 		return err
 	}
-	if dir == "" {
-		var buf bytes.Buffer
-		for i, c := range counties {
-			if i > 0 {
-				buf.WriteString(yamlSeparator)
-			}
-			buf.Write(c.manifests)
-		}
-		_, err := cmd.OutOrStdout().Write(buf.Bytes())
-		return err
-	}
-	files, err := countyFiles(counties)
-	if err != nil {
-		return inputError(err)
-	}
-	if err := writeFiles(dir, files); err != nil {
+	written, err := writeCounties(cmd, dir, counties)
+	if err != nil || !written {
 		return err
 	}
 	_, err = fmt.Fprintf(cmd.OutOrStdout(), "已将 %d 个村（社区）的牌子写入 %s 的 %d 个县文件 / wrote the signboards of %d villages in %d county files to %s\n",

@@ -3,11 +3,8 @@ package operator
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -78,29 +75,9 @@ func ImportSampleVillages(ctx context.Context, c client.Client) (int, error) {
 // CreateVillages creates villages with the given number of parallel
 // writers; villages that already exist are left as they are.
 func CreateVillages(ctx context.Context, c client.Client, villages []governancev1alpha1.Village, workers int) (int, error) {
-	var (
-		created  atomic.Int64
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		firstErr error
-		once     sync.Once
-	)
-	for range workers {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; int(i) < len(villages) && ctx.Err() == nil; i = next.Add(1) - 1 {
-				v := villages[i].DeepCopy()
-				err := c.Create(ctx, v)
-				switch {
-				case err == nil:
-					created.Add(1)
-				case apierrors.IsAlreadyExists(err):
-				default:
-					once.Do(func() { firstErr = fmt.Errorf("creating Village %s: %w", v.Name, err) })
-					return
-				}
-			}
-		})
+	objs := make([]*governancev1alpha1.Village, len(villages))
+	for i := range villages {
+		objs[i] = &villages[i]
 	}
-	wg.Wait()
-	return int(created.Load()), firstErr
+	return createAll(ctx, c, objs, workers)
 }
