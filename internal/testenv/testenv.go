@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"testing"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -196,4 +197,14 @@ func (e *Env) As(user string, groups ...string) (client.Client, error) {
 	cfg := rest.CopyConfig(e.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
 	return client.New(cfg, client.Options{Scheme: operator.Scheme()})
+}
+
+// ClientAs is As for a test: it fails the test when the client cannot be built.
+func (e *Env) ClientAs(t testing.TB, user string, groups ...string) client.Client {
+	t.Helper()
+	c, err := e.As(user, groups...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

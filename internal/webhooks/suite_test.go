@@ -73,10 +73,5 @@ func seed(c client.Client) error {
 
 // as returns a client acting as the given user and groups.
 func as(t *testing.T, user string, groups ...string) client.Client {
-	t.Helper()
-	c, err := env.As(user, groups...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return env.ClientAs(t, user, groups...)
 }

@@ -120,12 +120,7 @@ func departmentBinding(ns, role, group string) *rbacv1.RoleBinding {
 }
 
 func as(t *testing.T, user string, groups ...string) client.Client {
-	t.Helper()
-	c, err := env.As(user, groups...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return env.ClientAs(t, user, groups...)
 }
 
 // allowed asks the API server, as the client's user, whether it may do verb

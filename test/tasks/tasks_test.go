@@ -137,12 +137,7 @@ func department(t *testing.T, id string) (client.Client, *warnings) {
 }
 
 func as(t *testing.T, user string, groups ...string) client.Client {
-	t.Helper()
-	c, err := env.As(user, groups...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return env.ClientAs(t, user, groups...)
 }
 
 func task(ns, name, itemRef string, targets governancev1alpha1.TaskTargets) *governancev1alpha1.Task {
