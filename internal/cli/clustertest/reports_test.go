@@ -51,7 +51,7 @@ func TestTasksReachingAVillage(t *testing.T) {
 	emergencyTask(t, "yongjia-census", governancev1alpha1.TaskTargets{Counties: []string{"330324"}}, nil)
 	emergencyTask(t, "neighbour-visit", governancev1alpha1.TaskTargets{Villages: []string{neighbour, yongjia}}, nil)
 	// An exemption that ends in seconds: the audit marks it Expired (S6).
-	soon := metav1.NewTime(time.Now().Add(3 * time.Second))
+	soon := metav1.NewTime(time.Now().Add(5 * time.Second))
 	emergencyTask(t, "short-notice", governancev1alpha1.TaskTargets{Villages: []string{gulou, yongjia}}, &soon)
 
 	want := []string{
