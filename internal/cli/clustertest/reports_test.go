@@ -166,8 +166,16 @@ func TestReport(t *testing.T) {
 		args []string
 		want string
 	}{
+		// RBAC: the cunshe-village role is bound in the village's own tenant only.
 		"a cadre of another village": {
 			as:   cadre("li.si", gulou),
+			args: []string{"--reason", "ScopeEnlarged", "--task", "dept-tjj/sandbag-count", "--name", "from-elsewhere"},
+			want: `错误 / error: 提交反映被拒绝 / filing the Report was refused: reports.governance.cunshe.io is forbidden: ` +
+				`User "li.si" cannot create resource "reports" in API group "governance.cunshe.io" in the namespace "village-330302006045"` + "\n",
+		},
+		// Admission: a grant broader than the tenant's does not make li.si a cadre of 测试村045.
+		"a cadre of another village granted reports everywhere": {
+			as:   append(cadre("li.si", gulou), "--as-group", anyTenant),
 			args: []string{"--reason", "ScopeEnlarged", "--task", "dept-tjj/sandbag-count", "--name", "from-elsewhere"},
 			want: `错误 / error: 提交反映被拒绝 / filing the Report was refused: admission webhook "vreport.governance.cunshe.io" denied the request: ` +
 				`reports.governance.cunshe.io "from-elsewhere" is forbidden: metadata.namespace: Forbidden: ` +
@@ -236,12 +244,13 @@ func TestDecide(t *testing.T) {
 		t.Errorf("the stored decision is %+v, created by %q", d.Spec, d.Annotations[governancev1alpha1.AnnotationCreatedBy])
 	}
 
-	t.Run("a non-member is refused", func(t *testing.T) {
-		got := decide(cadre("wang.wu", neighbour), "--outcome", "Dismissed", "--findings", "不属实", "--name", "self-dismissed")
+	t.Run("a member of another unit is refused", func(t *testing.T) {
+		// A member of another unit passes RBAC (cunshe-review-unit); admission refuses.
+		got := decide([]string{"--as", "qian.nong", "--as-group", "cunshe:unit:nyj"}, "--outcome", "Dismissed", "--findings", "不属实", "--name", "for-another-unit")
 		want := `错误 / error: 提交处理意见被拒绝 / recording the ReportDecision was refused: admission webhook "vreportdecision.governance.cunshe.io" denied the request: ` +
-			`reportdecisions.governance.cunshe.io "self-dismissed" is forbidden: spec.unit: Forbidden: ` +
-			`S8 用户 "wang.wu" 不属于联审单位 "mzj" 的成员组 cunshe:unit:mzj，不能代表其作出处理意见 / ` +
-			`user "wang.wu" is not in review unit "mzj"'s group cunshe:unit:mzj and cannot decide for it` + "\n"
+			`reportdecisions.governance.cunshe.io "for-another-unit" is forbidden: spec.unit: Forbidden: ` +
+			`S8 用户 "qian.nong" 不属于联审单位 "mzj" 的成员组 cunshe:unit:mzj，不能代表其作出处理意见 / ` +
+			`user "qian.nong" is not in review unit "mzj"'s group cunshe:unit:mzj and cannot decide for it` + "\n"
 		if got.code != 1 || got.stdout != "" || got.stderr != want {
 			t.Errorf("exit code %d, stdout:\n%s\nstderr:\n%s\nwant stderr:\n%s", got.code, got.stdout, got.stderr, want)
 		}

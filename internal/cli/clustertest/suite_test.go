@@ -22,6 +22,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/cli"
+	"github.com/cunshe/cunshe-operator/internal/operator"
 	"github.com/cunshe/cunshe-operator/internal/testenv"
 )
 
@@ -69,9 +70,14 @@ func runSuite(m *testing.M, path string) int {
 	return code
 }
 
-// seed creates the review units, the department tjj, three villages with
-// their tenants, and RBAC loose enough that admission, not RBAC, is what
-// refuses a report or a decision: anyone may create both.
+// anyTenant is a group granted reports in every namespace, as a binding
+// broader than the village's own would: admission still refuses (S8).
+const anyTenant = "test:reports-in-any-tenant"
+
+// seed creates the review units, the department tjj and three villages with
+// their tenants, and binds the actors' roles as platform ops would: the
+// tenants bind cunshe-village to their cadres, cunshe-review-unit is bound to
+// the units mzj and nyj.
 func seed(c client.Client) error {
 	ctx := context.Background()
 	if _, err := testenv.CreateReviewUnits(ctx, c); err != nil {
@@ -80,17 +86,17 @@ func seed(c client.Client) error {
 	if err := testenv.CreateDepartment(ctx, c, "tjj"); err != nil {
 		return err
 	}
-	rule := []rbacv1.PolicyRule{
-		{APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"reports", "reportdecisions"}, Verbs: []string{"get", "list", "watch", "create"}},
+	if err := operator.EnsureActorClusterRoles(ctx, c); err != nil {
+		return err
 	}
 	objs := []client.Object{
 		testenv.Village(gulou, governancev1alpha1.TypeCommunity),
 		testenv.Village(neighbour, governancev1alpha1.TypeCommunity),
 		testenv.Village(yongjia, governancev1alpha1.TypeVillage),
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-reports"}, Rules: rule},
-		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "test-reports"},
-			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "test-reports"},
-			Subjects: []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.GroupKind, Name: "system:authenticated"}}},
+		clusterRoleBinding("cunshe-review-unit", "cunshe:unit:mzj", "cunshe:unit:nyj"),
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-reports-in-any-tenant"}, Rules: []rbacv1.PolicyRule{{
+			APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"reports"}, Verbs: []string{"create"}}}},
+		clusterRoleBinding("test-reports-in-any-tenant", anyTenant),
 	}
 	for _, o := range objs {
 		if err := c.Create(ctx, o); err != nil {
@@ -106,6 +112,16 @@ func seed(c client.Client) error {
 		}
 		return true, nil
 	})
+}
+
+// clusterRoleBinding binds the cluster role to the groups.
+func clusterRoleBinding(role string, groups ...string) *rbacv1.ClusterRoleBinding {
+	b := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role},
+		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role}}
+	for _, g := range groups {
+		b.Subjects = append(b.Subjects, rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.GroupKind, Name: g})
+	}
+	return b
 }
 
 // result is what one in-process run of kubectl-cunshe produced.
