@@ -44,6 +44,14 @@ func (k *kubeOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&k.context, "context", "", "使用的 kubeconfig 上下文 / the kubeconfig context to use")
 }
 
+// addImpersonationFlags adds kubectl's --as and --as-group to cmd: village
+// cadres and review-unit members act in their own identities, and an
+// administrator may act as one of them.
+func (k *kubeOptions) addImpersonationFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&k.as, "as", "", "以该用户身份操作 / the user to impersonate")
+	cmd.Flags().StringArrayVar(&k.asGroups, "as-group", nil, "以该组身份操作，可重复 / a group to impersonate, may repeat")
+}
+
 // connect loads the kubeconfig with kubectl's rules and connects.
 func (k kubeOptions) connect() (client.Client, error) {
 	cfg, err := k.restConfig()

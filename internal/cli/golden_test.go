@@ -12,7 +12,7 @@ import (
 // update rewrites the golden files (testdata/**/*.golden) and the signed
 // approvals of the validate fixtures from what the code produces now:
 //
-//	go test ./internal/cli/ -run 'TestValidate|TestRender|TestRollout|TestDiff|TestLists' -update
+//	go test ./internal/cli/ -run 'TestValidate|TestRender|TestRollout|TestDiff|TestLists|TestTasks|TestReportAndDecide' -update
 //
 // Review the diff before committing it.
 var update = flag.Bool("update", false, "rewrite testdata golden files and the fixtures' signed approvals")

@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -48,6 +49,9 @@ func newRenderCommand() *cobra.Command {
 // cluster.
 type kubeOptions struct {
 	kubeconfig, context string
+	// as and asGroups impersonate a user, as kubectl's --as and --as-group.
+	as       string
+	asGroups []string
 }
 
 // restConfig loads the kubeconfig with kubectl's rules: --kubeconfig, else
@@ -55,7 +59,8 @@ type kubeOptions struct {
 func (k kubeOptions) restConfig() (*rest.Config, error) {
 	loading := clientcmd.NewDefaultClientConfigLoadingRules()
 	loading.ExplicitPath = k.kubeconfig
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: k.context}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: k.context,
+		AuthInfo: clientcmdapi.AuthInfo{Impersonate: k.as, ImpersonateGroups: k.asGroups}}
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loading, overrides).ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("无法加载 kubeconfig / loading the kubeconfig: %w", err)

@@ -75,6 +75,7 @@ func NewRootCommand() *cobra.Command {
 	})
 	root.AddCommand(
 		newApproveCommand(),
+		newDecideCommand(),
 		newDiffCommand(),
 		newDigestCommand(),
 		newImportDivisionsCommand(),
@@ -82,7 +83,9 @@ func NewRootCommand() *cobra.Command {
 		newKeygenCommand(),
 		newListsCommand(),
 		newRenderCommand(),
+		newReportCommand(),
 		newRolloutCommand(),
+		newTasksCommand(),
 		newValidateCommand(),
 		newVersionCommand(),
 	)
