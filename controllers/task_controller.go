@@ -34,11 +34,12 @@ const (
 
 // Events of the audit and the reports.
 const (
-	EventNotOnLists       = "NotOnLists"
-	EventBackOnLists      = "BackOnLists"
-	EventEmergencyExpired = "EmergencyExpired"
-	EventReportUpheld     = "ReportUpheld"
-	EventReportDecided    = "ReportDecided"
+	EventNotOnLists        = "NotOnLists"
+	EventBackOnLists       = "BackOnLists"
+	EventEmergencyAdmitted = "EmergencyAdmitted"
+	EventEmergencyExpired  = "EmergencyExpired"
+	EventReportUpheld      = "ReportUpheld"
+	EventReportDecided     = "ReportDecided"
 )
 
 // maxTaskFindings caps the findings a task's status lists.
@@ -175,6 +176,9 @@ func (r *TaskAuditReconciler) announce(task *governancev1alpha1.Task, was govern
 	case governancev1alpha1.TaskExpired:
 		r.Recorder.Eventf(task, nil, corev1.EventTypeNormal, EventEmergencyExpired, "Audit", "%s 紧急豁免已到期 / the emergency exemption expired", rules.S6)
 	case governancev1alpha1.TaskAdmitted:
+		if was == "" && task.IsEmergency() {
+			r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, EventEmergencyAdmitted, "Audit", "%s", v.Warnings[0])
+		}
 		if was != "" {
 			r.Recorder.Eventf(task, nil, corev1.EventTypeNormal, EventBackOnLists, "Audit", "任务重新符合清单 / the task is on the lists again")
 		}

@@ -305,6 +305,12 @@ func TestTasks(t *testing.T) {
 		g.Expect(tjjWarnings.seen[before:]).To(ContainElement(HavePrefix("S6 紧急任务（LifeSafety）不受清单限制，至 ")))
 		expectPhase(t, "dept-tjj", "typhoon-evacuation", governancev1alpha1.TaskAdmitted)
 		g.Expect(testutil.ToFloat64(metrics.EmergencyTasks.WithLabelValues("tjj", "LifeSafety"))).To(Equal(1.0))
+		g.Eventually(func(g Gomega) {
+			events := &eventsv1.EventList{}
+			g.Expect(env.Client.List(ctx, events, client.InNamespace("dept-tjj"))).To(Succeed())
+			g.Expect(events.Items).To(ContainElement(And(HaveField("Reason", "EmergencyAdmitted"),
+				HaveField("Regarding.Name", "typhoon-evacuation"), HaveField("Note", HavePrefix("S6 ")))))
+		}).WithTimeout(15 * time.Second).Should(Succeed())
 
 		tk = task("dept-tjj", "flood-40-days", "", all)
 		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "汛期值守",
@@ -373,6 +379,11 @@ func TestTasks(t *testing.T) {
 		}).WithTimeout(15 * time.Second).Should(Succeed())
 
 		g.Expect(member.Delete(ctx, decision("census-extra-forms.mzj", "", ""))).To(MatchError(ContainSubstring("须留档备查，不得删除")))
+		changed := &governancev1alpha1.ReportDecision{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "census-extra-forms.mzj"}, changed)).To(Succeed())
+		changed.Spec.Outcome = governancev1alpha1.OutcomeDismissed
+		changed.Spec.Findings = "改为不属实"
+		g.Expect(env.Client.Update(ctx, changed)).To(MatchError(ContainSubstring("S8 处理意见提交后不可修改，请另行提交新的处理意见 / S8: a decision is immutable; create a new one instead")))
 		g.Expect(cadre.Delete(ctx, got)).To(MatchError(ContainSubstring("S19 反映 \"census-extra-forms\" 已被认定属实，是部门违规的记录，不得删除")))
 	})
 
