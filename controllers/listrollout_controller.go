@@ -281,7 +281,10 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 		}
 		updated.Annotations[publish.AnnotationRevision] = out.revision
 		updated.Annotations[publish.AnnotationContentHash] = out.hash
-		updated.Data = map[string]string{publish.DataKey: out.data}
+		if err := publish.Store(updated, out.data); err != nil {
+			p.writeErr = fmt.Errorf("%s: %w", updated.Namespace, err)
+			return false
+		}
 		stale = append(stale, updated)
 	}
 	if err := r.write(ctx, stale); err != nil {

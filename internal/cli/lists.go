@@ -93,7 +93,10 @@ func villageLists(cmd *cobra.Command, k kubeOptions, arg, output string) error {
 		v.Spec.Type = governancev1alpha1.VillageType(cm.Labels[governancev1alpha1.LabelVillageType])
 		_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "无权读取村社登记（Village），名称从略 / may not read Villages: names are left out\n")
 	}
-	data, ok := cm.Data[publish.DataKey]
+	data, ok, err := publish.Load(cm)
+	if err != nil {
+		return fmt.Errorf("无法解压 %s/%s 的清单 / unpacking the lists of %s/%s: %w", key.Namespace, key.Name, key.Namespace, key.Name, err)
+	}
 	if cm.Annotations[publish.AnnotationRevision] == "" || !ok {
 		return fmt.Errorf("%s尚未收到清单版本 / %s holds no list revision yet (ConfigMap %s/%s)", villageLabel(v), villageLabel(v), key.Namespace, key.Name)
 	}

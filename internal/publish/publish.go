@@ -20,6 +20,8 @@ const (
 	AnnotationContentHash = "governance.cunshe.io/content-hash"
 	// DataKey holds the village's lists, as YAML.
 	DataKey = "lists.yaml"
+	// CompressedKey holds them gzipped, in binaryData, when they are large.
+	CompressedKey = "lists.yaml.gz"
 )
 
 // Published returns the items a revision cut today holds: every item that

@@ -123,7 +123,10 @@ func held(g Gomega) map[string]int64 {
 
 func contents(g Gomega, cm *corev1.ConfigMap) publish.VillageLists {
 	var lists publish.VillageLists
-	g.Expect(yaml.Unmarshal([]byte(cm.Data[publish.DataKey]), &lists)).To(Succeed())
+	data, ok, err := publish.Load(cm)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(ok).To(BeTrue(), "the ConfigMap holds lists")
+	g.Expect(yaml.Unmarshal([]byte(data), &lists)).To(Succeed())
 	return lists
 }
 
