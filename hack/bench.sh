@@ -2,7 +2,7 @@
 # make bench: every benchmark of the project. Each part ends with one
 # machine-readable line; times are medians of several runs, and every speed
 # is also given as a ratio to a floor measured in the same run.
-#   BENCH_ONLY=rules|validate|cluster   run one part
+#   BENCH_ONLY=rules|validate|webhook|cluster   run one part
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${BENCH_ONLY:-}
@@ -44,6 +44,12 @@ if [[ -z $only || $only == validate ]]; then
   ns=$(median ValidateCity "$tmp/validate.txt")
   objects=$(grep -E '^BenchmarkValidateCity' "$tmp/validate.txt" | head -1 | awk '{for (i=1;i<NF;i++) if ($(i+1)=="objects") print $i}')
   awk -v ns="$ns" -v o="$objects" 'BEGIN { printf "validate items=1000 villages=3685 objects=%d seconds=%.2f objects_per_second=%.0f\n", o, ns/1e9, o/(ns/1e9) }'
+fi
+
+if [[ -z $only || $only == webhook ]]; then
+  echo "== task admission under load: 3,685 villages, 1,000 items, beside a no-op webhook (test/webhookbench)"
+  go test ./test/webhookbench/ -run '^$' -bench . -benchtime 1x -timeout 30m -count=1 -v | tee "$tmp/webhook.txt"
+  grep -E '^webhook ' "$tmp/webhook.txt"
 fi
 
 if [[ -z $only || $only == cluster ]]; then

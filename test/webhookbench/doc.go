@@ -16,12 +16,17 @@
 // (dryRun=All: every webhook runs, nothing is stored). Arms alternate round
 // by round after a warm-up, and each concurrency prints one line:
 //
-//	webhook clients=50 p50_ms=… p99_ms=… noop_p50_ms=… noop_p99_ms=… p99_ratio=…
+//	webhook clients=50 p50_ms=… p99_ms=… noop_p50_ms=… noop_p99_ms=… p99_ratio=… requests=… cpu_us=… noop_cpu_us=…
+//
+// requests counts each arm's measured requests; cpu_us is this process's
+// CPU time per request in each arm (the clients, alike in both, and the
+// webhook server), which other work on a shared machine does not inflate as
+// it does latencies.
 //
 // Environment variables, for investigations:
 //
-//	BENCH_WEBHOOK_ROUNDS    rounds per arm and concurrency (default 6)
-//	BENCH_WEBHOOK_REQUESTS  requests per arm and round (default: 20 per client, at least 1,000)
+//	BENCH_WEBHOOK_ROUNDS    rounds per arm and concurrency (default 12)
+//	BENCH_WEBHOOK_REQUESTS  requests per arm and round (default: 5 per client, at least 500)
 //	BENCH_WEBHOOK_CLIENTS   concurrencies, e.g. "50,200" (the default)
 //	BENCH_CPUPROFILE        write a CPU profile of this process (the webhook server) during the measured rounds
 package webhookbench
