@@ -160,7 +160,9 @@ func targeted(t governancev1alpha1.TaskTargets) []*governancev1alpha1.Village {
 
 // unknownTarget reports whether a target names no village.
 func unknownTarget(t governancev1alpha1.TaskTargets) bool {
-	known := func(match func(*governancev1alpha1.Village) bool) bool { return slices.ContainsFunc(fuzzVillages, match) }
+	known := func(match func(*governancev1alpha1.Village) bool) bool {
+		return slices.ContainsFunc(fuzzVillages, match)
+	}
 	switch {
 	case len(t.Villages) > 0:
 		for _, code := range t.Villages {
