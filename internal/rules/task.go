@@ -128,7 +128,7 @@ func unknownTargets(t governancev1alpha1.TaskTargets, unknown []string) field.Er
 		return nil
 	}
 	path, zh, en := taskTargets.Child("villages"), "村（社区）", "village"
-	if len(t.Counties) > 0 {
+	if len(t.Villages) == 0 { // villages, when named, are what was resolved
 		path, zh, en = taskTargets.Child("counties"), "县（市、区）", "county"
 	}
 	return field.ErrorList{notFound(path, strings.Join(unknown, ","), msg(S2, "登记册中没有%s %s", "no %s %s in the division registry",

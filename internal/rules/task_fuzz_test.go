@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
@@ -96,6 +98,12 @@ func FuzzEvaluateTask(f *testing.F) {
 		v := rules.EvaluateTask(task, tc, snap)
 		for _, e := range v.Errs {
 			requireRuleMessage(t, e)
+			if e.Type == field.ErrorTypeNotFound && strings.HasPrefix(e.Field, "spec.targets") {
+				// The unknown codes are villages whenever villages are named (they win).
+				if named := len(s.Targets.Villages) > 0; named != (e.Field == "spec.targets.villages") {
+					t.Fatalf("unknown targets reported at %s for %+v", e.Field, s.Targets)
+				}
+			}
 		}
 		want, reach := naiveTaskVerdict(task, tc, snap)
 		if v.Allowed() != want {
