@@ -16,14 +16,14 @@
 // (dryRun=All: every webhook runs, nothing is stored). Arms alternate round
 // by round after a warm-up, and each concurrency prints one line:
 //
-//	webhook clients=50 p50_ms=… p99_ms=… noop_p50_ms=… noop_p99_ms=… p99_ratio=… paired_p99_ratio=… requests=… cpu_us=… noop_cpu_us=…
+//	webhook clients=50 p50_ms=… p99_ms=… noop_p50_ms=… noop_p99_ms=… p99_ratio=… paired_p99_ratio=… requests=… cpu_us=… noop_cpu_us=… cpu_ratio=…
 //
 // p99_ratio compares the p99s of all requests; paired_p99_ratio is the
 // median over rounds of the two arms' p99s in the same round, which a burst
-// of other work moves less. requests counts each arm's measured requests; cpu_us is this process's
-// CPU time per request in each arm (the clients, alike in both, and the
-// webhook server), which other work on a shared machine does not inflate as
-// it does latencies.
+// of other work moves less. requests counts each arm's measured requests.
+// cpu_us is the CPU time per request of this process (clients and webhook
+// server) and the control plane together, and cpu_ratio the arms' ratio: on
+// a shared machine other work inflates latencies, not this.
 //
 // Environment variables, for investigations:
 //
