@@ -1,6 +1,8 @@
 package webhookbench
 
 import (
+	"flag"
+	"os"
 	"testing"
 
 	"github.com/cunshe/cunshe-operator/internal/testenv"
@@ -10,6 +12,12 @@ import (
 // server itself, with the no-op webhook beside the operator's.
 var env *testenv.Env
 
+// TestMain starts the control plane only when a benchmark is asked for: the
+// package has no tests, and `go test ./...` need not pay for one.
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if flag.Lookup("test.bench").Value.String() == "" {
+		os.Exit(m.Run())
+	}
 	testenv.Run(m, testenv.Options{Manager: false}, &env)
 }
