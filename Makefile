@@ -67,7 +67,7 @@ test: controlplane helm ## Run all tests: unit tests and envtest integration tes
 	go test ./... -count=1 -timeout 30m
 
 .PHONY: bench
-bench: controlplane ## Run every benchmark (admission, validate, provisioning, rollouts); each ends with a machine-readable line.
+bench: controlplane ## Run every benchmark (admission, validate, task webhook latency, provisioning, rollouts); each ends with a machine-readable line.
 	bash hack/bench.sh
 
 ##@ Build

@@ -14,7 +14,7 @@ import (
 // (unigrams for one-character titles). Only Admission items are offered for
 // work; any list's items for wall postings (anyList).
 func ClosestItems(title string, items []ItemTitle, anyList bool, n int) []ItemTitle {
-	want := bigrams(title)
+	want := slices.Clone(new(bigrams).of(title))
 	if len(want) == 0 {
 		return nil
 	}
@@ -23,11 +23,12 @@ func ClosestItems(title string, items []ItemTitle, anyList bool, n int) []ItemTi
 		score float64
 	}
 	var ranked []scored
+	var grams bigrams // reused across items: one title's at a time
 	for _, it := range items {
 		if !anyList && it.List != governancev1alpha1.ListAdmission {
 			continue
 		}
-		if s := dice(want, bigrams(it.Title)); s > 0 {
+		if s := dice(want, grams.of(it.Title)); s > 0 {
 			ranked = append(ranked, scored{it, s})
 		}
 	}
@@ -41,35 +42,49 @@ func ClosestItems(title string, items []ItemTitle, anyList bool, n int) []ItemTi
 	return out
 }
 
-// bigrams counts the adjacent pairs of letters and digits of s.
-func bigrams(s string) map[[2]rune]int {
-	var rs []rune
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			rs = append(rs, unicode.ToLower(r))
-		}
-	}
-	out := map[[2]rune]int{}
-	if len(rs) == 1 {
-		out[[2]rune{rs[0], 0}]++
-	}
-	for i := 0; i+1 < len(rs); i++ {
-		out[[2]rune{rs[i], rs[i+1]}]++
-	}
-	return out
+// bigrams finds the adjacent pairs of letters and digits of a title, each
+// pair packed into one number and the pairs sorted, so that comparing two
+// titles is a merge of two short slices. Its buffers are reused.
+type bigrams struct {
+	runes []rune
+	pairs []uint64
 }
 
-func dice(a, b map[[2]rune]int) float64 {
-	common, size := 0, 0
-	for k, n := range a {
-		common += min(n, b[k])
-		size += n
+// of returns s's bigrams, valid until the next call.
+func (b *bigrams) of(s string) []uint64 {
+	b.runes, b.pairs = b.runes[:0], b.pairs[:0]
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.runes = append(b.runes, unicode.ToLower(r))
+		}
 	}
-	for _, n := range b {
-		size += n
+	if len(b.runes) == 1 {
+		b.pairs = append(b.pairs, uint64(b.runes[0])<<32)
 	}
-	if size == 0 {
+	for i := 0; i+1 < len(b.runes); i++ {
+		b.pairs = append(b.pairs, uint64(b.runes[i])<<32|uint64(b.runes[i+1]))
+	}
+	slices.Sort(b.pairs)
+	return b.pairs
+}
+
+// dice is 2·|a∩b| / (|a|+|b|) over multisets of bigrams.
+func dice(a, b []uint64) float64 {
+	if len(a)+len(b) == 0 {
 		return 0
 	}
-	return 2 * float64(common) / float64(size)
+	common := 0
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			common++
+			i++
+			j++
+		}
+	}
+	return 2 * float64(common) / float64(len(a)+len(b))
 }

@@ -129,7 +129,7 @@ func unknownTargets(t governancev1alpha1.TaskTargets, unknown []string) field.Er
 		return nil
 	}
 	path, zh, en := taskTargets.Child("villages"), "村（社区）", "village"
-	if len(t.Counties) > 0 {
+	if len(t.Villages) == 0 { // villages, when named, are what was resolved
 		path, zh, en = taskTargets.Child("counties"), "县（市、区）", "county"
 	}
 	return field.ErrorList{notFound(path, strings.Join(unknown, ","), msg(S2, "登记册中没有%s %s", "no %s %s in the division registry",
@@ -187,18 +187,21 @@ func expiry(e *governancev1alpha1.Emergency) string {
 func listedItem(t *governancev1alpha1.Task, snap TaskSnapshot) (*governancev1alpha1.ListItem, field.ErrorList) {
 	wall := t.Spec.Type == governancev1alpha1.TaskWallPosting
 	if t.Spec.ItemRef == "" {
+		zh, en := suggestions(t, snap, wall)
 		return nil, field.ErrorList{field.Required(taskItem, msg(S1, "清单之外无事项：任务须引用已公布的清单事项%s",
-			"nothing outside the lists: a task must cite a published list item%s", suggest(t, snap, wall, true), suggest(t, snap, wall, false)))}
+			"nothing outside the lists: a task must cite a published list item%s", zh, en))}
 	}
 	item := snap.ListItem(t.Spec.ItemRef)
 	if item == nil {
+		zh, en := suggestions(t, snap, wall)
 		return nil, field.ErrorList{notFound(taskItem, t.Spec.ItemRef, msg(S1, "清单之外无事项：清单中没有事项 %q%s",
-			"nothing outside the lists: there is no list item %q%s", t.Spec.ItemRef, suggest(t, snap, wall, true), t.Spec.ItemRef, suggest(t, snap, wall, false)))}
+			"nothing outside the lists: there is no list item %q%s", t.Spec.ItemRef, zh, t.Spec.ItemRef, en))}
 	}
 	switch {
 	case item.Status.Phase == governancev1alpha1.PhaseRetired:
+		zh, en := suggestions(t, snap, wall)
 		return nil, field.ErrorList{field.Invalid(taskItem, item.Name, msg(S7, "事项 %q 已退出清单，不得再据此派发任务%s",
-			"item %q has been retired from the lists; no task may cite it%s", item.Name, suggest(t, snap, wall, true), item.Name, suggest(t, snap, wall, false)))}
+			"item %q has been retired from the lists; no task may cite it%s", item.Name, zh, item.Name, en))}
 	case item.Status.Phase != governancev1alpha1.PhaseApproved:
 		return nil, field.ErrorList{field.Invalid(taskItem, item.Name, msg(S1, "事项 %q 尚未通过联合审核（%s），不在清单中",
 			"item %q has not passed joint review (%s) and is not on the lists", item.Name, item.Status.Phase, item.Name, item.Status.Phase))}
@@ -208,10 +211,11 @@ func listedItem(t *governancev1alpha1.Task, snap TaskSnapshot) (*governancev1alp
 			"item %q (%s) is not a service item or procedure residents need to know; internal rules, procedures and responsibility lists may not be required on walls — use a brochure or an electronic screen",
 			item.Name, item.Spec.List, item.Name, item.Spec.List))}
 	case !wall && item.Spec.List != governancev1alpha1.ListAdmission:
+		zh, en := suggestions(t, snap, wall)
 		return nil, field.ErrorList{field.Invalid(taskItem, item.Name, msg(S1,
 			"事项 %q 属于 %s 清单；向村（社区）派发工作只能依据准入事项清单（Admission）%s",
 			"item %q is on the %s list; work may be asked of villages only under an Admission item%s",
-			item.Name, item.Spec.List, suggest(t, snap, wall, true), item.Name, item.Spec.List, suggest(t, snap, wall, false)))}
+			item.Name, item.Spec.List, zh, item.Name, item.Spec.List, en))}
 	}
 	return item, nil
 }
@@ -243,7 +247,7 @@ func departmentFindings(item *governancev1alpha1.ListItem, dept string) field.Er
 // every village in scope; named villages or counties outside it enlarge the
 // item's scope and are refused.
 func scopeFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, groups []VillageGroup) ([]VillageGroup, field.ErrorList) {
-	var in []VillageGroup
+	in := make([]VillageGroup, 0, len(groups))
 	out, example := 0, ""
 	for _, g := range groups {
 		if inScope(item.Spec.Scope, g) {
@@ -316,19 +320,16 @@ func total(groups []VillageGroup) int {
 	return n
 }
 
-// suggest names the published items closest to the task's title, in the
-// language asked for, so a refused department sees what it could cite.
-func suggest(t *governancev1alpha1.Task, snap TaskSnapshot, wall, zh bool) string {
+// suggestions names the published items closest to the task's title, in
+// Chinese and in English, so a refused department sees what it could cite.
+func suggestions(t *governancev1alpha1.Task, snap TaskSnapshot, wall bool) (zh, en string) {
 	close := ClosestItems(t.Spec.Title, snap.PublishedItems(), wall, 3)
 	if len(close) == 0 {
-		return ""
+		return "", ""
 	}
 	names := make([]string, len(close))
 	for i, it := range close {
 		names[i] = fmt.Sprintf("%s（%s）", it.Name, it.Title)
 	}
-	if zh {
-		return "；最接近的清单事项：" + strings.Join(names, "、")
-	}
-	return "; closest listed items: " + strings.Join(names, ", ")
+	return "；最接近的清单事项：" + strings.Join(names, "、"), "; closest listed items: " + strings.Join(names, ", ")
 }

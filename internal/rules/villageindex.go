@@ -34,17 +34,27 @@ func factsOf(v *governancev1alpha1.Village) villageFacts {
 	return villageFacts{County: v.Spec.County.Code, Type: v.Spec.Type, Revision: v.Status.PublishedRevision, PaperLedgerExempt: v.Status.PaperLedgerExempt}
 }
 
-type groupCount struct {
+// group is the villages of one set of facts; example is its smallest code.
+type group struct {
+	facts   villageFacts
 	count   int
 	example string
+}
+
+func (g *group) public() VillageGroup {
+	f := g.facts
+	return VillageGroup{County: f.County, Type: f.Type, Revision: f.Revision, PaperLedgerExempt: f.PaperLedgerExempt, Count: g.count, Example: g.example}
 }
 
 // VillageIndex keeps villages grouped by the facts the task rules read. It
 // is safe for concurrent use: informers feed it while webhooks read it.
 type VillageIndex struct {
 	mu     sync.RWMutex
-	byCode map[string]villageFacts
-	groups map[villageFacts]*groupCount
+	byCode map[string]*group
+	groups map[villageFacts]*group
+	// ordered is every group, sorted; built on the first read after a
+	// change and never modified, so "all" and county targets need no sort.
+	ordered []VillageGroup
 	// held is the revision each village's lists ConfigMap holds, when known:
 	// it is what the village holds the moment a rollout writes it, before
 	// the village's status catches up.
@@ -53,7 +63,7 @@ type VillageIndex struct {
 
 // NewVillageIndex returns an empty index.
 func NewVillageIndex() *VillageIndex {
-	return &VillageIndex{byCode: map[string]villageFacts{}, groups: map[villageFacts]*groupCount{}, held: map[string]int64{}}
+	return &VillageIndex{byCode: map[string]*group{}, groups: map[villageFacts]*group{}, held: map[string]int64{}}
 }
 
 // Upsert records a village or its change.
@@ -72,7 +82,8 @@ func (x *VillageIndex) Hold(code string, revision int64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.held[code] = revision
-	if facts, ok := x.byCode[code]; ok {
+	if g, ok := x.byCode[code]; ok {
+		facts := g.facts
 		facts.Revision = revision
 		x.set(code, facts)
 	}
@@ -80,18 +91,20 @@ func (x *VillageIndex) Hold(code string, revision int64) {
 
 func (x *VillageIndex) set(code string, facts villageFacts) {
 	if old, ok := x.byCode[code]; ok {
-		if old == facts {
+		if old.facts == facts {
 			return
 		}
 		x.remove(code, old)
 	}
-	x.byCode[code] = facts
 	g := x.groups[facts]
 	if g == nil {
-		g = &groupCount{example: code}
+		g = &group{facts: facts, example: code}
 		x.groups[facts] = g
 	}
 	g.count++
+	g.example = min(g.example, code)
+	x.byCode[code] = g
+	x.ordered = nil
 }
 
 // Delete forgets a village.
@@ -100,22 +113,23 @@ func (x *VillageIndex) Delete(code string) {
 	defer x.mu.Unlock()
 	if old, ok := x.byCode[code]; ok {
 		x.remove(code, old)
-		delete(x.byCode, code)
+		x.ordered = nil
 	}
 	delete(x.held, code)
 }
 
-func (x *VillageIndex) remove(code string, facts villageFacts) {
-	g := x.groups[facts]
+// remove takes the village out of its group and of byCode.
+func (x *VillageIndex) remove(code string, g *group) {
+	delete(x.byCode, code)
 	g.count--
 	switch {
 	case g.count == 0:
-		delete(x.groups, facts)
+		delete(x.groups, g.facts)
 	case g.example == code:
 		// The smallest remaining code, so messages do not depend on map order.
 		g.example = ""
-		for other, f := range x.byCode {
-			if f == facts && other != code && (g.example == "" || other < g.example) {
+		for other, in := range x.byCode {
+			if in == g && (g.example == "" || other < g.example) {
 				g.example = other
 			}
 		}
@@ -132,61 +146,86 @@ func (x *VillageIndex) Len() int {
 // TargetVillages resolves a task's targets into groups, and names the
 // village or county codes that match no village.
 func (x *VillageIndex) TargetVillages(t governancev1alpha1.TaskTargets) (groups []VillageGroup, unknown []string) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
 	switch {
 	case len(t.Villages) > 0:
-		picked := map[villageFacts]*groupCount{}
-		for _, code := range t.Villages {
-			f, ok := x.byCode[code]
-			if !ok {
-				unknown = append(unknown, code)
-				continue
-			}
-			if g := picked[f]; g != nil {
-				g.count++
-			} else {
-				picked[f] = &groupCount{count: 1, example: code}
-			}
-		}
-		return sortedGroups(picked, nil), unknown
+		return x.pick(t.Villages)
 	case len(t.Counties) > 0:
-		want := map[string]bool{}
-		for _, c := range t.Counties {
-			want[c] = false
-		}
-		groups = sortedGroups(x.groups, func(f villageFacts) bool {
-			if _, ok := want[f.County]; ok {
-				want[f.County] = true
-				return true
+		for _, g := range x.sorted() {
+			if slices.Contains(t.Counties, g.County) {
+				groups = append(groups, g)
 			}
-			return false
-		})
+		}
 		for _, c := range t.Counties {
-			if !want[c] {
+			if !slices.ContainsFunc(groups, func(g VillageGroup) bool { return g.County == c }) {
 				unknown = append(unknown, c)
 			}
 		}
 		return groups, unknown
 	case t.All:
-		return sortedGroups(x.groups, nil), nil
+		return slices.Clone(x.sorted()), nil
 	}
 	return nil, nil
 }
 
-func sortedGroups(m map[villageFacts]*groupCount, keep func(villageFacts) bool) []VillageGroup {
-	out := make([]VillageGroup, 0, len(m))
-	for f, g := range m {
-		if keep != nil && !keep(f) {
+// pick groups the named villages; a group's example is the first named.
+func (x *VillageIndex) pick(codes []string) (groups []VillageGroup, unknown []string) {
+	picked := map[*group]int{}
+	x.mu.RLock()
+	for _, code := range codes {
+		g, ok := x.byCode[code]
+		if !ok {
+			unknown = append(unknown, code)
 			continue
 		}
-		out = append(out, VillageGroup{County: f.County, Type: f.Type, Revision: f.Revision, PaperLedgerExempt: f.PaperLedgerExempt, Count: g.count, Example: g.example})
+		if i, ok := picked[g]; ok {
+			groups[i].Count++
+			continue
+		}
+		picked[g] = len(groups)
+		groups = append(groups, VillageGroup{County: g.facts.County, Type: g.facts.Type, Revision: g.facts.Revision,
+			PaperLedgerExempt: g.facts.PaperLedgerExempt, Count: 1, Example: code})
 	}
-	slices.SortFunc(out, func(a, b VillageGroup) int {
-		return cmp.Or(cmp.Compare(a.County, b.County), cmp.Compare(a.Type, b.Type), cmp.Compare(a.Revision, b.Revision),
-			cmp.Compare(boolInt(a.PaperLedgerExempt), boolInt(b.PaperLedgerExempt)), cmp.Compare(a.Example, b.Example))
-	})
-	return out
+	x.mu.RUnlock()
+	slices.SortFunc(groups, compareGroups)
+	return groups, unknown
+}
+
+// sorted returns every group in order; the caller must not modify it.
+func (x *VillageIndex) sorted() []VillageGroup {
+	x.mu.RLock()
+	s := x.ordered
+	x.mu.RUnlock()
+	if s != nil {
+		return s
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ordered == nil {
+		s = make([]VillageGroup, 0, len(x.groups))
+		for _, g := range x.groups {
+			s = append(s, g.public())
+		}
+		slices.SortFunc(s, compareGroups)
+		x.ordered = s
+	}
+	return x.ordered
+}
+
+// compareGroups orders groups by county, type, revision, exemption, example.
+func compareGroups(a, b VillageGroup) int {
+	if c := cmp.Compare(a.County, b.County); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Revision, b.Revision); c != 0 {
+		return c
+	}
+	if a.PaperLedgerExempt != b.PaperLedgerExempt {
+		return cmp.Compare(boolInt(a.PaperLedgerExempt), boolInt(b.PaperLedgerExempt))
+	}
+	return cmp.Compare(a.Example, b.Example)
 }
 
 func boolInt(b bool) int {
