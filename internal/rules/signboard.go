@@ -318,3 +318,25 @@ func checkText(path *field.Path, text, label string, kind boardKind, v *governan
 	}
 	return errs
 }
+
+// TownshipGroupPrefix starts the group of a township's staff: cunshe:township:<code>.
+const TownshipGroupPrefix = "cunshe:township:"
+
+// ValidateStyleOwner holds township staff to their own township's style
+// (S15): whoever is in a cunshe:township:<code> group may change the style
+// named <code> and no other. Others (platform ops) are left to RBAC.
+func ValidateStyleOwner(style *governancev1alpha1.SignboardStyle, who Requester) field.ErrorList {
+	var own []string
+	for _, g := range who.Groups {
+		if code, ok := strings.CutPrefix(g, TownshipGroupPrefix); ok {
+			own = append(own, code)
+		}
+	}
+	if len(own) == 0 || slices.Contains(own, style.Name) {
+		return nil
+	}
+	mine := strings.Join(own, ", ")
+	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), msg(S15,
+		"乡镇（街道）%s 只能维护本乡镇（街道）的牌子样式，不能修改 %q 的样式",
+		"township %s maintains its own signboard style only, not the style of %q", mine, style.Name, mine, style.Name))}
+}

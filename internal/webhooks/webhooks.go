@@ -62,6 +62,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func
 				WithDefaulter(CreatorDefaulter[*governancev1alpha1.ReportDecision]{}).WithValidator(&ReportDecisionValidator{readers: reader, Index: idx}).Complete()
 		},
 		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.SignboardStyle{}).WithValidator(&SignboardStyleValidator{}).Complete()
+		},
+		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.SignboardSet{}).WithValidator(&SignboardSetValidator{readers: reader}).Complete()
 		},
 	} {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -25,6 +26,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/config"
+	"github.com/cunshe/cunshe-operator/internal/signboards"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 	"github.com/cunshe/cunshe-operator/internal/testenv"
 )
@@ -48,6 +50,7 @@ const (
 	deptTJJ     = "cunshe:dept:tjj"
 	unitMZJ     = "cunshe:unit:mzj"
 	viewers     = "cunshe:viewers"
+	townships   = "cunshe:townships"
 )
 
 func installActorRoles(c client.Client) error {
@@ -62,7 +65,7 @@ func installActorRoles(c client.Client) error {
 	}
 	// Platform ops' cluster-wide grants (README: "Who may do what").
 	for role, group := range map[string]string{"cunshe-platform-ops": platformOps, "cunshe-applicant": deptTJJ,
-		"cunshe-review-unit": unitMZJ, "cunshe-viewer": viewers} {
+		"cunshe-review-unit": unitMZJ, "cunshe-viewer": viewers, "cunshe-township-style": townships} {
 		objs = append(objs, &rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: role + "-test"},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
@@ -197,7 +200,8 @@ func TestEachActorMayDoExactlyWhatDesignSays(t *testing.T) {
 			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"itemapprovals", "reportdecisions"}},
 			{verbs: readVerbs, resources: []string{"listitems", "powerflows", "reviewunits", "reports", "tasks", "departmentcompliances"}},
 		}},
-		"a township owns its villages' signboard sets": {user: "town-dave", groups: []string{tenant.TownshipGroup(villageA.Spec.Township.Code)}, grants: []grant{
+		"a township owns its style and its villages' signboard sets": {user: "town-dave", groups: []string{tenant.TownshipGroup(villageA.Spec.Township.Code), townships}, grants: []grant{
+			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"signboardstyles"}}, // its own only: admission (TestTownshipKeepsToItsOwnStyle)
 			{verbs: allVerbs, resources: []string{"signboardsets"}, namespaces: []string{nsA}},
 			{verbs: readVerbs, resources: []string{"reports", "reportdecisions"}, namespaces: []string{nsA}},
 		}},
@@ -227,6 +231,29 @@ func TestEachActorMayDoExactlyWhatDesignSays(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTownshipKeepsToItsOwnStyle: RBAC lets all township staff write
+// styles; admission holds each township to its own (S15).
+func TestTownshipKeepsToItsOwnStyle(t *testing.T) {
+	prepare(t)
+	ctx := context.Background()
+	g := NewWithT(t)
+	for _, v := range []*governancev1alpha1.Village{villageA, villageB} {
+		if err := env.Client.Create(ctx, signboards.DefaultStyle(v.Spec.Township)); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	town := as(t, "town-dave", tenant.TownshipGroup(villageA.Spec.Township.Code), townships)
+	recolour := func(code string) error {
+		style := &governancev1alpha1.SignboardStyle{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: code}, style)).To(Succeed())
+		style.Spec.Foreground = "#B22222"
+		return town.Update(ctx, style)
+	}
+	g.Expect(recolour(villageA.Spec.Township.Code)).To(Succeed(), "its own township's style")
+	g.Expect(recolour(villageB.Spec.Township.Code)).To(MatchError(ContainSubstring(
+		`S15 乡镇（街道）330302001 只能维护本乡镇（街道）的牌子样式，不能修改 "330302002" 的样式 / township 330302001 maintains its own signboard style only, not the style of "330302002"`)))
 }
 
 func TestPlatformOpsGrantOnlyTheActorsRoles(t *testing.T) {
