@@ -221,14 +221,20 @@ func (s *Snapshot) PublishedItems() []rules.ItemTitle {
 	if ok {
 		return titles
 	}
+	complete := true
 	for _, name := range sets.List(s.x.revision(s.ctx, n)) {
-		if item := s.ListItem(name); item != nil {
-			titles = append(titles, rules.ItemTitle{Name: name, List: item.Spec.List, Title: item.Spec.Title})
+		item := s.ListItem(name)
+		if item == nil {
+			complete = false // not readable yet: do not remember a partial list
+			continue
 		}
+		titles = append(titles, rules.ItemTitle{Name: name, List: item.Spec.List, Title: item.Spec.Title})
 	}
-	s.x.mu.Lock()
-	s.x.titles[n] = titles
-	s.x.mu.Unlock()
+	if complete {
+		s.x.mu.Lock()
+		s.x.titles[n] = titles
+		s.x.mu.Unlock()
+	}
 	return titles
 }
 
