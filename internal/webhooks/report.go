@@ -3,7 +3,6 @@ package webhooks
 import (
 	"context"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -69,8 +68,9 @@ func (v *ReportDecisionValidator) ValidateCreate(ctx context.Context, d *governa
 		return nil, err
 	}
 	key := client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.Report}
+	// A read error counts as "no report": the decision is refused, never wrongly admitted.
 	exists := v.cached.Get(ctx, key, &governancev1alpha1.Report{}) == nil ||
-		!apierrors.IsNotFound(v.live.Get(ctx, key, &governancev1alpha1.Report{}))
+		v.live.Get(ctx, key, &governancev1alpha1.Report{}) == nil
 	return nil, refusal("reportdecisions", "ReportDecision", d.Name, rules.ValidateReportDecision(d, exists, who, v.Index.Snapshot(ctx)))
 }
 
