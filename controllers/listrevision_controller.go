@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -130,7 +129,7 @@ func (r *ListRevisionReconciler) prune(ctx context.Context, revisions []governan
 
 func (r *ListRevisionReconciler) usedRevisions(ctx context.Context) (sets.Set[int64], error) {
 	used := sets.New[int64]()
-	cms := &corev1.ConfigMapList{}
+	cms := tenant.ListsMetadataList()
 	if err := r.List(ctx, cms, client.MatchingLabels{tenant.LabelLists: "true"}); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -123,11 +124,11 @@ func (r *VillageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 // reconcileNamespace ensures the tenant namespace; while it is being deleted
 // nothing can be created in it, so the pass waits for it to go.
 func (r *VillageReconciler) reconcileNamespace(ctx context.Context, s *villageScope) (ctrl.Result, error) {
-	ns := tenant.Namespace(s.village)
-	if err := r.ensure(ctx, s, ns); err != nil {
+	ns, err := r.ensure(ctx, s, tenant.Namespace(s.village))
+	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if !ns.Object.GetDeletionTimestamp().IsZero() {
+	if !ns.GetDeletionTimestamp().IsZero() {
 		s.terminating = true
 		return ctrl.Result{RequeueAfter: terminatingRequeue}, nil
 	}
@@ -136,41 +137,126 @@ func (r *VillageReconciler) reconcileNamespace(ctx context.Context, s *villageSc
 
 func (r *VillageReconciler) reconcileChildren(ctx context.Context, s *villageScope) (ctrl.Result, error) {
 	for _, child := range tenant.Children(s.village, r.Quota) {
-		if err := r.ensure(ctx, s, child); err != nil {
+		obj, err := r.ensure(ctx, s, child)
+		if err != nil {
 			return ctrl.Result{}, err
 		}
-		if cm, isLists := child.Object.(*corev1.ConfigMap); isLists {
-			s.publishedRevision, _ = strconv.ParseInt(cm.Annotations[publish.AnnotationRevision], 10, 64)
+		if _, isLists := child.Object.(*corev1.ConfigMap); isLists {
+			s.publishedRevision, _ = strconv.ParseInt(obj.GetAnnotations()[publish.AnnotationRevision], 10, 64)
 		}
 	}
 	return ctrl.Result{}, nil
 }
 
-// ensure creates the child or brings it back to its declared state with a
-// patch of the fields that drifted; an unchanged child costs no write.
-func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child tenant.Child) error {
-	obj := child.Object
-	mutate := func() error {
-		child.Mutate(obj)
-		return controllerutil.SetControllerReference(s.village, obj, r.Scheme)
+// ensure creates the child or brings it back to its declared state, and
+// returns its metadata. The cache holds children as metadata only: a child
+// whose labels, owner and spec hash are as declared, and that no one else
+// has written since the operator did, is as declared and costs nothing;
+// any other is read from the API server and patched where it drifted.
+func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child tenant.Child) (metav1.Object, error) {
+	declared := child.Object.DeepCopyObject().(client.Object)
+	if err := r.declare(s, child, declared); err != nil {
+		return nil, err
 	}
-	// A patch of what changed: the cached lists ConfigMap carries no data, and
-	// an update from it would erase the published lists.
-	op, err := controllerutil.CreateOrPatch(ctx, r.Client, obj, mutate)
-	if apierrors.IsAlreadyExists(err) {
-		op, err = r.adopt(ctx, obj, mutate)
+	cached, err := r.metadataOf(child.Object)
+	if err != nil {
+		return nil, err
+	}
+	var obj metav1.Object = cached
+	err = r.Get(ctx, client.ObjectKeyFromObject(child.Object), cached)
+	switch {
+	case apierrors.IsNotFound(err):
+		obj, err = r.create(ctx, s, child, declared)
+	case err != nil:
+	case !asDeclared(cached, declared):
+		obj, err = r.repair(ctx, s, child)
 	}
 	if err != nil {
-		return fmt.Errorf("ensuring %s %s: %w", kindOf(obj), client.ObjectKeyFromObject(obj), err)
+		return nil, fmt.Errorf("ensuring %s %s: %w", kindOf(child.Object), client.ObjectKeyFromObject(child.Object), err)
 	}
-	if op != controllerutil.OperationResultNone {
-		ctrl.LoggerFrom(ctx).V(1).Info("Wrote tenant object", "kind", kindOf(obj), "name", obj.GetName(), "operation", op)
-		s.written = append(s.written, obj)
-		if _, isNamespace := obj.(*corev1.Namespace); isNamespace && op == controllerutil.OperationResultCreated {
-			s.provisioned = true
+	return obj, nil
+}
+
+// declare brings obj to the child's declared state, owned by the village.
+func (r *VillageReconciler) declare(s *villageScope, child tenant.Child, obj client.Object) error {
+	child.Mutate(obj)
+	return controllerutil.SetControllerReference(s.village, obj, r.Scheme)
+}
+
+func (r *VillageReconciler) create(ctx context.Context, s *villageScope, child tenant.Child, declared client.Object) (metav1.Object, error) {
+	err := r.Create(ctx, declared)
+	if apierrors.IsAlreadyExists(err) {
+		// It exists but the label-selected cache does not see it: someone
+		// removed its labels. Adopt it.
+		return r.repair(ctx, s, child)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.wrote(ctx, s, declared, controllerutil.OperationResultCreated)
+	return declared, nil
+}
+
+// repair reads the child from the API server and patches what drifted; the
+// patch leaves alone what the operator does not declare (the published
+// lists, defaults the API server added).
+func (r *VillageReconciler) repair(ctx context.Context, s *villageScope, child tenant.Child) (metav1.Object, error) {
+	live := child.Object.DeepCopyObject().(client.Object)
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(live), live); err != nil {
+		return nil, err
+	}
+	before := live.DeepCopyObject().(client.Object)
+	if err := r.declare(s, child, live); err != nil {
+		return nil, err
+	}
+	if equality.Semantic.DeepEqual(before, live) {
+		return live, nil
+	}
+	if err := r.Patch(ctx, live, client.MergeFrom(before)); err != nil {
+		return nil, err
+	}
+	r.wrote(ctx, s, live, controllerutil.OperationResultUpdated)
+	return live, nil
+}
+
+func (r *VillageReconciler) wrote(ctx context.Context, s *villageScope, obj client.Object, op controllerutil.OperationResult) {
+	ctrl.LoggerFrom(ctx).V(1).Info("Wrote tenant object", "kind", kindOf(obj), "name", obj.GetName(), "operation", op)
+	s.written = append(s.written, obj)
+	if _, isNamespace := obj.(*corev1.Namespace); isNamespace && op == controllerutil.OperationResultCreated {
+		s.provisioned = true
+	}
+}
+
+// asDeclared tells from a child's cached metadata that it is as declared:
+// the declared labels and annotations (the spec hash among them), the
+// village as its controller, and no write by anyone else since the
+// operator's own.
+func asDeclared(cached *metav1.PartialObjectMetadata, declared client.Object) bool {
+	have, want := metav1.GetControllerOfNoCopy(cached), metav1.GetControllerOfNoCopy(declared)
+	return hasAll(cached.Labels, declared.GetLabels()) &&
+		hasAll(cached.Annotations, declared.GetAnnotations()) &&
+		have != nil && equality.Semantic.DeepEqual(*have, *want) &&
+		!tenant.WrittenByOthers(cached)
+}
+
+func hasAll(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
+			return false
 		}
 	}
-	return nil
+	return true
+}
+
+// metadataOf is an empty metadata-only object of obj's kind, for the cache.
+func (r *VillageReconciler) metadataOf(obj client.Object) (*metav1.PartialObjectMetadata, error) {
+	gvk, err := apiutil.GVKForObject(obj, r.Scheme)
+	if err != nil {
+		return nil, err
+	}
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(gvk)
+	return m, nil
 }
 
 // waitForWrites waits until the cache holds what this pass wrote (as Cluster
@@ -178,15 +264,19 @@ func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child t
 // village again at once, and a pass reading a stale cache would write again.
 func (r *VillageReconciler) waitForWrites(ctx context.Context, s *villageScope) (ctrl.Result, error) {
 	for _, obj := range s.written {
-		r.waitForCache(ctx, obj)
+		cached, err := r.metadataOf(obj)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		r.waitForCache(ctx, obj, cached)
 	}
 	return ctrl.Result{}, nil
 }
 
-// waitForCache polls the cache until it holds obj at its resourceVersion or
-// newer; after cacheWaitTimeout it gives up, which costs at most a redundant write.
-func (r *VillageReconciler) waitForCache(ctx context.Context, obj client.Object) {
-	cached := obj.DeepCopyObject().(client.Object)
+// waitForCache polls the cache (into cached) until it holds obj at its
+// resourceVersion or newer; after cacheWaitTimeout it gives up, which costs
+// at most a redundant write.
+func (r *VillageReconciler) waitForCache(ctx context.Context, obj, cached client.Object) {
 	want := obj.GetResourceVersion()
 	err := wait.PollUntilContextTimeout(ctx, cachePollInterval, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
 		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), cached); err != nil {
@@ -207,22 +297,6 @@ func olderThan(have, want string) bool {
 	return err1 == nil && err2 == nil && h < w
 }
 
-// adopt updates a child that exists but is invisible to the label-filtered
-// cache, typically because someone removed its labels.
-func (r *VillageReconciler) adopt(ctx context.Context, obj client.Object, mutate func() error) (controllerutil.OperationResult, error) {
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
-		return controllerutil.OperationResultNone, err
-	}
-	before := obj.DeepCopyObject()
-	if err := mutate(); err != nil {
-		return controllerutil.OperationResultNone, err
-	}
-	if equality.Semantic.DeepEqual(before, obj) {
-		return controllerutil.OperationResultNone, nil
-	}
-	return controllerutil.OperationResultUpdated, r.Update(ctx, obj)
-}
-
 // patchStatus rebuilds the status from this pass and writes it only if it
 // differs from what is stored.
 func (r *VillageReconciler) patchStatus(ctx context.Context, before *governancev1alpha1.Village, s *villageScope) error {
@@ -240,7 +314,7 @@ func (r *VillageReconciler) patchStatus(ctx context.Context, before *governancev
 	if err := r.Status().Patch(ctx, v, client.MergeFrom(before)); err != nil {
 		return fmt.Errorf("patching status of Village %s: %w", v.Name, client.IgnoreNotFound(err))
 	}
-	r.waitForCache(ctx, v)
+	r.waitForCache(ctx, v, &governancev1alpha1.Village{})
 	return nil
 }
 
@@ -289,26 +363,28 @@ func (r *VillageReconciler) recordEvents(s *villageScope) {
 	}
 }
 
-// quotaSpecChanged ignores the quota status updates kube-controller-manager
-// makes all the time: only what the operator owns can drift.
-var quotaSpecChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	before, after := e.ObjectOld.(*corev1.ResourceQuota), e.ObjectNew.(*corev1.ResourceQuota)
-	return !equality.Semantic.DeepEqual(before.Spec, after.Spec) ||
-		!equality.Semantic.DeepEqual(before.Labels, after.Labels) ||
-		!equality.Semantic.DeepEqual(before.OwnerReferences, after.OwnerReferences)
+// quotaWritten ignores the quota status updates kube-controller-manager
+// makes all the time: they change nothing of the cached metadata but its
+// resourceVersion, while an edit of the spec shows as a write by someone
+// else (tenant.TrimMetadata).
+var quotaWritten = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	before, after := e.ObjectOld.(*metav1.PartialObjectMetadata).ObjectMeta, e.ObjectNew.(*metav1.PartialObjectMetadata).ObjectMeta
+	before.ResourceVersion, after.ResourceVersion = "", ""
+	return !equality.Semantic.DeepEqual(before, after)
 }}
 
 // SetupWithManager watches Villages and every child kind, so that deleting
-// or editing a child brings its village back to its declared state.
+// or editing a child brings its village back to its declared state. The
+// children are watched and cached as metadata only (tenant.TrimMetadata).
 func (r *VillageReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.Village{}).
-		Owns(&corev1.Namespace{}).
-		Owns(&rbacv1.RoleBinding{}).
-		Owns(&corev1.ResourceQuota{}, builder.WithPredicates(quotaSpecChanged)).
-		Owns(&corev1.LimitRange{}).
-		Owns(&networkingv1.NetworkPolicy{}).
-		Owns(&corev1.ConfigMap{}).
+		Owns(&corev1.Namespace{}, builder.OnlyMetadata).
+		Owns(&rbacv1.RoleBinding{}, builder.OnlyMetadata).
+		Owns(&corev1.ResourceQuota{}, builder.OnlyMetadata, builder.WithPredicates(quotaWritten)).
+		Owns(&corev1.LimitRange{}, builder.OnlyMetadata).
+		Owns(&networkingv1.NetworkPolicy{}, builder.OnlyMetadata).
+		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("village").
 		Complete(r)

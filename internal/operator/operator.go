@@ -98,6 +98,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElectionID:        "cunshe-operator.governance.cunshe.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		Cache:                   CacheOptions(),
+		Client:                  client.Options{FieldOwner: tenant.FieldManager},
 		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: opts.WebhookHost, Port: opts.WebhookPort, CertDir: opts.WebhookCertDir,
@@ -156,33 +157,23 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	return nil
 }
 
-// CacheOptions hold only the operator's own objects: every child kind is
-// selected by the managed-by label, and managed fields are stripped, so a
-// province's worth of tenants fits in memory.
+// CacheOptions hold only the operator's own objects, as little of them as
+// the controllers decide by, so a province's worth of tenants fits in
+// memory: every child kind is selected by the managed-by label (the lists
+// ConfigMaps by theirs) and cached as metadata only, through
+// tenant.TrimMetadata; managed fields are stripped everywhere.
 func CacheOptions() cache.Options {
-	own := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue})}
+	own := labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue})
+	child := cache.ByObject{Label: own, Transform: tenant.TrimMetadata}
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Namespace{}:           own,
-			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: stripListsData},
-			&corev1.ResourceQuota{}:       own,
-			&corev1.LimitRange{}:          own,
-			&rbacv1.RoleBinding{}:         own,
-			&networkingv1.NetworkPolicy{}: own,
+			&corev1.Namespace{}:           child,
+			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimMetadata},
+			&corev1.ResourceQuota{}:       child,
+			&corev1.LimitRange{}:          child,
+			&rbacv1.RoleBinding{}:         child,
+			&networkingv1.NetworkPolicy{}: child,
 		},
 	}
-}
-
-// stripListsData keeps a village's lists ConfigMap in the cache without its
-// data: the controllers decide by the revision and content-hash annotations
-// and write the data whole, so a province's lists need not sit in memory.
-// Writes to these ConfigMaps are therefore patches or whole replacements,
-// never an update of a cached copy.
-func stripListsData(obj any) (any, error) {
-	obj, err := cache.TransformStripManagedFields()(obj)
-	if cm, ok := obj.(*corev1.ConfigMap); ok {
-		cm.Data, cm.BinaryData = nil, nil
-	}
-	return obj, err
 }
