@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -129,7 +130,7 @@ func (r *ListRevisionReconciler) prune(ctx context.Context, revisions []governan
 
 func (r *ListRevisionReconciler) usedRevisions(ctx context.Context) (sets.Set[int64], error) {
 	used := sets.New[int64]()
-	cms := tenant.ListsMetadataList()
+	cms := &corev1.ConfigMapList{}
 	if err := r.List(ctx, cms, client.MatchingLabels{tenant.LabelLists: "true"}); err != nil {
 		return nil, err
 	}

@@ -57,7 +57,7 @@ type ListRolloutReconciler struct {
 type rolloutPass struct {
 	ro        *governancev1alpha1.ListRollout
 	villages  []*governancev1alpha1.Village
-	lists     map[string]*metav1.PartialObjectMetadata // the lists ConfigMaps' metadata, by namespace
+	lists     map[string]*corev1.ConfigMap // by namespace
 	revisions map[int64]*governancev1alpha1.ListRevision
 	catalog   publish.Catalog
 	now       time.Time
@@ -121,7 +121,7 @@ func (r *ListRolloutReconciler) activeRollout(ctx context.Context) (string, erro
 }
 
 func (r *ListRolloutReconciler) load(ctx context.Context, ro *governancev1alpha1.ListRollout) (*rolloutPass, error) {
-	p := &rolloutPass{ro: ro, now: r.Now(), lists: map[string]*metav1.PartialObjectMetadata{}, revisions: map[int64]*governancev1alpha1.ListRevision{},
+	p := &rolloutPass{ro: ro, now: r.Now(), lists: map[string]*corev1.ConfigMap{}, revisions: map[int64]*governancev1alpha1.ListRevision{},
 		catalog: publish.Catalog{Items: map[string]*governancev1alpha1.ListItem{}, Flows: map[string]*governancev1alpha1.PowerFlow{}}}
 	villages := &governancev1alpha1.VillageList{}
 	if err := r.List(ctx, villages, client.UnsafeDisableDeepCopy); err != nil {
@@ -133,7 +133,7 @@ func (r *ListRolloutReconciler) load(ctx context.Context, ro *governancev1alpha1
 		}
 	}
 	p.villages = publish.Order(p.villages)
-	cms := tenant.ListsMetadataList()
+	cms := &corev1.ConfigMapList{}
 	if err := r.List(ctx, cms, client.MatchingLabels{tenant.LabelLists: "true"}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
@@ -275,9 +275,7 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 		if cm.Annotations[publish.AnnotationRevision] == out.revision && cm.Annotations[publish.AnnotationContentHash] == out.hash {
 			continue
 		}
-		// The cache holds the ConfigMap's metadata only; the write replaces
-		// the data whole, at the cached resourceVersion.
-		updated := &corev1.ConfigMap{ObjectMeta: *cm.ObjectMeta.DeepCopy()}
+		updated := cm.DeepCopy()
 		if updated.Annotations == nil {
 			updated.Annotations = map[string]string{}
 		}
@@ -291,7 +289,7 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 		return false
 	}
 	for _, cm := range stale {
-		p.lists[cm.Namespace] = &metav1.PartialObjectMetadata{ObjectMeta: cm.ObjectMeta}
+		p.lists[cm.Namespace] = cm
 	}
 	return true
 }
@@ -421,7 +419,7 @@ func (r *ListRolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&governancev1alpha1.ListRollout{}).
 		Watches(&governancev1alpha1.ListRevision{}, all).
 		Watches(&governancev1alpha1.Village{}, all, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&corev1.ConfigMap{}, all, builder.OnlyMetadata).
+		Watches(&corev1.ConfigMap{}, all).
 		Named("listrollout").
 		Complete(r)
 }

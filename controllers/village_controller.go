@@ -23,7 +23,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -149,21 +148,18 @@ func (r *VillageReconciler) reconcileChildren(ctx context.Context, s *villageSco
 }
 
 // ensure creates the child or brings it back to its declared state, and
-// returns its metadata. The cache holds children as metadata only: a child
-// whose labels, owner and spec hash are as declared, and that no one else
-// has written since the operator did, is as declared and costs nothing;
-// any other is read from the API server and patched where it drifted.
+// returns its metadata. The cache holds children without their specs, with
+// a hash of each (tenant.TrimForCache): a child whose labels, owner and spec
+// hash are as declared costs nothing; any other is read from the API server
+// and patched where it drifted.
 func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child tenant.Child) (metav1.Object, error) {
 	declared := child.Object.DeepCopyObject().(client.Object)
 	if err := r.declare(s, child, declared); err != nil {
 		return nil, err
 	}
-	cached, err := r.metadataOf(child.Object)
-	if err != nil {
-		return nil, err
-	}
+	cached := child.Object.DeepCopyObject().(client.Object)
 	var obj metav1.Object = cached
-	err = r.Get(ctx, client.ObjectKeyFromObject(child.Object), cached)
+	err := r.Get(ctx, client.ObjectKeyFromObject(child.Object), cached)
 	switch {
 	case apierrors.IsNotFound(err):
 		obj, err = r.create(ctx, s, child, declared)
@@ -227,16 +223,13 @@ func (r *VillageReconciler) wrote(ctx context.Context, s *villageScope, obj clie
 	}
 }
 
-// asDeclared tells from a child's cached metadata that it is as declared:
-// the declared labels and annotations (the spec hash among them), the
-// village as its controller, and no write by anyone else since the
-// operator's own.
-func asDeclared(cached *metav1.PartialObjectMetadata, declared client.Object) bool {
+// asDeclared tells from a cached child that it is as declared: the declared
+// labels, the village as its controller, the declared spec.
+func asDeclared(cached, declared client.Object) bool {
 	have, want := metav1.GetControllerOfNoCopy(cached), metav1.GetControllerOfNoCopy(declared)
-	return hasAll(cached.Labels, declared.GetLabels()) &&
-		hasAll(cached.Annotations, declared.GetAnnotations()) &&
+	return hasAll(cached.GetLabels(), declared.GetLabels()) &&
 		have != nil && equality.Semantic.DeepEqual(*have, *want) &&
-		!tenant.WrittenByOthers(cached)
+		tenant.SpecAsDeclared(cached, declared)
 }
 
 func hasAll(have, want map[string]string) bool {
@@ -248,35 +241,20 @@ func hasAll(have, want map[string]string) bool {
 	return true
 }
 
-// metadataOf is an empty metadata-only object of obj's kind, for the cache.
-func (r *VillageReconciler) metadataOf(obj client.Object) (*metav1.PartialObjectMetadata, error) {
-	gvk, err := apiutil.GVKForObject(obj, r.Scheme)
-	if err != nil {
-		return nil, err
-	}
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(gvk)
-	return m, nil
-}
-
 // waitForWrites waits until the cache holds what this pass wrote (as Cluster
 // API's MachineSet controller does): the events of those writes queue the
 // village again at once, and a pass reading a stale cache would write again.
 func (r *VillageReconciler) waitForWrites(ctx context.Context, s *villageScope) (ctrl.Result, error) {
 	for _, obj := range s.written {
-		cached, err := r.metadataOf(obj)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		r.waitForCache(ctx, obj, cached)
+		r.waitForCache(ctx, obj)
 	}
 	return ctrl.Result{}, nil
 }
 
-// waitForCache polls the cache (into cached) until it holds obj at its
-// resourceVersion or newer; after cacheWaitTimeout it gives up, which costs
-// at most a redundant write.
-func (r *VillageReconciler) waitForCache(ctx context.Context, obj, cached client.Object) {
+// waitForCache polls the cache until it holds obj at its resourceVersion or
+// newer; after cacheWaitTimeout it gives up, which costs at most a redundant write.
+func (r *VillageReconciler) waitForCache(ctx context.Context, obj client.Object) {
+	cached := obj.DeepCopyObject().(client.Object)
 	want := obj.GetResourceVersion()
 	err := wait.PollUntilContextTimeout(ctx, cachePollInterval, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
 		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), cached); err != nil {
@@ -314,7 +292,7 @@ func (r *VillageReconciler) patchStatus(ctx context.Context, before *governancev
 	if err := r.Status().Patch(ctx, v, client.MergeFrom(before)); err != nil {
 		return fmt.Errorf("patching status of Village %s: %w", v.Name, client.IgnoreNotFound(err))
 	}
-	r.waitForCache(ctx, v, &governancev1alpha1.Village{})
+	r.waitForCache(ctx, v)
 	return nil
 }
 
@@ -364,27 +342,27 @@ func (r *VillageReconciler) recordEvents(s *villageScope) {
 }
 
 // quotaWritten ignores the quota status updates kube-controller-manager
-// makes all the time: they change nothing of the cached metadata but its
-// resourceVersion, while an edit of the spec shows as a write by someone
-// else (tenant.TrimMetadata).
+// makes all the time: the cache keeps no status, so they change nothing of
+// the cached quota but its resourceVersion, while an edit of the spec
+// changes its cached spec hash (tenant.TrimForCache).
 var quotaWritten = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	before, after := e.ObjectOld.(*metav1.PartialObjectMetadata).ObjectMeta, e.ObjectNew.(*metav1.PartialObjectMetadata).ObjectMeta
+	before, after := e.ObjectOld.(*corev1.ResourceQuota).ObjectMeta, e.ObjectNew.(*corev1.ResourceQuota).ObjectMeta
 	before.ResourceVersion, after.ResourceVersion = "", ""
 	return !equality.Semantic.DeepEqual(before, after)
 }}
 
 // SetupWithManager watches Villages and every child kind, so that deleting
 // or editing a child brings its village back to its declared state. The
-// children are watched and cached as metadata only (tenant.TrimMetadata).
+// cache keeps the children without their specs (tenant.TrimForCache).
 func (r *VillageReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.Village{}).
-		Owns(&corev1.Namespace{}, builder.OnlyMetadata).
-		Owns(&rbacv1.RoleBinding{}, builder.OnlyMetadata).
-		Owns(&corev1.ResourceQuota{}, builder.OnlyMetadata, builder.WithPredicates(quotaWritten)).
-		Owns(&corev1.LimitRange{}, builder.OnlyMetadata).
-		Owns(&networkingv1.NetworkPolicy{}, builder.OnlyMetadata).
-		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
+		Owns(&corev1.Namespace{}).
+		Owns(&rbacv1.RoleBinding{}).
+		Owns(&corev1.ResourceQuota{}, builder.WithPredicates(quotaWritten)).
+		Owns(&corev1.LimitRange{}).
+		Owns(&networkingv1.NetworkPolicy{}).
+		Owns(&corev1.ConfigMap{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("village").
 		Complete(r)

@@ -98,7 +98,6 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElectionID:        "cunshe-operator.governance.cunshe.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		Cache:                   CacheOptions(),
-		Client:                  client.Options{FieldOwner: tenant.FieldManager},
 		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: opts.WebhookHost, Port: opts.WebhookPort, CertDir: opts.WebhookCertDir,
@@ -157,19 +156,19 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	return nil
 }
 
-// CacheOptions hold only the operator's own objects, as little of them as
+// CacheOptions hold only the operator's own objects, and of them only what
 // the controllers decide by, so a province's worth of tenants fits in
 // memory: every child kind is selected by the managed-by label (the lists
-// ConfigMaps by theirs) and cached as metadata only, through
-// tenant.TrimMetadata; managed fields are stripped everywhere.
+// ConfigMaps by theirs) and kept without its spec, status or data
+// (tenant.TrimForCache); managed fields are stripped everywhere.
 func CacheOptions() cache.Options {
 	own := labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue})
-	child := cache.ByObject{Label: own, Transform: tenant.TrimMetadata}
+	child := cache.ByObject{Label: own, Transform: tenant.TrimForCache}
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Namespace{}:           child,
-			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimMetadata},
+			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimForCache},
 			&corev1.ResourceQuota{}:       child,
 			&corev1.LimitRange{}:          child,
 			&rbacv1.RoleBinding{}:         child,

@@ -1,88 +1,108 @@
 package tenant
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"unique"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// FieldManager is the name the operator's writes carry in managedFields.
-const FieldManager = "cunshe-operator"
+// AnnotationCachedSpecHash exists only in the operator's cache, never on the
+// API server: TrimForCache puts there the hash of the spec it removed.
+const AnnotationCachedSpecHash = "governance.cunshe.io/cached-spec-hash"
 
-// ListsMetadataList is an empty list of the lists ConfigMaps' metadata, the
-// form the operator caches them in.
-func ListsMetadataList() *metav1.PartialObjectMetadataList {
-	list := &metav1.PartialObjectMetadataList{}
-	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
-	return list
-}
-
-// TrimMetadata is the cache transform of the tenant's children, which the
-// operator caches as metadata only. It shares the strings that repeat
-// across a province's children (kinds, label keys and values, owners) and
-// drops the managed fields. Of those it keeps one thing, on a child whose
-// spec the operator declares (it carries AnnotationSpecHash): the latest
-// write to the child's main resource by anyone but the operator, if it is
-// not older than the operator's own last write, as a single entry without
-// its field set (WrittenByOthers). That is how the operator sees an edit of
-// a spec it does not cache.
-func TrimMetadata(obj any) (any, error) {
-	m, ok := obj.(*metav1.PartialObjectMetadata)
+// TrimForCache is the cache transform of the tenant's children. The cache
+// keeps their metadata only: the operator declares nothing of a namespace
+// or a lists ConfigMap but labels and owner, and of the others it compares
+// the spec by its hash, which this puts in AnnotationCachedSpecHash. Every
+// edit of a spec, while the operator runs or not, changes that hash, and a
+// province's specs do not sit in memory. It also shares the strings that
+// repeat across children (label keys and values, owners) and drops the
+// managed fields. A trimmed child must never be written back.
+func TrimForCache(obj any) (any, error) {
+	o, ok := obj.(client.Object)
 	if !ok {
 		return obj, nil
 	}
-	m.APIVersion, m.Kind = intern(m.APIVersion), intern(m.Kind)
-	m.Namespace, m.Name = intern(m.Namespace), intern(m.Name)
-	m.Labels, m.Annotations = internMap(m.Labels), internMap(m.Annotations)
-	for i := range m.OwnerReferences {
-		internOwner(&m.OwnerReferences[i])
+	hash := SpecHash(o)
+	switch t := o.(type) {
+	case *corev1.Namespace:
+		t.Spec, t.Status = corev1.NamespaceSpec{}, corev1.NamespaceStatus{}
+	case *corev1.ConfigMap:
+		t.Data, t.BinaryData = nil, nil
+	case *rbacv1.RoleBinding:
+		t.RoleRef, t.Subjects = rbacv1.RoleRef{}, nil
+	case *corev1.ResourceQuota:
+		t.Spec, t.Status = corev1.ResourceQuotaSpec{}, corev1.ResourceQuotaStatus{}
+	case *corev1.LimitRange:
+		t.Spec = corev1.LimitRangeSpec{}
+	case *networkingv1.NetworkPolicy:
+		t.Spec = networkingv1.NetworkPolicySpec{}
 	}
-	var others []metav1.ManagedFieldsEntry
-	if _, declared := m.Annotations[AnnotationSpecHash]; declared {
-		if e := lastWriteByOthers(m.ManagedFields); e != nil {
-			others = []metav1.ManagedFieldsEntry{{Manager: intern(e.Manager), Operation: e.Operation, Time: e.Time}}
+	trimMeta(o, hash)
+	return o, nil
+}
+
+// SpecHash hashes the part of a child the operator declares beyond its
+// metadata (a RoleBinding's roleRef and subjects, another kind's spec);
+// "" for kinds where that is nothing. 64 bits tell a change apart.
+func SpecHash(obj client.Object) string {
+	var spec any
+	switch t := obj.(type) {
+	case *rbacv1.RoleBinding:
+		spec = struct {
+			RoleRef  rbacv1.RoleRef   `json:"roleRef"`
+			Subjects []rbacv1.Subject `json:"subjects"`
+		}{t.RoleRef, t.Subjects}
+	case *corev1.ResourceQuota:
+		spec = t.Spec
+	case *corev1.LimitRange:
+		spec = t.Spec
+	case *networkingv1.NetworkPolicy:
+		spec = t.Spec
+	default:
+		return ""
+	}
+	// Plain API structs always marshal; fields come in order, map keys sorted.
+	data, _ := json.Marshal(spec)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
+}
+
+// SpecAsDeclared tells from a cached child whether its spec is the one
+// declared (always so for kinds whose spec the operator does not declare).
+func SpecAsDeclared(cached, declared client.Object) bool {
+	return cached.GetAnnotations()[AnnotationCachedSpecHash] == SpecHash(declared)
+}
+
+func trimMeta(o client.Object, specHash string) {
+	o.SetManagedFields(nil)
+	o.SetNamespace(intern(o.GetNamespace()))
+	o.SetName(intern(o.GetName()))
+	o.SetLabels(internMap(o.GetLabels()))
+	annotations := internMap(o.GetAnnotations())
+	if specHash != "" {
+		if annotations == nil {
+			annotations = make(map[string]string, 1)
 		}
+		annotations[AnnotationCachedSpecHash] = intern(specHash)
 	}
-	m.ManagedFields = others
-	return m, nil
-}
-
-// WrittenByOthers reports whether someone other than the operator has
-// written the child's main resource since the operator last did (same
-// second included), as TrimMetadata recorded it in the cached metadata.
-func WrittenByOthers(cached metav1.Object) bool {
-	return len(cached.GetManagedFields()) > 0
-}
-
-// lastWriteByOthers is the latest managed-fields entry of the main resource
-// (not status) by another manager, unless the operator's own is newer.
-func lastWriteByOthers(entries []metav1.ManagedFieldsEntry) *metav1.ManagedFieldsEntry {
-	var ours, latest *metav1.ManagedFieldsEntry
-	for i := range entries {
-		e := &entries[i]
-		switch {
-		case e.Subresource != "":
-		case e.Manager == FieldManager:
-			ours = e
-		case latest == nil || newer(e, latest):
-			latest = e
-		}
+	o.SetAnnotations(annotations)
+	owners := o.GetOwnerReferences()
+	for i := range owners {
+		internOwner(&owners[i])
 	}
-	if latest == nil || (ours != nil && newer(ours, latest)) {
-		return nil
-	}
-	return latest
-}
-
-// newer compares entries by their times, which have whole seconds; an
-// entry without one is the oldest.
-func newer(a, b *metav1.ManagedFieldsEntry) bool {
-	return a.Time != nil && (b.Time == nil || b.Time.Before(a.Time))
 }
 
 // intern returns the one shared copy of s: decoding gives every object its
-// own copy of every string, and a province's children repeat a few.
+// own copy of every string, and a province's children repeat most of them
+// (a village's code and namespace in each of its children).
 func intern(s string) string { return unique.Make(s).Value() }
 
 func internMap(m map[string]string) map[string]string {

@@ -5,17 +5,11 @@
 package tenant
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -38,11 +32,6 @@ const (
 	LabelLists = "governance.cunshe.io/lists"
 	// LabelPlatform marks namespaces of the platform itself, allowed to reach tenants.
 	LabelPlatform = "governance.cunshe.io/platform"
-	// AnnotationSpecHash holds a hash of the spec the operator declares for a
-	// child. The operator caches children as metadata only; this annotation
-	// is how it sees, without reading the spec, that a child was written
-	// before what it declares changed (a new quota, a new township).
-	AnnotationSpecHash = "governance.cunshe.io/spec-hash"
 )
 
 // VillageGroup is the group of a village's cadres (DESIGN: actors).
@@ -96,7 +85,8 @@ func DefaultQuota() Quota {
 
 // Child is one object of a tenant with the function that brings an existing
 // copy of it to the declared state. Mutate changes only the fields the
-// operator owns, so defaults the API server adds never look like drift.
+// operator owns, so defaults the API server adds never look like drift; the
+// spec it declares is compared through SpecHash (see TrimForCache).
 type Child struct {
 	Object client.Object
 	Mutate func(existing client.Object)
@@ -108,54 +98,16 @@ func Namespace(v *governancev1alpha1.Village) Child {
 	return Child{Object: ns, Mutate: func(o client.Object) { mergeLabels(o, Labels(v)) }}
 }
 
-// Children are the namespaced objects inside the tenant namespace. Those
-// whose spec the operator declares carry its hash (AnnotationSpecHash); the
-// lists ConfigMap, like the namespace, is declared by its labels only.
+// Children are the namespaced objects inside the tenant namespace.
 func Children(v *governancev1alpha1.Village, q Quota) []Child {
 	return []Child{
-		withSpecHash(roleBinding(v, VillageRoleBinding, VillageClusterRole, VillageGroup(v.Spec.Code))),
-		withSpecHash(roleBinding(v, TownshipRoleBinding, TownshipClusterRole, TownshipGroup(v.Spec.Township.Code))),
-		withSpecHash(quota(v, q)),
-		withSpecHash(limitRange(v, q)),
-		withSpecHash(networkPolicy(v)),
+		roleBinding(v, VillageRoleBinding, VillageClusterRole, VillageGroup(v.Spec.Code)),
+		roleBinding(v, TownshipRoleBinding, TownshipClusterRole, TownshipGroup(v.Spec.Township.Code)),
+		quota(v, q),
+		limitRange(v, q),
+		networkPolicy(v),
 		listsConfigMap(v),
 	}
-}
-
-// withSpecHash makes c's Mutate also record the hash of the spec it declares.
-func withSpecHash(c Child) Child {
-	declared := c.Object.DeepCopyObject().(client.Object)
-	c.Mutate(declared)
-	hash := SpecHash(declared)
-	mutate := c.Mutate
-	c.Mutate = func(o client.Object) {
-		mutate(o)
-		annotations := o.GetAnnotations()
-		if annotations == nil {
-			annotations = map[string]string{}
-		}
-		annotations[AnnotationSpecHash] = hash
-		o.SetAnnotations(annotations)
-	}
-	return c
-}
-
-// SpecHash hashes everything of obj but its metadata and status: the spec,
-// or a RoleBinding's roleRef and subjects. 64 bits tell a change apart.
-func SpecHash(obj client.Object) string {
-	fields, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		panic(fmt.Sprintf("tenant: %T does not convert: %v", obj, err)) // the declared kinds always do
-	}
-	for _, k := range []string{"apiVersion", "kind", "metadata", "status"} {
-		delete(fields, k)
-	}
-	data, err := json.Marshal(fields) // sorts map keys: the hash is stable
-	if err != nil {
-		panic(fmt.Sprintf("tenant: %T does not marshal: %v", obj, err))
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:8])
 }
 
 func meta(v *governancev1alpha1.Village, name string) metav1.ObjectMeta {
