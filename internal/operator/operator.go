@@ -7,6 +7,7 @@ package operator
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -160,13 +162,19 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 // the controllers decide by, so a province's worth of tenants fits in
 // memory: every child kind is selected by the managed-by label (the lists
 // ConfigMaps by theirs) and kept without its spec, status or data
-// (tenant.TrimForCache); managed fields are stripped everywhere.
+// (tenant.TrimForCache); Villages share their strings with their children
+// (tenant.TrimVillageForCache); managed fields are stripped everywhere.
+// The children's caches have no namespace index (a small set per village
+// and kind): the operator reads them by name, or by label across all
+// namespaces, and a list in one namespace fails instead of scanning.
 func CacheOptions() cache.Options {
 	own := labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue})
 	child := cache.ByObject{Label: own, Transform: tenant.TrimForCache}
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
+		NewInformer:      newInformer,
 		ByObject: map[client.Object]cache.ByObject{
+			&governancev1alpha1.Village{}: {Transform: tenant.TrimVillageForCache},
 			&corev1.Namespace{}:           child,
 			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimForCache},
 			&corev1.ResourceQuota{}:       child,
@@ -175,4 +183,12 @@ func CacheOptions() cache.Options {
 			&networkingv1.NetworkPolicy{}: child,
 		},
 	}
+}
+
+func newInformer(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, indexers toolscache.Indexers) toolscache.SharedIndexInformer {
+	if tenant.IsChild(obj) {
+		indexers = maps.Clone(indexers)
+		delete(indexers, toolscache.NamespaceIndex)
+	}
+	return toolscache.NewSharedIndexInformer(lw, obj, resync, indexers)
 }

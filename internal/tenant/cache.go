@@ -11,6 +11,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
 
 // AnnotationCachedSpecHash exists only in the operator's cache, never on the
@@ -47,6 +49,15 @@ func TrimForCache(obj any) (any, error) {
 	}
 	trimMeta(o, hash)
 	return o, nil
+}
+
+// IsChild reports whether obj is of a kind the operator creates in tenants.
+func IsChild(obj any) bool {
+	switch obj.(type) {
+	case *corev1.Namespace, *corev1.ConfigMap, *rbacv1.RoleBinding, *corev1.ResourceQuota, *corev1.LimitRange, *networkingv1.NetworkPolicy:
+		return true
+	}
+	return false
 }
 
 // SpecHash hashes the part of a child the operator declares beyond its
@@ -135,4 +146,28 @@ func sharedBool(b *bool) *bool {
 	default:
 		return &no
 	}
+}
+
+// TrimVillageForCache is the cache transform of Villages: it drops their
+// managed fields and shares their strings with their children's (code,
+// UID, namespace) and with other villages' (divisions, conditions).
+func TrimVillageForCache(obj any) (any, error) {
+	v, ok := obj.(*governancev1alpha1.Village)
+	if !ok {
+		return obj, nil
+	}
+	trimMeta(v, "")
+	v.UID = unique.Make(v.UID).Value()
+	s := &v.Spec
+	s.Code, s.Type = intern(s.Code), governancev1alpha1.VillageType(intern(string(s.Type)))
+	s.County.Code, s.County.Name = intern(s.County.Code), intern(s.County.Name)
+	s.Township.Code, s.Township.Name = intern(s.Township.Code), intern(s.Township.Name)
+	s.Platform.Enrolled = sharedBool(s.Platform.Enrolled)
+	v.Status.TenantNamespace = intern(v.Status.TenantNamespace)
+	for i := range v.Status.Conditions {
+		c := &v.Status.Conditions[i]
+		c.Type, c.Reason, c.Message = intern(c.Type), intern(c.Reason), intern(c.Message)
+		c.Status = metav1.ConditionStatus(intern(string(c.Status)))
+	}
+	return v, nil
 }

@@ -106,6 +106,12 @@ func TestTrimForCacheSharesRepeatedStrings(t *testing.T) {
 		!same(x.OwnerReferences[0].Kind, y.OwnerReferences[0].Kind) || !same(x.Annotations[AnnotationCachedSpecHash], y.Annotations[AnnotationCachedSpecHash]) {
 		t.Error("two children's equal strings are still two copies")
 	}
+	village := testVillage()
+	village.Name, village.Status.TenantNamespace = string([]byte(village.Name)), "village-330302006001"
+	out, _ := TrimVillageForCache(village)
+	if v := out.(*governancev1alpha1.Village); !same(v.Name, x.OwnerReferences[0].Name) || !same(v.Status.TenantNamespace, x.Namespace) {
+		t.Error("a village's code and namespace are not shared with its children")
+	}
 	if !*x.OwnerReferences[0].Controller || x.OwnerReferences[0].Controller != y.OwnerReferences[0].Controller {
 		t.Error("the controller flag is not one shared true")
 	}
