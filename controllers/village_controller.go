@@ -54,8 +54,9 @@ const (
 // platform (S9) and keeps it as declared.
 type VillageReconciler struct {
 	client.Client
-	// APIReader reads objects the cache does not hold (a child whose labels
-	// someone removed), so they can be adopted instead of failing to create.
+	// APIReader reads a child whose cached copy shows drift (the cache holds
+	// no specs, only their hashes) and one the cache does not hold (someone
+	// removed its labels), which is adopted instead of failing to create.
 	APIReader client.Reader
 	Scheme    *runtime.Scheme
 	Recorder  events.EventRecorder
