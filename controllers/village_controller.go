@@ -54,8 +54,9 @@ const (
 // platform (S9) and keeps it as declared.
 type VillageReconciler struct {
 	client.Client
-	// APIReader reads objects the cache does not hold (a child whose labels
-	// someone removed), so they can be adopted instead of failing to create.
+	// APIReader reads a child whose cached copy shows drift (the cache holds
+	// no specs, only their hashes) and one the cache does not hold (someone
+	// removed its labels), which is adopted instead of failing to create.
 	APIReader client.Reader
 	Scheme    *runtime.Scheme
 	Recorder  events.EventRecorder
@@ -123,11 +124,11 @@ func (r *VillageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 // reconcileNamespace ensures the tenant namespace; while it is being deleted
 // nothing can be created in it, so the pass waits for it to go.
 func (r *VillageReconciler) reconcileNamespace(ctx context.Context, s *villageScope) (ctrl.Result, error) {
-	ns := tenant.Namespace(s.village)
-	if err := r.ensure(ctx, s, ns); err != nil {
+	ns, err := r.ensure(ctx, s, tenant.Namespace(s.village))
+	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if !ns.Object.GetDeletionTimestamp().IsZero() {
+	if !ns.GetDeletionTimestamp().IsZero() {
 		s.terminating = true
 		return ctrl.Result{RequeueAfter: terminatingRequeue}, nil
 	}
@@ -136,41 +137,109 @@ func (r *VillageReconciler) reconcileNamespace(ctx context.Context, s *villageSc
 
 func (r *VillageReconciler) reconcileChildren(ctx context.Context, s *villageScope) (ctrl.Result, error) {
 	for _, child := range tenant.Children(s.village, r.Quota) {
-		if err := r.ensure(ctx, s, child); err != nil {
+		obj, err := r.ensure(ctx, s, child)
+		if err != nil {
 			return ctrl.Result{}, err
 		}
-		if cm, isLists := child.Object.(*corev1.ConfigMap); isLists {
-			s.publishedRevision, _ = strconv.ParseInt(cm.Annotations[publish.AnnotationRevision], 10, 64)
+		if _, isLists := child.Object.(*corev1.ConfigMap); isLists {
+			s.publishedRevision, _ = strconv.ParseInt(obj.GetAnnotations()[publish.AnnotationRevision], 10, 64)
 		}
 	}
 	return ctrl.Result{}, nil
 }
 
-// ensure creates the child or brings it back to its declared state with a
-// patch of the fields that drifted; an unchanged child costs no write.
-func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child tenant.Child) error {
-	obj := child.Object
-	mutate := func() error {
-		child.Mutate(obj)
-		return controllerutil.SetControllerReference(s.village, obj, r.Scheme)
+// ensure creates the child or brings it back to its declared state, and
+// returns its metadata. The cache holds children without their specs, with
+// a hash of each (tenant.TrimForCache): a child whose labels, owner and spec
+// hash are as declared costs nothing; any other is read from the API server
+// and patched where it drifted.
+func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child tenant.Child) (metav1.Object, error) {
+	declared := child.Object.DeepCopyObject().(client.Object)
+	if err := r.declare(s, child, declared); err != nil {
+		return nil, err
 	}
-	// A patch of what changed: the cached lists ConfigMap carries no data, and
-	// an update from it would erase the published lists.
-	op, err := controllerutil.CreateOrPatch(ctx, r.Client, obj, mutate)
-	if apierrors.IsAlreadyExists(err) {
-		op, err = r.adopt(ctx, obj, mutate)
+	cached := child.Object.DeepCopyObject().(client.Object)
+	var obj metav1.Object = cached
+	err := r.Get(ctx, client.ObjectKeyFromObject(child.Object), cached)
+	switch {
+	case apierrors.IsNotFound(err):
+		obj, err = r.create(ctx, s, child, declared)
+	case err != nil:
+	case !asDeclared(cached, declared):
+		obj, err = r.repair(ctx, s, child)
 	}
 	if err != nil {
-		return fmt.Errorf("ensuring %s %s: %w", kindOf(obj), client.ObjectKeyFromObject(obj), err)
+		return nil, fmt.Errorf("ensuring %s %s: %w", kindOf(child.Object), client.ObjectKeyFromObject(child.Object), err)
 	}
-	if op != controllerutil.OperationResultNone {
-		ctrl.LoggerFrom(ctx).V(1).Info("Wrote tenant object", "kind", kindOf(obj), "name", obj.GetName(), "operation", op)
-		s.written = append(s.written, obj)
-		if _, isNamespace := obj.(*corev1.Namespace); isNamespace && op == controllerutil.OperationResultCreated {
-			s.provisioned = true
+	return obj, nil
+}
+
+// declare brings obj to the child's declared state, owned by the village.
+func (r *VillageReconciler) declare(s *villageScope, child tenant.Child, obj client.Object) error {
+	child.Mutate(obj)
+	return controllerutil.SetControllerReference(s.village, obj, r.Scheme)
+}
+
+func (r *VillageReconciler) create(ctx context.Context, s *villageScope, child tenant.Child, declared client.Object) (metav1.Object, error) {
+	err := r.Create(ctx, declared)
+	if apierrors.IsAlreadyExists(err) {
+		// It exists but the label-selected cache does not see it: someone
+		// removed its labels. Adopt it.
+		return r.repair(ctx, s, child)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.wrote(ctx, s, declared, controllerutil.OperationResultCreated)
+	return declared, nil
+}
+
+// repair reads the child from the API server and patches what drifted; the
+// patch leaves alone what the operator does not declare (the published
+// lists, defaults the API server added).
+func (r *VillageReconciler) repair(ctx context.Context, s *villageScope, child tenant.Child) (metav1.Object, error) {
+	live := child.Object.DeepCopyObject().(client.Object)
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(live), live); err != nil {
+		return nil, err
+	}
+	before := live.DeepCopyObject().(client.Object)
+	if err := r.declare(s, child, live); err != nil {
+		return nil, err
+	}
+	if equality.Semantic.DeepEqual(before, live) {
+		return live, nil
+	}
+	if err := r.Patch(ctx, live, client.MergeFrom(before)); err != nil {
+		return nil, err
+	}
+	r.wrote(ctx, s, live, controllerutil.OperationResultUpdated)
+	return live, nil
+}
+
+func (r *VillageReconciler) wrote(ctx context.Context, s *villageScope, obj client.Object, op controllerutil.OperationResult) {
+	ctrl.LoggerFrom(ctx).V(1).Info("Wrote tenant object", "kind", kindOf(obj), "name", obj.GetName(), "operation", op)
+	s.written = append(s.written, obj)
+	if _, isNamespace := obj.(*corev1.Namespace); isNamespace && op == controllerutil.OperationResultCreated {
+		s.provisioned = true
+	}
+}
+
+// asDeclared tells from a cached child that it is as declared: the declared
+// labels, the village as its controller, the declared spec.
+func asDeclared(cached, declared client.Object) bool {
+	have, want := metav1.GetControllerOfNoCopy(cached), metav1.GetControllerOfNoCopy(declared)
+	return hasAll(cached.GetLabels(), declared.GetLabels()) &&
+		have != nil && equality.Semantic.DeepEqual(*have, *want) &&
+		tenant.SpecAsDeclared(cached, declared)
+}
+
+func hasAll(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
+			return false
 		}
 	}
-	return nil
+	return true
 }
 
 // waitForWrites waits until the cache holds what this pass wrote (as Cluster
@@ -205,22 +274,6 @@ func olderThan(have, want string) bool {
 	h, err1 := strconv.ParseUint(have, 10, 64)
 	w, err2 := strconv.ParseUint(want, 10, 64)
 	return err1 == nil && err2 == nil && h < w
-}
-
-// adopt updates a child that exists but is invisible to the label-filtered
-// cache, typically because someone removed its labels.
-func (r *VillageReconciler) adopt(ctx context.Context, obj client.Object, mutate func() error) (controllerutil.OperationResult, error) {
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
-		return controllerutil.OperationResultNone, err
-	}
-	before := obj.DeepCopyObject()
-	if err := mutate(); err != nil {
-		return controllerutil.OperationResultNone, err
-	}
-	if equality.Semantic.DeepEqual(before, obj) {
-		return controllerutil.OperationResultNone, nil
-	}
-	return controllerutil.OperationResultUpdated, r.Update(ctx, obj)
 }
 
 // patchStatus rebuilds the status from this pass and writes it only if it
@@ -289,23 +342,25 @@ func (r *VillageReconciler) recordEvents(s *villageScope) {
 	}
 }
 
-// quotaSpecChanged ignores the quota status updates kube-controller-manager
-// makes all the time: only what the operator owns can drift.
-var quotaSpecChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	before, after := e.ObjectOld.(*corev1.ResourceQuota), e.ObjectNew.(*corev1.ResourceQuota)
-	return !equality.Semantic.DeepEqual(before.Spec, after.Spec) ||
-		!equality.Semantic.DeepEqual(before.Labels, after.Labels) ||
-		!equality.Semantic.DeepEqual(before.OwnerReferences, after.OwnerReferences)
+// quotaWritten ignores the quota status updates kube-controller-manager
+// makes all the time: the cache keeps no status, so they change nothing of
+// the cached quota but its resourceVersion, while an edit of the spec
+// changes its cached spec hash (tenant.TrimForCache).
+var quotaWritten = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	before, after := e.ObjectOld.(*corev1.ResourceQuota).ObjectMeta, e.ObjectNew.(*corev1.ResourceQuota).ObjectMeta
+	before.ResourceVersion, after.ResourceVersion = "", ""
+	return !equality.Semantic.DeepEqual(before, after)
 }}
 
 // SetupWithManager watches Villages and every child kind, so that deleting
-// or editing a child brings its village back to its declared state.
+// or editing a child brings its village back to its declared state. The
+// cache keeps the children without their specs (tenant.TrimForCache).
 func (r *VillageReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.Village{}).
 		Owns(&corev1.Namespace{}).
 		Owns(&rbacv1.RoleBinding{}).
-		Owns(&corev1.ResourceQuota{}, builder.WithPredicates(quotaSpecChanged)).
+		Owns(&corev1.ResourceQuota{}, builder.WithPredicates(quotaWritten)).
 		Owns(&corev1.LimitRange{}).
 		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&corev1.ConfigMap{}).

@@ -7,6 +7,7 @@ package operator
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -206,33 +208,37 @@ func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now
 	return nil
 }
 
-// CacheOptions hold only the operator's own objects: every child kind is
-// selected by the managed-by label, and managed fields are stripped, so a
-// province's worth of tenants fits in memory.
+// CacheOptions hold only the operator's own objects, and of them only what
+// the controllers decide by, so a province's worth of tenants fits in
+// memory: every child kind is selected by the managed-by label (the lists
+// ConfigMaps by theirs) and kept without its spec, status or data
+// (tenant.TrimForCache); Villages share their strings with their children
+// (tenant.TrimVillageForCache); managed fields are stripped everywhere.
+// The children's caches have no namespace index (a small set per village
+// and kind): the operator reads them by name, or by label across all
+// namespaces, and a list in one namespace fails instead of scanning.
 func CacheOptions() cache.Options {
-	own := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue})}
+	own := labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue})
+	child := cache.ByObject{Label: own, Transform: tenant.TrimForCache}
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
+		NewInformer:      newInformer,
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Namespace{}:           own,
-			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: stripListsData},
-			&corev1.ResourceQuota{}:       own,
-			&corev1.LimitRange{}:          own,
-			&rbacv1.RoleBinding{}:         own,
-			&networkingv1.NetworkPolicy{}: own,
+			&governancev1alpha1.Village{}: {Transform: tenant.TrimVillageForCache},
+			&corev1.Namespace{}:           child,
+			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimForCache},
+			&corev1.ResourceQuota{}:       child,
+			&corev1.LimitRange{}:          child,
+			&rbacv1.RoleBinding{}:         child,
+			&networkingv1.NetworkPolicy{}: child,
 		},
 	}
 }
 
-// stripListsData keeps a village's lists ConfigMap in the cache without its
-// data: the controllers decide by the revision and content-hash annotations
-// and write the data whole, so a province's lists need not sit in memory.
-// Writes to these ConfigMaps are therefore patches or whole replacements,
-// never an update of a cached copy.
-func stripListsData(obj any) (any, error) {
-	obj, err := cache.TransformStripManagedFields()(obj)
-	if cm, ok := obj.(*corev1.ConfigMap); ok {
-		cm.Data, cm.BinaryData = nil, nil
+func newInformer(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, indexers toolscache.Indexers) toolscache.SharedIndexInformer {
+	if tenant.IsChild(obj) {
+		indexers = maps.Clone(indexers)
+		delete(indexers, toolscache.NamespaceIndex)
 	}
-	return obj, err
+	return toolscache.NewSharedIndexInformer(lw, obj, resync, indexers)
 }

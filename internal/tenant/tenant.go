@@ -85,7 +85,8 @@ func DefaultQuota() Quota {
 
 // Child is one object of a tenant with the function that brings an existing
 // copy of it to the declared state. Mutate changes only the fields the
-// operator owns, so defaults the API server adds never look like drift.
+// operator owns, so defaults the API server adds never look like drift; the
+// spec it declares is compared through SpecHash (see TrimForCache).
 type Child struct {
 	Object client.Object
 	Mutate func(existing client.Object)

@@ -141,7 +141,16 @@ func (e *Env) startManager(opts Options) error {
 // RestartManager stops the operator and starts a new one, as a crash or an
 // upgrade would: only what the cluster holds survives.
 func (e *Env) RestartManager() error {
+	return e.RestartManagerAfter(func() error { return nil })
+}
+
+// RestartManagerAfter stops the operator, runs whileStopped and starts a new
+// one, which must find what changed meanwhile from the cluster alone.
+func (e *Env) RestartManagerAfter(whileStopped func() error) error {
 	if err := e.stopManager(); err != nil {
+		return err
+	}
+	if err := whileStopped(); err != nil {
 		return err
 	}
 	return e.startManager(e.opts)

@@ -20,4 +20,8 @@
 //	                         informers, and is reported beside the floor, not taken as it
 //	BENCH_VILLAGES           provision only the first N villages (a quick smoke run)
 //	BENCH_CPUPROFILE         write a CPU profile of this process (the manager) during the measured run to this file
+//
+// BenchmarkRollout: BENCH_ROLLOUT_VILLAGES sets the large rollout's size
+// (default 25,000); BENCH_HEAPPROFILE writes a heap profile (sampled every
+// 4 KiB) of this process when the manager's heap is measured, to this file.
 package bench
