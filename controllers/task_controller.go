@@ -113,7 +113,7 @@ func (r *TaskAuditReconciler) setStatus(task *governancev1alpha1.Task, dept stri
 		if len(s.Findings) == maxTaskFindings {
 			break
 		}
-		s.Findings = append(s.Findings, findingText(e.Detail, e.BadValue))
+		s.Findings = append(s.Findings, rules.Sentence(e))
 	}
 	s.UpheldReports = upheld
 	expired := task.IsEmergency() && task.Spec.Emergency.Expires != nil && !task.Spec.Emergency.Expires.After(now)
@@ -170,7 +170,7 @@ func (r *TaskAuditReconciler) announce(task *governancev1alpha1.Task, was govern
 	switch now {
 	case governancev1alpha1.TaskNonCompliant:
 		for _, e := range v.Errs {
-			metrics.AuditFindings.WithLabelValues(dept, ruleID(findingText(e.Detail, e.BadValue))).Inc()
+			metrics.AuditFindings.WithLabelValues(dept, rules.RuleOf(rules.Sentence(e))).Inc()
 		}
 		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, EventNotOnLists, "Audit", "%s", strings.Join(task.Status.Findings, "; "))
 	case governancev1alpha1.TaskExpired:
@@ -183,20 +183,6 @@ func (r *TaskAuditReconciler) announce(task *governancev1alpha1.Task, was govern
 			r.Recorder.Eventf(task, nil, corev1.EventTypeNormal, EventBackOnLists, "Audit", "任务重新符合清单 / the task is on the lists again")
 		}
 	}
-}
-
-// findingText is the sentence of a rule finding (field.NotFound carries it as the value).
-func findingText(detail string, value any) string {
-	if detail != "" {
-		return detail
-	}
-	s, _ := value.(string)
-	return s
-}
-
-func ruleID(text string) string {
-	id, _, _ := strings.Cut(text, " ")
-	return id
 }
 
 // SetupWithManager registers the audit's indexes and watches: the task

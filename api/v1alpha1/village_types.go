@@ -157,8 +157,19 @@ func (v *Village) IsEnrolled() bool {
 	return v.Spec.Platform.Enrolled == nil || *v.Spec.Platform.Enrolled
 }
 
+// Identities of a village and its township (DESIGN: actors), shared by the
+// tenant's RoleBindings and the admission rules.
+const (
+	// TenantNamespacePrefix starts every village tenant namespace: village-<code>.
+	TenantNamespacePrefix = "village-"
+	// VillageGroupPrefix starts the group of a village's cadres: cunshe:village:<code>.
+	VillageGroupPrefix = "cunshe:village:"
+	// TownshipGroupPrefix starts the group of a township's staff: cunshe:township:<code>.
+	TownshipGroupPrefix = "cunshe:township:"
+)
+
 // TenantNamespaceName is the name of the village's tenant namespace.
-func TenantNamespaceName(code string) string { return "village-" + code }
+func TenantNamespaceName(code string) string { return TenantNamespacePrefix + code }
 
 // +kubebuilder:object:root=true
 

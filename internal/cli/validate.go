@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -478,15 +477,8 @@ var errorTypeZH = map[field.ErrorType]string{
 	field.ErrorTypeRequired:  "必填",
 }
 
-var ruleID = regexp.MustCompile(`^([SP][0-9]+) `)
-
 // ruleOf is the rule a message starts with, else def.
-func ruleOf(msg, def string) string {
-	if m := ruleID.FindStringSubmatch(msg); m != nil {
-		return m[1]
-	}
-	return def
-}
+func ruleOf(msg, def string) string { return cmp.Or(rules.RuleOf(msg), def) }
 
 // text renders the report for people: one line per finding, then the
 // items' phases and a summary.

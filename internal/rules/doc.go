@@ -7,6 +7,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -35,6 +36,26 @@ func msg(rule, zh, en string, args ...any) string {
 // quote the explanation as if it were the value).
 func notFound(path *field.Path, value any, detail string) *field.Error {
 	return &field.Error{Type: field.ErrorTypeNotFound, Field: path.String(), BadValue: value, Detail: detail}
+}
+
+// Sentence is the message a user reads for a finding: its detail, or for
+// field.NotFound, whose explanation the rules pass as the value, that value.
+func Sentence(e *field.Error) string {
+	if e.Detail != "" {
+		return e.Detail
+	}
+	s, _ := e.BadValue.(string)
+	return s
+}
+
+var ruleIDPrefix = regexp.MustCompile(`^([SP][0-9]+) `)
+
+// RuleOf is the rule ID (S1–S20, P1) a message starts with, or "".
+func RuleOf(sentence string) string {
+	if m := ruleIDPrefix.FindStringSubmatch(sentence); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 // Snapshot is what the rules may know of the cluster (or of a folder of

@@ -194,14 +194,7 @@ type finding struct {
 // text is the sentence a user reads for a finding. The rules put it in
 // Detail, except for field.NotFound, which has no detail: there the rules
 // pass the sentence as the "value" and the API prints it quoted.
-func text(e *field.Error) string {
-	if e.Detail == "" {
-		if s, ok := e.BadValue.(string); ok {
-			return s
-		}
-	}
-	return e.Detail
-}
+func text(e *field.Error) string { return rules.Sentence(e) }
 
 var (
 	ruleID  = regexp.MustCompile(`^(S1|S2|S3|S4|S5|S6|S7|S8|S11|S12|S13|S14|S15|S16|S17|S19|P1) `)

@@ -10,15 +10,9 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
 
-// TenantPrefix starts every village tenant namespace: village-<code>.
-const TenantPrefix = "village-"
-
-// VillageGroupPrefix starts the group of a village's cadres: cunshe:village:<code>.
-const VillageGroupPrefix = "cunshe:village:"
-
 // VillageOfNamespace is the code of the village whose tenant ns is, or "".
 func VillageOfNamespace(ns string) string {
-	code, ok := strings.CutPrefix(ns, TenantPrefix)
+	code, ok := strings.CutPrefix(ns, governancev1alpha1.TenantNamespacePrefix)
 	if !ok || len(code) != 12 {
 		return ""
 	}
@@ -43,9 +37,9 @@ func ValidateReport(r *governancev1alpha1.Report, who Requester, snap ReportSnap
 		return field.ErrorList{field.Forbidden(ns, msg(S8, "反映只能在村（社区）自己的命名空间（village-<代码>）中提交，%q 不是",
 			"a report is filed in a village's own tenant namespace (village-<code>); %q is not one", r.Namespace, r.Namespace))}
 	}
-	if !slices.Contains(who.Groups, VillageGroupPrefix+code) {
+	if !slices.Contains(who.Groups, governancev1alpha1.VillageGroupPrefix+code) {
 		return field.ErrorList{field.Forbidden(ns, msg(S8, "用户 %q 不属于 %s%s 组，只有本村（社区）干部可以提交本村（社区）的反映",
-			"user %q is not in group %s%s; only the village's own cadres file its reports", who.Username, VillageGroupPrefix, code, who.Username, VillageGroupPrefix, code))}
+			"user %q is not in group %s%s; only the village's own cadres file its reports", who.Username, governancev1alpha1.VillageGroupPrefix, code, who.Username, governancev1alpha1.VillageGroupPrefix, code))}
 	}
 	spec := specPath
 	switch {

@@ -319,16 +319,13 @@ func checkText(path *field.Path, text, label string, kind boardKind, v *governan
 	return errs
 }
 
-// TownshipGroupPrefix starts the group of a township's staff: cunshe:township:<code>.
-const TownshipGroupPrefix = "cunshe:township:"
-
 // ValidateStyleOwner holds township staff to their own township's style
 // (S15): whoever is in a cunshe:township:<code> group may change the style
 // named <code> and no other. Others (platform ops) are left to RBAC.
 func ValidateStyleOwner(style *governancev1alpha1.SignboardStyle, who Requester) field.ErrorList {
 	var own []string
 	for _, g := range who.Groups {
-		if code, ok := strings.CutPrefix(g, TownshipGroupPrefix); ok {
+		if code, ok := strings.CutPrefix(g, governancev1alpha1.TownshipGroupPrefix); ok {
 			own = append(own, code)
 		}
 	}

@@ -35,10 +35,10 @@ const (
 )
 
 // VillageGroup is the group of a village's cadres (DESIGN: actors).
-func VillageGroup(code string) string { return "cunshe:village:" + code }
+func VillageGroup(code string) string { return governancev1alpha1.VillageGroupPrefix + code }
 
 // TownshipGroup is the group of a township's staff.
-func TownshipGroup(code string) string { return "cunshe:township:" + code }
+func TownshipGroup(code string) string { return governancev1alpha1.TownshipGroupPrefix + code }
 
 // Labels are the division labels every tenant object carries; the manager's
 // caches select on LabelManagedBy.

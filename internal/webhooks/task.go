@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -100,7 +99,7 @@ func forbiddenOnly(errs field.ErrorList) bool {
 
 func recordAdmission(t *governancev1alpha1.Task, dept string, v rules.TaskVerdict, creating bool) {
 	if !v.Allowed() {
-		metrics.TaskAdmissions.WithLabelValues("denied", ruleOf(v.Errs[0])).Inc()
+		metrics.TaskAdmissions.WithLabelValues("denied", rules.RuleOf(rules.Sentence(v.Errs[0]))).Inc()
 		return
 	}
 	rule := "none"
@@ -111,14 +110,4 @@ func recordAdmission(t *governancev1alpha1.Task, dept string, v rules.TaskVerdic
 		}
 	}
 	metrics.TaskAdmissions.WithLabelValues("allowed", rule).Inc()
-}
-
-// ruleOf is the rule ID a finding's message starts with.
-func ruleOf(e *field.Error) string {
-	text := e.Detail
-	if text == "" {
-		text, _ = e.BadValue.(string)
-	}
-	id, _, _ := strings.Cut(text, " ")
-	return id
 }
