@@ -28,7 +28,7 @@ func (v *SignboardSetValidator) ValidateDelete(context.Context, *governancev1alp
 }
 
 func (v *SignboardSetValidator) validate(ctx context.Context, set *governancev1alpha1.SignboardSet) error {
-	snap := cacheSnapshot{ctx: ctx, reader: v.cached, live: v.live}
+	snap := v.snapshot(ctx).(cacheSnapshot)
 	village, errs := rules.SignboardVillage(set.Namespace, func(code string) *governancev1alpha1.Village {
 		village := &governancev1alpha1.Village{}
 		if !snap.get(code, village) {

@@ -3,12 +3,11 @@ package webhooks
 import (
 	"context"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/listindex"
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
@@ -40,10 +39,8 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 type cacheSnapshot struct {
 	ctx    context.Context
 	reader client.Reader
-	// live reads department namespaces from the API server: the cache holds
-	// only the operator's own namespaces, and one informer per kind cannot
-	// select on two labels.
-	live client.Reader
+	live   client.Reader
+	index  *listindex.Index
 }
 
 var _ rules.Snapshot = cacheSnapshot{}
@@ -111,9 +108,4 @@ func (s cacheSnapshot) CountyKnown(code string) bool {
 	return err == nil && len(list.Items) > 0
 }
 
-func (s cacheSnapshot) DepartmentKnown(id string) bool {
-	list := &metav1.PartialObjectMetadataList{}
-	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
-	err := s.live.List(s.ctx, list, client.MatchingLabels{governancev1alpha1.LabelDepartment: id}, client.Limit(1))
-	return err == nil && len(list.Items) > 0
-}
+func (s cacheSnapshot) DepartmentKnown(id string) bool { return s.index.DepartmentKnown(s.ctx, id) }

@@ -34,7 +34,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
-	reader := readers{cached: mgr.GetClient(), live: mgr.GetAPIReader()}
+	reader := readers{cached: mgr.GetClient(), live: mgr.GetAPIReader(), index: idx}
 	for _, register := range []func() error{
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ListItem{}).WithValidator(&ListItemValidator{readers: reader}).Complete()
@@ -111,8 +111,10 @@ func requester(ctx context.Context) (rules.Requester, error) {
 type readers struct {
 	cached client.Reader
 	live   client.Reader
+	// index answers which departments exist (its own namespace cache).
+	index *listindex.Index
 }
 
 func (r readers) snapshot(ctx context.Context) rules.Snapshot {
-	return cacheSnapshot{ctx: ctx, reader: r.cached, live: r.live}
+	return cacheSnapshot{ctx: ctx, reader: r.cached, live: r.live, index: r.index}
 }
