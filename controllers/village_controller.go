@@ -10,8 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,12 +19,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/publish"
@@ -64,6 +59,9 @@ type VillageReconciler struct {
 	// MaxConcurrentReconciles bounds parallel reconciles; provisioning a city
 	// is bound by the API server, not by this process.
 	MaxConcurrentReconciles int
+
+	// children keeps a digest of each tenant child (set up with the manager).
+	children *tenant.Observer
 }
 
 // villageScope carries one reconcile pass's findings to the status patch.
@@ -111,6 +109,7 @@ func (r *VillageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		r.reconcileNamespace,
 		r.reconcileChildren,
 		r.waitForWrites,
+		r.readRevision,
 	} {
 		res, err := phase(ctx, scope)
 		if err != nil || !res.IsZero() {
@@ -128,7 +127,7 @@ func (r *VillageReconciler) reconcileNamespace(ctx context.Context, s *villageSc
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if !ns.GetDeletionTimestamp().IsZero() {
+	if ns.Deleting {
 		s.terminating = true
 		return ctrl.Result{RequeueAfter: terminatingRequeue}, nil
 	}
@@ -137,41 +136,61 @@ func (r *VillageReconciler) reconcileNamespace(ctx context.Context, s *villageSc
 
 func (r *VillageReconciler) reconcileChildren(ctx context.Context, s *villageScope) (ctrl.Result, error) {
 	for _, child := range tenant.Children(s.village, r.Quota) {
-		obj, err := r.ensure(ctx, s, child)
-		if err != nil {
+		if _, err := r.ensure(ctx, s, child); err != nil {
 			return ctrl.Result{}, err
-		}
-		if _, isLists := child.Object.(*corev1.ConfigMap); isLists {
-			s.publishedRevision, _ = strconv.ParseInt(obj.GetAnnotations()[publish.AnnotationRevision], 10, 64)
 		}
 	}
 	return ctrl.Result{}, nil
 }
 
-// ensure creates the child or brings it back to its declared state, and
-// returns its metadata. The cache holds children without their specs, with
-// a hash of each (tenant.TrimForCache): a child whose labels, owner and spec
-// hash are as declared costs nothing; any other is read from the API server
-// and patched where it drifted.
-func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child tenant.Child) (metav1.Object, error) {
+// readRevision reads the revision the village's lists ConfigMap holds,
+// once the cache has seen this pass's writes.
+func (r *VillageReconciler) readRevision(ctx context.Context, s *villageScope) (ctrl.Result, error) {
+	lists := &corev1.ConfigMap{}
+	key := client.ObjectKey{Namespace: governancev1alpha1.TenantNamespaceName(s.village.Spec.Code), Name: tenant.ListsConfigMap}
+	if err := r.Get(ctx, key, lists); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	s.publishedRevision, _ = strconv.ParseInt(lists.Annotations[publish.AnnotationRevision], 10, 64)
+	return ctrl.Result{}, nil
+}
+
+// ensure creates the child or brings it back to its declared state. What
+// the operator knows of a child is a digest of what it declares
+// (tenant.Observe): a child whose digest is as declared costs nothing; any
+// other is read from the API server and patched where it drifted.
+func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child tenant.Child) (tenant.Observed, error) {
 	declared := child.Object.DeepCopyObject().(client.Object)
 	if err := r.declare(s, child, declared); err != nil {
-		return nil, err
+		return tenant.Observed{}, err
 	}
-	cached := child.Object.DeepCopyObject().(client.Object)
-	var obj metav1.Object = cached
-	err := r.Get(ctx, client.ObjectKeyFromObject(child.Object), cached)
+	have, found, err := r.observe(ctx, child.Object)
 	switch {
-	case apierrors.IsNotFound(err):
-		obj, err = r.create(ctx, s, child, declared)
 	case err != nil:
-	case !asDeclared(cached, declared):
-		obj, err = r.repair(ctx, s, child)
+	case !found:
+		err = r.create(ctx, s, child, declared)
+	case have.Digest != tenant.Digest(declared):
+		err = r.repair(ctx, s, child)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ensuring %s %s: %w", kindOf(child.Object), client.ObjectKeyFromObject(child.Object), err)
+		return tenant.Observed{}, fmt.Errorf("ensuring %s %s: %w", kindOf(child.Object), client.ObjectKeyFromObject(child.Object), err)
 	}
-	return obj, nil
+	return have, nil
+}
+
+// observe returns the record of a child: the Observer's, or for the lists
+// ConfigMap, which the manager caches for the rollout, one made from the
+// cached copy.
+func (r *VillageReconciler) observe(ctx context.Context, obj client.Object) (tenant.Observed, bool, error) {
+	if r.children.Observes(obj) {
+		have, found := r.children.Get(obj)
+		return have, found, nil
+	}
+	cached := obj.DeepCopyObject().(client.Object)
+	if err := r.Get(ctx, client.ObjectKeyFromObject(obj), cached); err != nil {
+		return tenant.Observed{}, false, client.IgnoreNotFound(err)
+	}
+	return tenant.Observe(cached), true, nil
 }
 
 // declare brings obj to the child's declared state, owned by the village.
@@ -180,40 +199,40 @@ func (r *VillageReconciler) declare(s *villageScope, child tenant.Child, obj cli
 	return controllerutil.SetControllerReference(s.village, obj, r.Scheme)
 }
 
-func (r *VillageReconciler) create(ctx context.Context, s *villageScope, child tenant.Child, declared client.Object) (metav1.Object, error) {
+func (r *VillageReconciler) create(ctx context.Context, s *villageScope, child tenant.Child, declared client.Object) error {
 	err := r.Create(ctx, declared)
 	if apierrors.IsAlreadyExists(err) {
-		// It exists but the label-selected cache does not see it: someone
+		// It exists but the label-selected watch does not see it: someone
 		// removed its labels. Adopt it.
 		return r.repair(ctx, s, child)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.wrote(ctx, s, declared, controllerutil.OperationResultCreated)
-	return declared, nil
+	return nil
 }
 
 // repair reads the child from the API server and patches what drifted; the
 // patch leaves alone what the operator does not declare (the published
 // lists, defaults the API server added).
-func (r *VillageReconciler) repair(ctx context.Context, s *villageScope, child tenant.Child) (metav1.Object, error) {
+func (r *VillageReconciler) repair(ctx context.Context, s *villageScope, child tenant.Child) error {
 	live := child.Object.DeepCopyObject().(client.Object)
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(live), live); err != nil {
-		return nil, err
+		return err
 	}
 	before := live.DeepCopyObject().(client.Object)
 	if err := r.declare(s, child, live); err != nil {
-		return nil, err
+		return err
 	}
 	if equality.Semantic.DeepEqual(before, live) {
-		return live, nil
+		return nil
 	}
 	if err := r.Patch(ctx, live, client.MergeFrom(before)); err != nil {
-		return nil, err
+		return err
 	}
 	r.wrote(ctx, s, live, controllerutil.OperationResultUpdated)
-	return live, nil
+	return nil
 }
 
 func (r *VillageReconciler) wrote(ctx context.Context, s *villageScope, obj client.Object, op controllerutil.OperationResult) {
@@ -222,24 +241,6 @@ func (r *VillageReconciler) wrote(ctx context.Context, s *villageScope, obj clie
 	if _, isNamespace := obj.(*corev1.Namespace); isNamespace && op == controllerutil.OperationResultCreated {
 		s.provisioned = true
 	}
-}
-
-// asDeclared tells from a cached child that it is as declared: the declared
-// labels, the village as its controller, the declared spec.
-func asDeclared(cached, declared client.Object) bool {
-	have, want := metav1.GetControllerOfNoCopy(cached), metav1.GetControllerOfNoCopy(declared)
-	return hasAll(cached.GetLabels(), declared.GetLabels()) &&
-		have != nil && equality.Semantic.DeepEqual(*have, *want) &&
-		tenant.SpecAsDeclared(cached, declared)
-}
-
-func hasAll(have, want map[string]string) bool {
-	for k, v := range want {
-		if got, ok := have[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
 }
 
 // waitForWrites waits until the cache holds what this pass wrote (as Cluster
@@ -255,25 +256,14 @@ func (r *VillageReconciler) waitForWrites(ctx context.Context, s *villageScope) 
 // waitForCache polls the cache until it holds obj at its resourceVersion or
 // newer; after cacheWaitTimeout it gives up, which costs at most a redundant write.
 func (r *VillageReconciler) waitForCache(ctx context.Context, obj client.Object) {
-	cached := obj.DeepCopyObject().(client.Object)
-	want := obj.GetResourceVersion()
+	want := tenant.Observe(obj).ResourceVersion
 	err := wait.PollUntilContextTimeout(ctx, cachePollInterval, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
-		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), cached); err != nil {
-			return false, client.IgnoreNotFound(err)
-		}
-		return !olderThan(cached.GetResourceVersion(), want), nil
+		have, found, err := r.observe(ctx, obj)
+		return found && have.ResourceVersion >= want, err
 	})
 	if err != nil {
 		ctrl.LoggerFrom(ctx).V(1).Info("Cache did not catch up with a write", "name", obj.GetName(), "error", err.Error())
 	}
-}
-
-// olderThan compares resource versions; etcd's are increasing integers, and
-// anything else is treated as caught up.
-func olderThan(have, want string) bool {
-	h, err1 := strconv.ParseUint(have, 10, 64)
-	w, err2 := strconv.ParseUint(want, 10, 64)
-	return err1 == nil && err2 == nil && h < w
 }
 
 // patchStatus rebuilds the status from this pass and writes it only if it
@@ -342,28 +332,20 @@ func (r *VillageReconciler) recordEvents(s *villageScope) {
 	}
 }
 
-// quotaWritten ignores the quota status updates kube-controller-manager
-// makes all the time: the cache keeps no status, so they change nothing of
-// the cached quota but its resourceVersion, while an edit of the spec
-// changes its cached spec hash (tenant.TrimForCache).
-var quotaWritten = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	before, after := e.ObjectOld.(*corev1.ResourceQuota).ObjectMeta, e.ObjectNew.(*corev1.ResourceQuota).ObjectMeta
-	before.ResourceVersion, after.ResourceVersion = "", ""
-	return !equality.Semantic.DeepEqual(before, after)
-}}
-
 // SetupWithManager watches Villages and every child kind, so that deleting
 // or editing a child brings its village back to its declared state. The
-// cache keeps the children without their specs (tenant.TrimForCache).
+// children are observed as digests (tenant.Observer), all but the lists
+// ConfigMap, which the manager caches without its data for the rollout.
 func (r *VillageReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	watcher, err := client.NewWithWatch(mgr.GetConfig(), client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return fmt.Errorf("making the tenant children's watch client: %w", err)
+	}
+	r.children = tenant.NewObserver(watcher)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.Village{}).
-		Owns(&corev1.Namespace{}).
-		Owns(&rbacv1.RoleBinding{}).
-		Owns(&corev1.ResourceQuota{}, builder.WithPredicates(quotaWritten)).
-		Owns(&corev1.LimitRange{}).
-		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&corev1.ConfigMap{}).
+		WatchesRawSource(r.children).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("village").
 		Complete(r)

@@ -158,7 +158,7 @@ func TestRepairsDrift(t *testing.T) {
 	})
 
 	t.Run("a network policy edited twice is put back each time", func(t *testing.T) {
-		// The cache holds no spec: the edit shows as a write by someone else.
+		// Only a digest of the spec is kept: each edit changes it.
 		g := NewWithT(t)
 		np := &networkingv1.NetworkPolicy{}
 		key := client.ObjectKey{Namespace: ns, Name: tenant.NetworkPolicyName}
@@ -201,6 +201,33 @@ func TestRepairsDrift(t *testing.T) {
 		g.Eventually(func(g Gomega) {
 			g.Expect(env.Client.Get(ctx, key, cm)).To(Succeed())
 			g.Expect(cm.Labels).To(HaveKeyWithValue(tenant.LabelLists, "true"))
+		}).WithTimeout(15 * time.Second).Should(Succeed())
+	})
+
+	t.Run("a RoleBinding whose labels were removed is adopted back", func(t *testing.T) {
+		g := NewWithT(t)
+		rb := &rbacv1.RoleBinding{}
+		key := client.ObjectKey{Namespace: ns, Name: tenant.TownshipRoleBinding}
+		g.Expect(env.Client.Get(ctx, key, rb)).To(Succeed())
+		rb.Labels = nil
+		g.Expect(env.Client.Update(ctx, rb)).To(Succeed())
+		// The label-selected watch sees it go: the village is reconciled.
+		g.Eventually(func(g Gomega) {
+			g.Expect(env.Client.Get(ctx, key, rb)).To(Succeed())
+			g.Expect(rb.Labels).To(HaveKeyWithValue(governancev1alpha1.LabelVillage, v.Spec.Code))
+		}).WithTimeout(15 * time.Second).Should(Succeed())
+	})
+
+	t.Run("a quota whose owner reference was removed is owned again", func(t *testing.T) {
+		g := NewWithT(t)
+		rq := &corev1.ResourceQuota{}
+		key := client.ObjectKey{Namespace: ns, Name: tenant.QuotaName}
+		g.Expect(env.Client.Get(ctx, key, rq)).To(Succeed())
+		rq.OwnerReferences = nil
+		g.Expect(env.Client.Update(ctx, rq)).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			g.Expect(env.Client.Get(ctx, key, rq)).To(Succeed())
+			g.Expect(metav1.GetControllerOf(rq)).To(HaveField("Name", v.Name))
 		}).WithTimeout(15 * time.Second).Should(Succeed())
 	})
 

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -210,33 +208,28 @@ func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now
 
 // CacheOptions hold only the operator's own objects, and of them only what
 // the controllers decide by, so a province's worth of tenants fits in
-// memory: every child kind is selected by the managed-by label (the lists
-// ConfigMaps by theirs) and kept without its spec, status or data
-// (tenant.TrimForCache); Villages share their strings with their children
+// memory. Of the tenants' children only the lists ConfigMaps are cached
+// (selected by their label, without their data: tenant.TrimListsForCache);
+// the village controller keeps a digest of each of the others in its own
+// store (tenant.Observer). Villages share their strings with their lists
 // (tenant.TrimVillageForCache); managed fields are stripped everywhere.
-// The children's caches have no namespace index (a small set per village
-// and kind): the operator reads them by name, or by label across all
-// namespaces, and a list in one namespace fails instead of scanning.
+// Neither cache has a namespace index (Villages are cluster-scoped, and the
+// operator reads a lists ConfigMap by name or all of them by label), so a
+// list in one namespace fails instead of scanning.
 func CacheOptions() cache.Options {
-	own := labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue})
-	child := cache.ByObject{Label: own, Transform: tenant.TrimForCache}
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		NewInformer:      newInformer,
 		ByObject: map[client.Object]cache.ByObject{
 			&governancev1alpha1.Village{}: {Transform: tenant.TrimVillageForCache},
-			&corev1.Namespace{}:           child,
-			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimForCache},
-			&corev1.ResourceQuota{}:       child,
-			&corev1.LimitRange{}:          child,
-			&rbacv1.RoleBinding{}:         child,
-			&networkingv1.NetworkPolicy{}: child,
+			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimListsForCache},
 		},
 	}
 }
 
 func newInformer(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, indexers toolscache.Indexers) toolscache.SharedIndexInformer {
-	if tenant.IsChild(obj) {
+	switch obj.(type) {
+	case *corev1.ConfigMap, *governancev1alpha1.Village:
 		indexers = maps.Clone(indexers)
 		delete(indexers, toolscache.NamespaceIndex)
 	}

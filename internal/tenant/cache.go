@@ -4,6 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
 	"unique"
 
 	corev1 "k8s.io/api/core/v1"
@@ -15,54 +19,28 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
 
-// AnnotationCachedSpecHash exists only in the operator's cache, never on the
-// API server: TrimForCache puts there the hash of the spec it removed.
-const AnnotationCachedSpecHash = "governance.cunshe.io/cached-spec-hash"
-
-// TrimForCache is the cache transform of the tenant's children. The cache
-// keeps their metadata only: the operator declares nothing of a namespace
-// or a lists ConfigMap but labels and owner, and of the others it compares
-// the spec by its hash, which this puts in AnnotationCachedSpecHash. Every
-// edit of a spec, while the operator runs or not, changes that hash, and a
-// province's specs do not sit in memory. It also shares the strings that
-// repeat across children (label keys and values, owners) and drops the
-// managed fields. A trimmed child must never be written back.
-func TrimForCache(obj any) (any, error) {
-	o, ok := obj.(client.Object)
+// TrimListsForCache is the cache transform of the lists ConfigMaps, which
+// the manager caches for the rollout and the admission index: it keeps
+// their metadata (the rollout writes a cached copy back with new data, so
+// nothing else is removed), drops their data and managed fields, and
+// shares the strings and annotation maps that repeat across villages (the
+// revision and the content hash are the same for every village of a county
+// and type). The other children are not cached at all (Observer).
+func TrimListsForCache(obj any) (any, error) {
+	cm, ok := obj.(*corev1.ConfigMap)
 	if !ok {
 		return obj, nil
 	}
-	hash := SpecHash(o)
-	switch t := o.(type) {
-	case *corev1.Namespace:
-		t.Spec, t.Status = corev1.NamespaceSpec{}, corev1.NamespaceStatus{}
-	case *corev1.ConfigMap:
-		t.Data, t.BinaryData = nil, nil
-	case *rbacv1.RoleBinding:
-		t.RoleRef, t.Subjects = rbacv1.RoleRef{}, nil
-	case *corev1.ResourceQuota:
-		t.Spec, t.Status = corev1.ResourceQuotaSpec{}, corev1.ResourceQuotaStatus{}
-	case *corev1.LimitRange:
-		t.Spec = corev1.LimitRangeSpec{}
-	case *networkingv1.NetworkPolicy:
-		t.Spec = networkingv1.NetworkPolicySpec{}
-	}
-	trimMeta(o, hash)
-	return o, nil
-}
-
-// IsChild reports whether obj is of a kind the operator creates in tenants.
-func IsChild(obj any) bool {
-	switch obj.(type) {
-	case *corev1.Namespace, *corev1.ConfigMap, *rbacv1.RoleBinding, *corev1.ResourceQuota, *corev1.LimitRange, *networkingv1.NetworkPolicy:
-		return true
-	}
-	return false
+	cm.Data, cm.BinaryData = nil, nil
+	trimMeta(cm)
+	cm.Annotations = sharedMap(cm.Annotations)
+	return cm, nil
 }
 
 // SpecHash hashes the part of a child the operator declares beyond its
 // metadata (a RoleBinding's roleRef and subjects, another kind's spec);
-// "" for kinds where that is nothing. 64 bits tell a change apart.
+// "" for kinds where that is nothing (a namespace, the lists ConfigMap,
+// whose data the rollout owns). 64 bits tell a change apart.
 func SpecHash(obj client.Object) string {
 	var spec any
 	switch t := obj.(type) {
@@ -86,25 +64,12 @@ func SpecHash(obj client.Object) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// SpecAsDeclared tells from a cached child whether its spec is the one
-// declared (always so for kinds whose spec the operator does not declare).
-func SpecAsDeclared(cached, declared client.Object) bool {
-	return cached.GetAnnotations()[AnnotationCachedSpecHash] == SpecHash(declared)
-}
-
-func trimMeta(o client.Object, specHash string) {
+func trimMeta(o client.Object) {
 	o.SetManagedFields(nil)
 	o.SetNamespace(intern(o.GetNamespace()))
 	o.SetName(intern(o.GetName()))
 	o.SetLabels(internMap(o.GetLabels()))
-	annotations := internMap(o.GetAnnotations())
-	if specHash != "" {
-		if annotations == nil {
-			annotations = make(map[string]string, 1)
-		}
-		annotations[AnnotationCachedSpecHash] = intern(specHash)
-	}
-	o.SetAnnotations(annotations)
+	o.SetAnnotations(internMap(o.GetAnnotations()))
 	owners := o.GetOwnerReferences()
 	for i := range owners {
 		internOwner(&owners[i])
@@ -149,14 +114,19 @@ func sharedBool(b *bool) *bool {
 }
 
 // TrimVillageForCache is the cache transform of Villages: it drops their
-// managed fields and shares their strings with their children's (code,
-// UID, namespace) and with other villages' (divisions, conditions).
+// managed fields and kubectl's copy of the last applied configuration (no
+// one writes a whole Village back; status is patched), and shares their
+// strings with their children's (code, UID, namespace) and with other
+// villages' (divisions, conditions, the labels and annotations GitOps tools
+// put on every village alike).
 func TrimVillageForCache(obj any) (any, error) {
 	v, ok := obj.(*governancev1alpha1.Village)
 	if !ok {
 		return obj, nil
 	}
-	trimMeta(v, "")
+	delete(v.Annotations, corev1.LastAppliedConfigAnnotation)
+	trimMeta(v)
+	v.Labels, v.Annotations = sharedMap(v.Labels), sharedMap(v.Annotations)
 	v.UID = unique.Make(v.UID).Value()
 	s := &v.Spec
 	s.Code, s.Type = intern(s.Code), governancev1alpha1.VillageType(intern(string(s.Type)))
@@ -170,4 +140,48 @@ func TrimVillageForCache(obj any) (any, error) {
 		c.Status = metav1.ConditionStatus(intern(string(c.Status)))
 	}
 	return v, nil
+}
+
+// maxSharedMaps bounds sharedMaps: past it the table starts over, so maps
+// of revisions long gone do not pile up; objects keep the maps they have.
+const maxSharedMaps = 4096
+
+// sharedMaps holds one copy of each distinct small map the cache keeps
+// many equal copies of. Cached objects are read-only: readers get deep
+// copies, and event handlers only read.
+var sharedMaps = struct {
+	sync.Mutex
+	byContent map[string]map[string]string
+}{byContent: map[string]map[string]string{}}
+
+// sharedMap returns the one shared map equal to m (an empty map costs
+// nothing and is returned as is): a Go map costs about 300 bytes however
+// few its entries.
+func sharedMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return m
+	}
+	key := contentKey(m)
+	sharedMaps.Lock()
+	defer sharedMaps.Unlock()
+	if shared, ok := sharedMaps.byContent[key]; ok {
+		return shared
+	}
+	if len(sharedMaps.byContent) >= maxSharedMaps {
+		clear(sharedMaps.byContent)
+	}
+	sharedMaps.byContent[key] = m
+	return m
+}
+
+func contentKey(m map[string]string) string {
+	keys := slices.Sorted(maps.Keys(m))
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(m[k])
+		b.WriteByte(0)
+	}
+	return b.String()
 }

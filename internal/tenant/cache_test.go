@@ -2,11 +2,13 @@ package tenant
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -37,31 +39,25 @@ func kindName(obj client.Object) string {
 	return t[strings.LastIndex(t, ".")+1:] + "/" + obj.GetName()
 }
 
-func TestTrimForCacheKeepsTheSpecsHashOnly(t *testing.T) {
-	for name, obj := range declared(testVillage(), DefaultQuota()) {
-		want := SpecHash(obj)
-		out, err := TrimForCache(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		trimmed := out.(client.Object)
-		if got := trimmed.GetAnnotations()[AnnotationCachedSpecHash]; got != want {
-			t.Errorf("%s: cached spec hash %q, want the hash of the spec removed, %q", name, got, want)
-		}
-		if hash := SpecHash(trimmed); hash != "" && hash == want {
-			t.Errorf("%s: the cached copy still holds its spec", name)
-		}
-		if trimmed.GetManagedFields() != nil {
-			t.Errorf("%s: managed fields kept", name)
-		}
+func TestTrimListsForCacheKeepsMetadataOnly(t *testing.T) {
+	cm := declared(testVillage(), DefaultQuota())["ConfigMap/"+ListsConfigMap].(*corev1.ConfigMap)
+	cm.Data = map[string]string{"lists.yaml": "…"}
+	cm.BinaryData = map[string][]byte{"lists.yaml.gz": {1}}
+	cm.UID, cm.ResourceVersion = "cm-uid", "42"
+	cm.Annotations = map[string]string{"governance.cunshe.io/revision": "3"}
+	want := cm.DeepCopy()
+	out, err := TrimListsForCache(cm)
+	if err != nil {
+		t.Fatal(err)
 	}
-	cm := &corev1.ConfigMap{Data: map[string]string{"lists.yaml": "…"}}
-	if out, _ := TrimForCache(cm); out.(*corev1.ConfigMap).Data != nil {
-		t.Error("the lists ConfigMap keeps its data in the cache")
+	got := out.(*corev1.ConfigMap)
+	if got.Data != nil || got.BinaryData != nil || got.ManagedFields != nil {
+		t.Error("the cached lists ConfigMap keeps its data or managed fields")
 	}
-	ns := &corev1.Namespace{Spec: corev1.NamespaceSpec{Finalizers: []corev1.FinalizerName{corev1.FinalizerKubernetes}}}
-	if out, _ := TrimForCache(ns); out.(*corev1.Namespace).Spec.Finalizers != nil || len(out.(*corev1.Namespace).Annotations) != 0 {
-		t.Error("a namespace, whose spec the operator does not declare, is kept with a spec or a spec hash")
+	// The rollout writes the cached copy back with new data: the rest stays.
+	want.Data, want.BinaryData, want.ManagedFields = nil, nil, nil
+	if !equality.Semantic.DeepEqual(got, want) {
+		t.Errorf("the cached metadata changed:\n got %+v\nwant %+v", got.ObjectMeta, want.ObjectMeta)
 	}
 }
 
@@ -90,29 +86,55 @@ func TestSpecHashFollowsTheDeclaredSpec(t *testing.T) {
 
 func TestTrimForCacheSharesRepeatedStrings(t *testing.T) {
 	controller := true
-	decode := func() *corev1.LimitRange {
-		// Fresh copies of every string, as decoding gives them.
-		s := func(v string) string { return string([]byte(v)) }
-		return &corev1.LimitRange{ObjectMeta: metav1.ObjectMeta{
-			Namespace: s("village-330302006001"), Labels: map[string]string{s(governancev1alpha1.LabelCounty): s("330302")},
-			OwnerReferences: []metav1.OwnerReference{{APIVersion: s("governance.cunshe.io/v1alpha1"), Kind: s("Village"), Name: s("330302006001"), UID: "u-1", Controller: &controller}},
+	// Fresh copies of every string, as decoding gives them.
+	fresh := func(v string) string { return string([]byte(v)) }
+	decode := func(village string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
+			Namespace:   fresh("village-" + village),
+			Labels:      map[string]string{fresh(governancev1alpha1.LabelCounty): fresh("330302")},
+			Annotations: map[string]string{fresh("governance.cunshe.io/revision"): fresh("3")},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: fresh("governance.cunshe.io/v1alpha1"), Kind: fresh("Village"),
+				Name: fresh(village), UID: "u-1", Controller: &controller}},
 		}}
 	}
-	a, _ := TrimForCache(decode())
-	b, _ := TrimForCache(decode())
-	x, y := a.(*corev1.LimitRange), b.(*corev1.LimitRange)
+	a, _ := TrimListsForCache(decode("330302006001"))
+	b, _ := TrimListsForCache(decode("330302006002"))
+	x, y := a.(*corev1.ConfigMap), b.(*corev1.ConfigMap)
 	same := func(p, q string) bool { return unsafe.StringData(p) == unsafe.StringData(q) }
-	if !same(x.Namespace, y.Namespace) || !same(x.Labels[governancev1alpha1.LabelCounty], y.Labels[governancev1alpha1.LabelCounty]) ||
-		!same(x.OwnerReferences[0].Kind, y.OwnerReferences[0].Kind) || !same(x.Annotations[AnnotationCachedSpecHash], y.Annotations[AnnotationCachedSpecHash]) {
-		t.Error("two children's equal strings are still two copies")
+	if !same(x.Labels[governancev1alpha1.LabelCounty], y.Labels[governancev1alpha1.LabelCounty]) || !same(x.OwnerReferences[0].Kind, y.OwnerReferences[0].Kind) {
+		t.Error("two villages' equal strings are still two copies")
+	}
+	if reflect.ValueOf(x.Annotations).UnsafePointer() != reflect.ValueOf(y.Annotations).UnsafePointer() {
+		t.Error("two villages' equal annotations are two maps")
 	}
 	village := testVillage()
-	village.Name, village.Status.TenantNamespace = string([]byte(village.Name)), "village-330302006001"
+	village.Name, village.Status.TenantNamespace = fresh(village.Name), fresh("village-330302006001")
+	village.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: `{"kind":"Village"}`, "gitops/owner": fresh("civil-affairs")}
+	other := testVillage()
+	other.Annotations = map[string]string{"gitops/owner": fresh("civil-affairs")}
 	out, _ := TrimVillageForCache(village)
-	if v := out.(*governancev1alpha1.Village); !same(v.Name, x.OwnerReferences[0].Name) || !same(v.Status.TenantNamespace, x.Namespace) {
-		t.Error("a village's code and namespace are not shared with its children")
+	v := out.(*governancev1alpha1.Village)
+	if !same(v.Name, x.OwnerReferences[0].Name) || !same(v.Status.TenantNamespace, x.Namespace) {
+		t.Error("a village's code and namespace are not shared with its lists")
+	}
+	if _, kept := v.Annotations[corev1.LastAppliedConfigAnnotation]; kept {
+		t.Error("the cache keeps kubectl's last applied configuration of a village")
+	}
+	if o, _ := TrimVillageForCache(other); reflect.ValueOf(o.(*governancev1alpha1.Village).Annotations).UnsafePointer() != reflect.ValueOf(v.Annotations).UnsafePointer() {
+		t.Error("two villages' equal annotations are two maps")
 	}
 	if !*x.OwnerReferences[0].Controller || x.OwnerReferences[0].Controller != y.OwnerReferences[0].Controller {
 		t.Error("the controller flag is not one shared true")
+	}
+}
+
+func TestSharedMapsStayBounded(t *testing.T) {
+	for i := range maxSharedMaps + 10 {
+		sharedMap(map[string]string{"revision": fmt.Sprint(i)})
+	}
+	sharedMaps.Lock()
+	defer sharedMaps.Unlock()
+	if n := len(sharedMaps.byContent); n > maxSharedMaps {
+		t.Errorf("the shared map table holds %d maps, more than its bound %d", n, maxSharedMaps)
 	}
 }
