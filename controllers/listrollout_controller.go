@@ -287,7 +287,11 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 		}
 		stale = append(stale, updated)
 	}
-	if err := r.write(ctx, stale); err != nil {
+	err := r.write(ctx, stale)
+	for _, cm := range stale {
+		waitForOwnWrite(ctx, cm, observeCached(r.Client))
+	}
+	if err != nil {
 		p.writeErr = err
 		return false
 	}

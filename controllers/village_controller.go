@@ -16,7 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,12 +37,6 @@ const (
 // terminatingRequeue is how soon a village whose namespace is being deleted
 // is looked at again; the namespace controller needs a few seconds.
 const terminatingRequeue = 5 * time.Second
-
-// How often and how long a pass waits for the cache to see its own writes.
-const (
-	cachePollInterval = 5 * time.Millisecond
-	cacheWaitTimeout  = 5 * time.Second
-)
 
 // VillageReconciler gives every Village a tenant on the smart-village
 // platform (S9) and keeps it as declared.
@@ -186,11 +179,7 @@ func (r *VillageReconciler) observe(ctx context.Context, obj client.Object) (ten
 		have, found := r.children.Get(obj)
 		return have, found, nil
 	}
-	cached := obj.DeepCopyObject().(client.Object)
-	if err := r.Get(ctx, client.ObjectKeyFromObject(obj), cached); err != nil {
-		return tenant.Observed{}, false, client.IgnoreNotFound(err)
-	}
-	return tenant.Observe(cached), true, nil
+	return observeCached(r.Client)(ctx, obj)
 }
 
 // declare brings obj to the child's declared state, owned by the village.
@@ -253,17 +242,10 @@ func (r *VillageReconciler) waitForWrites(ctx context.Context, s *villageScope) 
 	return ctrl.Result{}, nil
 }
 
-// waitForCache polls the cache until it holds obj at its resourceVersion or
-// newer; after cacheWaitTimeout it gives up, which costs at most a redundant write.
+// waitForCache waits until the village controller's sources hold obj as
+// this pass wrote it.
 func (r *VillageReconciler) waitForCache(ctx context.Context, obj client.Object) {
-	want := tenant.Observe(obj).ResourceVersion
-	err := wait.PollUntilContextTimeout(ctx, cachePollInterval, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
-		have, found, err := r.observe(ctx, obj)
-		return found && have.ResourceVersion >= want, err
-	})
-	if err != nil {
-		ctrl.LoggerFrom(ctx).V(1).Info("Cache did not catch up with a write", "name", obj.GetName(), "error", err.Error())
-	}
+	waitForOwnWrite(ctx, obj, r.observe)
 }
 
 // patchStatus rebuilds the status from this pass and writes it only if it

@@ -215,15 +215,22 @@ func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now
 // (tenant.TrimVillageForCache); managed fields are stripped everywhere.
 // Neither cache has a namespace index (Villages are cluster-scoped, and the
 // operator reads a lists ConfigMap by name or all of them by label), so a
-// list in one namespace fails instead of scanning.
+// list in one namespace fails instead of scanning. The observed kinds are
+// selected here too, in case a reader ever asks the cache for one: it would
+// then hold the operator's own objects, not the cluster's.
 func CacheOptions() cache.Options {
+	own := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue})}
+	byObject := map[client.Object]cache.ByObject{
+		&governancev1alpha1.Village{}: {Transform: tenant.TrimVillageForCache},
+		&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimListsForCache},
+	}
+	for _, kind := range tenant.ObservedKinds() {
+		byObject[kind] = own
+	}
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		NewInformer:      newInformer,
-		ByObject: map[client.Object]cache.ByObject{
-			&governancev1alpha1.Village{}: {Transform: tenant.TrimVillageForCache},
-			&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimListsForCache},
-		},
+		ByObject:         byObject,
 	}
 }
 

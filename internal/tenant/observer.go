@@ -45,15 +45,32 @@ type Observer struct {
 func NewObserver(c client.WithWatch) *Observer {
 	selector := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: map[string]string{
 		governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue}})
-	o := &Observer{kinds: []*observedKind{
-		newObservedKind(&corev1.Namespace{}, &corev1.NamespaceList{}),
-		newObservedKind(&rbacv1.RoleBinding{}, &rbacv1.RoleBindingList{}),
-		newObservedKind(&corev1.ResourceQuota{}, &corev1.ResourceQuotaList{}),
-		newObservedKind(&corev1.LimitRange{}, &corev1.LimitRangeList{}),
-		newObservedKind(&networkingv1.NetworkPolicy{}, &networkingv1.NetworkPolicyList{}),
-	}}
+	o := &Observer{}
+	for _, kind := range observedKinds {
+		o.kinds = append(o.kinds, newObservedKind(kind.example, kind.list))
+	}
 	o.lw = func(k *observedKind) toolscache.ListerWatcher { return k.listWatch(c, selector) }
 	return o
+}
+
+var observedKinds = []struct {
+	example client.Object
+	list    client.ObjectList
+}{
+	{&corev1.Namespace{}, &corev1.NamespaceList{}},
+	{&rbacv1.RoleBinding{}, &rbacv1.RoleBindingList{}},
+	{&corev1.ResourceQuota{}, &corev1.ResourceQuotaList{}},
+	{&corev1.LimitRange{}, &corev1.LimitRangeList{}},
+	{&networkingv1.NetworkPolicy{}, &networkingv1.NetworkPolicyList{}},
+}
+
+// ObservedKinds are the kinds an Observer keeps records of.
+func ObservedKinds() []client.Object {
+	out := make([]client.Object, 0, len(observedKinds))
+	for _, kind := range observedKinds {
+		out = append(out, kind.example.DeepCopyObject().(client.Object))
+	}
+	return out
 }
 
 // Observes reports whether obj's kind is one the Observer keeps.

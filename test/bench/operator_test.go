@@ -7,8 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
@@ -67,7 +65,9 @@ func startOperator(ctx context.Context, cfg *rest.Config, concurrency int) (*run
 	op.stop = cancel
 	go func() { op.done <- mgr.Start(mctx) }()
 	// The controller creates its informers when it starts; asking for them
-	// here lets the wait below cover all of them.
+	// here lets the wait below cover all of them. (The other tenant children
+	// are observed by the village controller's own reflectors, which it
+	// waits for before its workers start.)
 	for _, obj := range watchedKinds() {
 		if _, err := mgr.GetCache().GetInformer(mctx, obj); err != nil {
 			_ = op.Stop()
@@ -102,11 +102,9 @@ func (o *runningOperator) Stop() error {
 	return <-o.done
 }
 
+// watchedKinds are the kinds the operator's manager caches.
 func watchedKinds() []client.Object {
-	return []client.Object{
-		&governancev1alpha1.Village{}, &corev1.Namespace{}, &rbacv1.RoleBinding{}, &corev1.ResourceQuota{},
-		&corev1.LimitRange{}, &networkingv1.NetworkPolicy{}, &corev1.ConfigMap{},
-	}
+	return []client.Object{&governancev1alpha1.Village{}, &corev1.ConfigMap{}}
 }
 
 // waitUntilIdle waits until the village controller has nothing queued or in

@@ -1,0 +1,48 @@
+package controllers
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/cunshe/cunshe-operator/internal/tenant"
+)
+
+// How often and how long a pass waits for its sources to see its own writes.
+const (
+	cachePollInterval = 5 * time.Millisecond
+	cacheWaitTimeout  = 5 * time.Second
+)
+
+// observeFunc reads what a controller's sources hold of an object.
+type observeFunc func(context.Context, client.Object) (tenant.Observed, bool, error)
+
+// waitForOwnWrite polls until observe holds obj at the resourceVersion this
+// pass wrote, or newer (as Cluster API's MachineSet controller does): the
+// write's own event queues the object again at once, and a pass reading a
+// stale copy would write again, or be refused with a conflict. After
+// cacheWaitTimeout it gives up, which costs at most one redundant write.
+func waitForOwnWrite(ctx context.Context, obj client.Object, observe observeFunc) {
+	want := tenant.Observe(obj).ResourceVersion
+	err := wait.PollUntilContextTimeout(ctx, cachePollInterval, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
+		have, found, err := observe(ctx, obj)
+		return found && have.ResourceVersion >= want, err
+	})
+	if err != nil {
+		ctrl.LoggerFrom(ctx).V(1).Info("Sources did not catch up with a write", "name", obj.GetName(), "error", err.Error())
+	}
+}
+
+// observeCached reads an object's record from a cached reader.
+func observeCached(reader client.Reader) observeFunc {
+	return func(ctx context.Context, obj client.Object) (tenant.Observed, bool, error) {
+		cached := obj.DeepCopyObject().(client.Object)
+		if err := reader.Get(ctx, client.ObjectKeyFromObject(obj), cached); err != nil {
+			return tenant.Observed{}, false, client.IgnoreNotFound(err)
+		}
+		return tenant.Observe(cached), true, nil
+	}
+}
