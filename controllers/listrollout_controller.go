@@ -65,6 +65,8 @@ type rolloutPass struct {
 	paused    bool
 	requeue   time.Duration
 	writeErr  error
+	// written are the ConfigMaps this pass wrote (or tried to).
+	written []*corev1.ConfigMap
 }
 
 // Reconcile advances one rollout as far as its steps allow.
@@ -97,7 +99,13 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		r.advance(ctx, pass)
 	}
 	r.summarise(pass)
-	if err := r.patchRolloutStatus(ctx, before, ro); err != nil {
+	err = r.patchRolloutStatus(ctx, before, ro)
+	// The status tells the progress at once; the next pass must not start
+	// before the cache holds this one's writes, or it would write again.
+	for _, cm := range pass.written {
+		waitForOwnWrite(ctx, cm, observeCached(r.Client))
+	}
+	if err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: pass.requeue}, pass.writeErr
@@ -288,9 +296,7 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 		stale = append(stale, updated)
 	}
 	err := r.write(ctx, stale)
-	for _, cm := range stale {
-		waitForOwnWrite(ctx, cm, observeCached(r.Client))
-	}
+	p.written = append(p.written, stale...)
 	if err != nil {
 		p.writeErr = err
 		return false

@@ -23,5 +23,7 @@
 //
 // BenchmarkRollout: BENCH_ROLLOUT_VILLAGES sets the large rollout's size
 // (default 25,000); BENCH_HEAPPROFILE writes a heap profile (sampled every
-// 4 KiB) of this process when the manager's heap is measured, to this file.
+// 4 KiB) of this process when the manager's heap is measured, to this file;
+// BENCH_ROLLOUT_CPUPROFILE=PREFIX writes a CPU profile of each measured
+// rollout to PREFIX.<villages>.
 package bench

@@ -412,8 +412,9 @@ func envInt(name string, def int) int {
 
 // startProfile profiles this process (the manager, mostly) when
 // BENCH_CPUPROFILE names a file.
-func startProfile(b *testing.B) func() {
-	path := os.Getenv("BENCH_CPUPROFILE")
+func startProfile(b *testing.B) func() { return startProfileIn(b, os.Getenv("BENCH_CPUPROFILE")) }
+
+func startProfileIn(b *testing.B, path string) func() {
 	if path == "" {
 		return func() {}
 	}

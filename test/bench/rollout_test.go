@@ -144,6 +144,8 @@ func (r *rolloutBench) measure(villages []governancev1alpha1.Village) rolloutRes
 		b.Fatal(err)
 	}
 	before := op.writes.Writes()
+	stopProfile := startProfileIn(b, rolloutProfile(len(villages)))
+	defer stopProfile()
 	b.StartTimer()
 	start := time.Now()
 	next := r.publishNewItem()
@@ -159,6 +161,15 @@ func (r *rolloutBench) measure(villages []governancev1alpha1.Village) rolloutRes
 	logf("rollout: villages=%d approval-to-revision=%.1fs revision-to-all=%.1fs writes=%d (%s)",
 		len(villages), created.Sub(start).Seconds(), res.seconds, res.writes, op.counts.Summary())
 	return res
+}
+
+// rolloutProfile names the CPU profile file of a rollout of n villages:
+// BENCH_ROLLOUT_CPUPROFILE with the size appended, or none.
+func rolloutProfile(n int) string {
+	if prefix := os.Getenv("BENCH_ROLLOUT_CPUPROFILE"); prefix != "" {
+		return fmt.Sprintf("%s.%d", prefix, n)
+	}
+	return ""
 }
 
 // publishNewItem creates and approves one more item; it returns the revision
