@@ -22,7 +22,8 @@
 //	BENCH_CPUPROFILE         write a CPU profile of this process (the manager) during the measured run to this file
 //
 // BenchmarkRollout: BENCH_ROLLOUT_VILLAGES sets the large rollout's size
-// (default 25,000); BENCH_HEAPPROFILE writes a heap profile (sampled every
+// (default 25,000); BENCH_ROLLOUT_ROUNDS the rounds of the 3,685-village
+// rollout whose median counts (default 3); BENCH_HEAPPROFILE writes a heap profile (sampled every
 // 4 KiB) of this process when the manager's heap is measured, to this file;
 // BENCH_ROLLOUT_CPUPROFILE=PREFIX writes a CPU profile of each measured
 // rollout to PREFIX.<villages>.

@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -32,7 +34,11 @@ var rolloutFloorWorkers = []int{256, 512}
 // ConfigMap holds it, against a bare client doing the same writes (each
 // village's ConfigMap and its status) at its best concurrency in the same
 // run; then the same at 25,000 synthetic villages, and the manager's heap
-// per village there. BENCH_ROLLOUT_VILLAGES overrides the 25,000.
+// per village there. BENCH_ROLLOUT_VILLAGES overrides the 25,000. The
+// 3,685-village figures are those of the median of BENCH_ROLLOUT_ROUNDS
+// rounds (default 3), each a floor and a rollout: a rollout of 5 seconds on
+// a shared machine swings by half from one run to the next. The
+// 25,000-village rollout takes a minute and is measured once.
 func BenchmarkRollout(b *testing.B) {
 	b.StopTimer()
 	ctx := b.Context()
@@ -46,8 +52,8 @@ func BenchmarkRollout(b *testing.B) {
 		b.Fatal(err)
 	}
 	r := &rolloutBench{b: b, ctx: ctx, c: c}
-	small := r.measure(wenzhou)
-	large := r.measure(append(wenzhou, syntheticVillages(envInt("BENCH_ROLLOUT_VILLAGES", 25000)-len(wenzhou))...))
+	small := r.measure(wenzhou, envInt("BENCH_ROLLOUT_ROUNDS", 3))
+	large := r.measure(append(wenzhou, syntheticVillages(envInt("BENCH_ROLLOUT_VILLAGES", 25000)-len(wenzhou))...), 1)
 	bytesPerVillage := r.heapPerVillage(len(large.names))
 
 	for _, m := range []rolloutResult{small, large} {
@@ -96,11 +102,11 @@ func (r *rolloutBench) seed() {
 
 // measure provisions the villages (if needed), publishes a first revision to
 // all of them, then measures the floor and the rollout of a second one.
-func (r *rolloutBench) measure(villages []governancev1alpha1.Village) rolloutResult {
+func (r *rolloutBench) measure(villages []governancev1alpha1.Village, rounds int) rolloutResult {
 	b, ctx := r.b, r.ctx
-	res := rolloutResult{}
+	names := make([]string, 0, len(villages))
 	for _, v := range villages {
-		res.names = append(res.names, v.Name)
+		names = append(names, v.Name)
 	}
 	op, err := startOperator(ctx, unthrottled(env.Config), operator.DefaultConcurrency)
 	if err != nil {
@@ -110,11 +116,32 @@ func (r *rolloutBench) measure(villages []governancev1alpha1.Village) rolloutRes
 	if _, err := operator.CreateVillages(ctx, r.c, villages, 256); err != nil {
 		b.Fatal(err)
 	}
-	r.waitReady(res.names)
+	r.waitReady(names)
 	rev := r.publishNewItem()
 	r.ensureRollout()
 	r.waitRollout(rev, len(villages))
 	logf("rollout: %d villages hold revision %d", len(villages), rev)
+	runs := make([]rolloutResult, 0, rounds)
+	for range rounds {
+		var res rolloutResult
+		res, rev = r.round(op, villages, rev)
+		res.names = names
+		runs = append(runs, res)
+	}
+	if err := op.waitUntilIdle(ctx, quiet, settleTimeout); err != nil {
+		b.Fatal(err)
+	}
+	if err := op.Stop(); err != nil {
+		b.Fatal(err)
+	}
+	slices.SortFunc(runs, func(a, b rolloutResult) int { return cmp.Compare(a.seconds/a.floor, b.seconds/b.floor) })
+	return runs[len(runs)/2]
+}
+
+// round measures the floor with the operator stopped, then the operator's
+// rollout of the next revision, which it returns; op runs before and after.
+func (r *rolloutBench) round(op *runningOperator, villages []governancev1alpha1.Village, rev int64) (rolloutResult, int64) {
+	b, ctx := r.b, r.ctx
 	// Stop only once idle: the workqueue gauges are per controller name, and
 	// a manager stopped with work queued would leave them non-zero.
 	if err := op.waitUntilIdle(ctx, quiet, settleTimeout); err != nil {
@@ -125,7 +152,7 @@ func (r *rolloutBench) measure(villages []governancev1alpha1.Village) rolloutRes
 	}
 
 	// The floor: the same writes by a bare client, the operator stopped.
-	res.floor = 1e9
+	res := rolloutResult{floor: 1e9}
 	for _, workers := range rolloutFloorWorkers {
 		d := r.floor(villages, workers, rev)
 		logf("rollout floor: villages=%d workers=%d seconds=%.1f", len(villages), workers, d.Seconds())
@@ -135,10 +162,11 @@ func (r *rolloutBench) measure(villages []governancev1alpha1.Village) rolloutRes
 	}
 
 	// Back to the operator: it puts the floor's ConfigMaps right, then the measured rollout.
-	if op, err = startOperator(ctx, unthrottled(env.Config), operator.DefaultConcurrency); err != nil {
+	restarted, err := startOperator(ctx, unthrottled(env.Config), operator.DefaultConcurrency)
+	if err != nil {
 		b.Fatal(err)
 	}
-	defer func() { _ = op.Stop() }()
+	*op = *restarted
 	r.waitRollout(rev, len(villages))
 	if err := op.waitUntilIdle(ctx, quiet, settleTimeout); err != nil {
 		b.Fatal(err)
@@ -158,9 +186,9 @@ func (r *rolloutBench) measure(villages []governancev1alpha1.Village) rolloutRes
 	}
 	res.seconds = end.Sub(created).Seconds()
 	res.writes = op.writes.Writes() - before
-	logf("rollout: villages=%d approval-to-revision=%.1fs revision-to-all=%.1fs writes=%d (%s)",
-		len(villages), created.Sub(start).Seconds(), res.seconds, res.writes, op.counts.Summary())
-	return res
+	logf("rollout: villages=%d approval-to-revision=%.1fs revision-to-all=%.1fs ratio=%.2f writes=%d (%s)",
+		len(villages), created.Sub(start).Seconds(), res.seconds, res.seconds/res.floor, res.writes, op.counts.Summary())
+	return res, next
 }
 
 // rolloutProfile names the CPU profile file of a rollout of n villages:
