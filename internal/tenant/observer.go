@@ -36,8 +36,9 @@ import (
 // The lists ConfigMaps are not observed here: the rollout and the admission
 // index read their annotations, so the manager caches them (TrimListsForCache).
 type Observer struct {
-	kinds []*observedKind
-	lw    func(*observedKind) toolscache.ListerWatcher
+	kinds    []*observedKind
+	client   client.WithWatch
+	selector string
 }
 
 // NewObserver observes the operator's own children (selected by the
@@ -45,11 +46,10 @@ type Observer struct {
 func NewObserver(c client.WithWatch) *Observer {
 	selector := metav1.FormatLabelSelector(&metav1.LabelSelector{MatchLabels: map[string]string{
 		governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue}})
-	o := &Observer{}
+	o := &Observer{client: c, selector: selector}
 	for _, kind := range observedKinds {
 		o.kinds = append(o.kinds, newObservedKind(kind.example, kind.list))
 	}
-	o.lw = func(k *observedKind) toolscache.ListerWatcher { return k.listWatch(c, selector) }
 	return o
 }
 
@@ -99,7 +99,7 @@ func (o *Observer) kind(obj client.Object) *observedKind {
 func (o *Observer) Start(ctx context.Context, queue workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
 	for _, k := range o.kinds {
 		k.queue = queue
-		r := toolscache.NewReflectorWithOptions(o.lw(k), k.example, k, toolscache.ReflectorOptions{
+		r := toolscache.NewReflectorWithOptions(k.listWatch(o.client, o.selector), k.example, k, toolscache.ReflectorOptions{
 			Name: "tenant " + k.name(),
 		})
 		go r.RunWithContext(ctx)
