@@ -26,8 +26,8 @@ import (
 
 // Observer watches the tenant children nothing but the village controller
 // reads (namespaces, role bindings, quotas, limit ranges, network
-// policies) and keeps of each only its Observed record: about a hundred
-// bytes where even a trimmed cached copy costs a kilobyte and a half, so a
+// policies) and keeps of each only its Observed record: about 140 bytes
+// with its map slot, where even a trimmed cached copy costs 1.5 KiB, so a
 // province's tenants fit in a few MiB. It is also the village controller's
 // source of their events: it queues a village when a child of its appears,
 // changes what the operator declares, starts deleting or goes. Status-only
