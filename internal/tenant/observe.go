@@ -3,6 +3,7 @@ package tenant
 import (
 	"encoding/binary"
 	"hash/fnv"
+	"io"
 	"strconv"
 	"strings"
 
@@ -31,13 +32,19 @@ type Observed struct {
 
 // Observe reduces a child to its Observed record.
 func Observe(obj client.Object) Observed {
-	rv, _ := strconv.ParseUint(obj.GetResourceVersion(), 10, 64)
 	return Observed{
 		Village:         intern(villageOf(obj)),
-		ResourceVersion: rv,
+		ResourceVersion: ResourceVersion(obj),
 		Digest:          Digest(obj),
 		Deleting:        !obj.GetDeletionTimestamp().IsZero(),
 	}
+}
+
+// ResourceVersion reads obj's resourceVersion as the integer etcd makes it
+// (0 if it is not one).
+func ResourceVersion(obj client.Object) uint64 {
+	rv, _ := strconv.ParseUint(obj.GetResourceVersion(), 10, 64)
+	return rv
 }
 
 // Digest hashes what the operator declares of a child, so a declared child
@@ -46,9 +53,10 @@ func Observe(obj client.Object) Observed {
 // reference and the spec (SpecHash). 64 bits tell a change apart.
 func Digest(obj client.Object) uint64 {
 	h := fnv.New64a()
+	var length [binary.MaxVarintLen64]byte
 	field := func(s string) {
-		_, _ = h.Write(binary.AppendUvarint(nil, uint64(len(s))))
-		_, _ = h.Write([]byte(s))
+		_, _ = h.Write(binary.AppendUvarint(length[:0], uint64(len(s))))
+		_, _ = io.WriteString(h, s)
 	}
 	labels := obj.GetLabels()
 	for _, key := range declaredLabelKeys(obj) {

@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -177,7 +176,7 @@ func TestObserverQueuesTheVillagesWhoseChildrenChange(t *testing.T) {
 	edited.Spec.Hard[corev1.ResourcePods] = resource.MustParse("999")
 	must(t, k.Update(edited))
 	must(t, k.Add(c))
-	must(t, k.Delete(toolscache.DeletedFinalStateUnknown{Key: "village-330302006001/cunshe-platform", Obj: a}))
+	must(t, k.Delete(a))
 	if got, want := queued(q), []string{"330302006001", "330302006002", "330302006003"}; !slices.Equal(got, want) {
 		t.Errorf("edit, add and delete queued %v, want %v", got, want)
 	}

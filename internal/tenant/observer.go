@@ -196,9 +196,6 @@ func (k *observedKind) put(obj any) error {
 
 // Delete forgets a child the watch reports deleted.
 func (k *observedKind) Delete(obj any) error {
-	if tomb, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
-	}
 	o, ok := obj.(client.Object)
 	if !ok {
 		return fmt.Errorf("observing %s: got %T", k.name(), obj)
