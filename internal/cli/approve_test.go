@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cunshe/cunshe-operator/internal/golden"
+
 	"sigs.k8s.io/yaml"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -230,7 +232,7 @@ func TestApproveOutput(t *testing.T) {
 	}
 	// Ed25519 signatures are deterministic: the same item, key and decision
 	// give the same bytes, so regenerated approvals make no diff.
-	checkGolden(t, "testdata/approve/census.mzj.yaml.golden", got.stdout)
+	golden.Check(t, "testdata/approve/census.mzj.yaml.golden", got.stdout)
 	if again := run(t, "", args...); again.stdout != got.stdout {
 		t.Errorf("a second run differs:\n%s", again.stdout)
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cunshe/cunshe-operator/internal/golden"
+
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
@@ -19,13 +21,13 @@ func TestDiffGolden(t *testing.T) {
 	if text.code != ExitOK {
 		t.Fatalf("exit code %d:\n%s", text.code, text.stderr)
 	}
-	checkGolden(t, "testdata/diff/1-3.txt.golden", text.stdout)
+	golden.Check(t, "testdata/diff/1-3.txt.golden", text.stdout)
 
 	js := run(t, "", "diff", "lists-1", "lists-3", "-o", "json")
 	if js.code != ExitOK {
 		t.Fatalf("-o json: exit code %d:\n%s", js.code, js.stderr)
 	}
-	checkGolden(t, "testdata/diff/1-3.json.golden", js.stdout)
+	golden.Check(t, "testdata/diff/1-3.json.golden", js.stdout)
 	var d revisionDiff
 	if err := json.Unmarshal([]byte(js.stdout), &d); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cunshe/cunshe-operator/internal/golden"
+
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -33,7 +35,7 @@ func TestListsGolden(t *testing.T) {
 			if got.code != ExitOK {
 				t.Fatalf("exit code %d:\n%s", got.code, got.stderr)
 			}
-			checkGolden(t, tc.golden, got.stdout)
+			golden.Check(t, tc.golden, got.stdout)
 			if !strings.HasSuffix(got.stdout, "\n清单之外的事项，村（社区）有权拒绝并向联审单位反映（S1、S8）。\n") {
 				t.Errorf("the lists do not end with the right to refuse (S1, S8):\n%s", got.stdout)
 			}

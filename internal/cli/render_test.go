@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cunshe/cunshe-operator/internal/golden"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -50,13 +52,13 @@ func TestRenderFlowGolden(t *testing.T) {
 			t.Errorf("the SVG has no %s", want)
 		}
 	}
-	checkGolden(t, "testdata/render/homestead.svg.golden", normaliseSVG(string(svg)))
+	golden.Check(t, "testdata/render/homestead.svg.golden", normaliseSVG(string(svg)))
 
 	dot := run(t, "", "render", "flow", homesteadFlow, "--format", "dot")
 	if dot.code != ExitOK {
 		t.Fatalf("--format dot: exit code %d:\n%s", dot.code, dot.stderr)
 	}
-	checkGolden(t, "testdata/render/homestead.dot.golden", dot.stdout)
+	golden.Check(t, "testdata/render/homestead.dot.golden", dot.stdout)
 }
 
 // TestNodeWidthFitsChinese: Graphviz's own estimate is about 3/4 of a CJK

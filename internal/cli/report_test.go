@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cunshe/cunshe-operator/internal/golden"
+
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -40,7 +42,7 @@ func TestReportAndDecideDryRun(t *testing.T) {
 			if got.code != ExitOK {
 				t.Fatalf("exit code %d:\n%s", got.code, got.stderr)
 			}
-			checkGolden(t, tc.golden, got.stdout)
+			golden.Check(t, tc.golden, got.stdout)
 			if _, err := decodeManifests(tc.golden, []byte(got.stdout)); err != nil {
 				t.Errorf("the output does not decode strictly as the API's kind: %v", err)
 			}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cunshe/cunshe-operator/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
@@ -64,7 +66,7 @@ func TestRolloutStatusGolden(t *testing.T) {
 			if got.code != ExitOK {
 				t.Fatalf("exit code %d:\n%s", got.code, got.stderr)
 			}
-			checkGolden(t, "testdata/rollout/status-"+state+".golden", got.stdout)
+			golden.Check(t, "testdata/rollout/status-"+state+".golden", got.stdout)
 		})
 	}
 	t.Run("county names are best effort", func(t *testing.T) {
@@ -171,7 +173,7 @@ func TestRolloutStatusWatch(t *testing.T) {
 				t.Errorf("exit code = %d, want %d; stderr:\n%s", got.code, tc.wantCode, got.stderr)
 			}
 			if tc.wantGolden != "" {
-				checkGolden(t, tc.wantGolden, got.stdout)
+				golden.Check(t, tc.wantGolden, got.stdout)
 			}
 			if !strings.Contains(got.stdout, tc.wantStdout) {
 				t.Errorf("stdout does not contain %q:\n%s", tc.wantStdout, got.stdout)
@@ -349,7 +351,7 @@ func TestRolloutPatches(t *testing.T) {
 				t.Errorf("the rollout changed beyond the patch (-want +got):\n%s", diff)
 			}
 			if tc.wantGolden != "" {
-				checkGolden(t, tc.wantGolden, got.stdout)
+				golden.Check(t, tc.wantGolden, got.stdout)
 			}
 			if !strings.Contains(got.stdout, tc.wantStdout) {
 				t.Errorf("stdout does not contain %q:\n%s", tc.wantStdout, got.stdout)
@@ -368,7 +370,7 @@ func TestRolloutHistory(t *testing.T) {
 	if got.code != ExitOK {
 		t.Fatalf("exit code %d:\n%s", got.code, got.stderr)
 	}
-	checkGolden(t, "testdata/rollout/history.golden", got.stdout)
+	golden.Check(t, "testdata/rollout/history.golden", got.stdout)
 
 	t.Run("pinned, and a village on a revision that is gone", func(t *testing.T) {
 		ro := rolloutIn(c, "undone")

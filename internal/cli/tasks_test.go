@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cunshe/cunshe-operator/internal/golden"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -66,7 +68,7 @@ func TestTasksGolden(t *testing.T) {
 			if got.code != ExitOK {
 				t.Fatalf("exit code %d:\n%s", got.code, got.stderr)
 			}
-			checkGolden(t, tc.golden, got.stdout)
+			golden.Check(t, tc.golden, got.stdout)
 		})
 	}
 	t.Run("json lists the tasks in order with their standing", func(t *testing.T) {

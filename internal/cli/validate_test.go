@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cunshe/cunshe-operator/internal/golden"
+
 	"sigs.k8s.io/yaml"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -98,8 +100,14 @@ func regenerateFixtureApprovals(t *testing.T) {
 	writeFile(t, fixtureFindings, "approvals-signed.yaml", generatedHeader+strings.Join(findings, yamlSeparator))
 }
 
+// -update rewrites the golden files (testdata/**/*.golden) and the signed
+// approvals of the validate fixtures from what the code produces now:
+//
+//	go test ./internal/cli/ -run 'TestValidate|TestRender|TestRollout|TestDiff|TestLists|TestTasks|TestReportAndDecide' -update
+//
+// Review the diff before committing it.
 func TestValidateGolden(t *testing.T) {
-	if *update {
+	if *golden.Update {
 		regenerateFixtureApprovals(t)
 	}
 	tests := map[string]struct {
@@ -140,7 +148,7 @@ func TestValidateGolden(t *testing.T) {
 			if !strings.Contains(got.stderr, tc.wantStderr) {
 				t.Errorf("stderr does not contain %q:\n%s", tc.wantStderr, got.stderr)
 			}
-			checkGolden(t, tc.golden, got.stdout)
+			golden.Check(t, tc.golden, got.stdout)
 		})
 	}
 }

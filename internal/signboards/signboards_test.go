@@ -1,11 +1,11 @@
 package signboards_test
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cunshe/cunshe-operator/internal/golden"
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,9 +16,6 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/signboards"
 )
-
-// update rewrites testdata/*.svg.golden: go test ./internal/signboards/ -update
-var update = flag.Bool("update", false, "rewrite the golden SVG files")
 
 func village(code, name string, typ governancev1alpha1.VillageType, township governancev1alpha1.Division) *governancev1alpha1.Village {
 	return &governancev1alpha1.Village{ObjectMeta: metav1.ObjectMeta{Name: code}, Spec: governancev1alpha1.VillageSpec{
@@ -77,25 +74,8 @@ func TestRenderSVGGolden(t *testing.T) {
 					t.Errorf("the SVG has no %s", w)
 				}
 			}
-			checkGolden(t, filepath.Join("testdata", name+".svg.golden"), svg)
+			golden.Check(t, filepath.Join("testdata", name+".svg.golden"), svg)
 		})
-	}
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading the golden file (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got; run with -update if the change is right):\n%s", path, diff)
 	}
 }
 
