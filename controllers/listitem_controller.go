@@ -20,8 +20,8 @@ import (
 // IndexApprovalItem indexes ItemApprovals by the item they decide on.
 const IndexApprovalItem = "spec.item"
 
-// China Standard Time: retirement dates are the city's dates.
-var cityTime = time.FixedZone("CST", 8*60*60)
+// chinaTime is the zone in which pause ends are shown (the message says CST).
+var chinaTime = time.FixedZone("CST", 8*60*60)
 
 // ListItemReconciler keeps each item's joint-review state (S5) and its
 // approvals' standing up to date; the rules are the rule engine's.
@@ -49,8 +49,12 @@ func (r *ListItemReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if err := r.List(ctx, approvals, client.MatchingFields{IndexApprovalItem: item.Name}); err != nil {
 		return ctrl.Result{}, err
 	}
-	now := r.Now().In(cityTime)
-	eval := rules.EvaluateItem(item, units.Items, approvals.Items, now.Format(time.DateOnly))
+	juris, err := readJurisdictions(ctx, r.Client)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	now := r.Now().In(juris.Location(item.Spec.Jurisdiction))
+	eval := rules.EvaluateItem(item, units.Items, approvals.Items, juris, now.Format(time.DateOnly))
 	if err := r.patchItemStatus(ctx, item, eval, now); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -146,12 +150,13 @@ func (r *ListItemReconciler) untilRetirement(item *governancev1alpha1.ListItem, 
 }
 
 // timeToRetirement is how long until an approved item's retirement takes
-// effect (the start of that day in the city), or 0 if it is not pending.
+// effect (the start of that day in now's zone, the city's), or 0 if it is
+// not pending.
 func timeToRetirement(item *governancev1alpha1.ListItem, now time.Time) time.Duration {
 	if !item.WasApproved() || item.Spec.Retirement == nil {
 		return 0
 	}
-	at, err := time.ParseInLocation(time.DateOnly, item.Spec.Retirement.Effective, cityTime)
+	at, err := time.ParseInLocation(time.DateOnly, item.Spec.Retirement.Effective, now.Location())
 	if err != nil || !at.After(now) {
 		return 0
 	}
@@ -174,12 +179,13 @@ func (r *ListItemReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: o.(*governancev1alpha1.ItemApproval).Spec.Item}}}
 		})).
 		Watches(&governancev1alpha1.ReviewUnit{}, handler.EnqueueRequestsFromMapFunc(r.allItems)).
+		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.allItems)).
 		Named("listitem").
 		Complete(r)
 }
 
-// allItems requeues every item when a review unit changes: the required set
-// and the keys decide every item's state.
+// allItems requeues every item when a review unit or a jurisdiction
+// changes: the required set and the keys decide every item's state.
 func (r *ListItemReconciler) allItems(ctx context.Context, _ client.Object) []reconcile.Request {
 	items := &governancev1alpha1.ListItemList{}
 	if err := r.List(ctx, items); err != nil {

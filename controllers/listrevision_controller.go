@@ -17,16 +17,16 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/publish"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
-// revisionKey is the one work item of the revision controller: every item
-// change maps to it, so changes arriving together collapse into one pass.
-var revisionKey = reconcile.Request{NamespacedName: client.ObjectKey{Name: "lists"}}
-
-// ListRevisionReconciler cuts a new numbered ListRevision whenever the set
-// of approved, unretired items changes (S1, S7), and prunes old revisions
-// that no village and no rollout uses.
+// ListRevisionReconciler cuts a city's new numbered ListRevision whenever
+// the set of approved, unretired items that reach the city (its own and its
+// province's) changes (S1, S7), and prunes old revisions that no village
+// and no rollout of the city uses. Its work items are the cities: every
+// event maps to all of them, so changes arriving together collapse into one
+// pass per city.
 type ListRevisionReconciler struct {
 	client.Client
 	Now func() time.Time
@@ -36,86 +36,111 @@ type ListRevisionReconciler struct {
 	// HistoryLimit is how many unused revisions are kept besides the latest.
 	HistoryLimit int
 
-	pendingHash  string
-	pendingSince time.Time
+	// pending is, per city, the content hash waiting to settle and since when.
+	pending map[string]pendingCut
+}
+
+type pendingCut struct {
+	hash  string
+	since time.Time
 }
 
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=listrevisions,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=listrollouts,verbs=get;list;watch
 
-// Reconcile compares the published set with the latest revision.
-func (r *ListRevisionReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
-	items := &governancev1alpha1.ListItemList{}
-	if err := r.List(ctx, items); err != nil {
-		return ctrl.Result{}, err
-	}
-	revisions, err := r.revisions(ctx)
+// Reconcile compares a city's published set with its latest revision.
+func (r *ListRevisionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	city := cityOfRequest(req)
+	juris, err := readJurisdictions(ctx, r.Client)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	now := r.Now().In(cityTime)
-	published := publish.Published(items.Items, now.Format(time.DateOnly))
+	if !slices.Contains(juris.Cities(), city) {
+		return ctrl.Result{}, nil // the city was removed
+	}
+	items, err := r.cityItems(ctx, juris, city)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	revisions, err := r.revisions(ctx, juris, city)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	now := r.Now().In(juris.Location(city))
+	published := publish.Published(items, now.Format(time.DateOnly))
 	hash := publish.ContentHash(published)
-	result := untilNextRetirement(items.Items, now)
+	result := untilNextRetirement(items, now)
 	if len(revisions) == 0 && len(published) == 0 {
 		return result, nil // nothing approved yet: nothing to publish
 	}
 	if len(revisions) > 0 && revisions[len(revisions)-1].Spec.ContentHash == hash {
-		r.pendingHash = ""
-		return result, r.prune(ctx, revisions)
+		delete(r.pending, city)
+		return result, r.prune(ctx, juris, city, revisions)
 	}
-	if hash != r.pendingHash {
+	p, ok := r.pending[city]
+	if !ok || p.hash != hash {
 		// Wait for the set to settle: more approvals may be on their way.
-		r.pendingHash, r.pendingSince = hash, now
+		p = pendingCut{hash: hash, since: now}
+		r.pending[city] = p
 	}
-	if wait := r.Settle - now.Sub(r.pendingSince); wait > 0 {
+	if wait := r.Settle - now.Sub(p.since); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	next := int64(1)
 	if len(revisions) > 0 {
 		next = revisions[len(revisions)-1].Spec.Revision + 1
 	}
-	if err := r.cut(ctx, next, hash, published); err != nil {
+	if err := r.cut(ctx, juris, city, next, hash, published); err != nil {
 		return ctrl.Result{}, err
 	}
-	r.pendingHash = ""
+	delete(r.pending, city)
 	return result, nil
 }
 
-func (r *ListRevisionReconciler) cut(ctx context.Context, n int64, hash string, items []governancev1alpha1.PublishedItem) error {
+// cityItems are the items on the city's lists: its own and its province's.
+func (r *ListRevisionReconciler) cityItems(ctx context.Context, juris rules.Jurisdictions, city string) ([]governancev1alpha1.ListItem, error) {
+	list := &governancev1alpha1.ListItemList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(list.Items, func(it governancev1alpha1.ListItem) bool { return !juris.Reaches(it.Spec.Jurisdiction, city) }), nil
+}
+
+func (r *ListRevisionReconciler) cut(ctx context.Context, juris rules.Jurisdictions, city string, n int64, hash string, items []governancev1alpha1.PublishedItem) error {
 	rev := &governancev1alpha1.ListRevision{
-		ObjectMeta: metav1.ObjectMeta{Name: governancev1alpha1.RevisionName(n)},
-		Spec:       governancev1alpha1.ListRevisionSpec{Revision: n, ContentHash: hash, Items: items},
+		ObjectMeta: metav1.ObjectMeta{Name: juris.RevisionName(city, n)},
+		Spec:       governancev1alpha1.ListRevisionSpec{Jurisdiction: city, Revision: n, ContentHash: hash, Items: items},
 		Status: governancev1alpha1.ListRevisionStatus{ItemCount: int32(len(items)), Conditions: []metav1.Condition{{
 			Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: "Recorded",
-			Message:            fmt.Sprintf("清单第 %d 版，共 %d 项 / list revision %d with %d items", n, len(items), n, len(items)),
+			Message:            fmt.Sprintf("%s清单第 %d 版，共 %d 项 / list revision %d%s with %d items", cityLabel(juris, city), n, len(items), n, cityOf(city), len(items)),
 			LastTransitionTime: metav1.Now(),
 		}}},
 	}
 	if err := r.Create(ctx, rev); err != nil {
 		return fmt.Errorf("creating ListRevision %s: %w", rev.Name, err)
 	}
-	ctrl.LoggerFrom(ctx).Info("Cut a new list revision", "ListRevision", rev.Name, "items", len(items), "contentHash", hash)
+	ctrl.LoggerFrom(ctx).Info("Cut a new list revision", "ListRevision", rev.Name, "Jurisdiction", city, "items", len(items), "contentHash", hash)
 	return nil
 }
 
-// revisions lists the revisions in increasing order.
-func (r *ListRevisionReconciler) revisions(ctx context.Context) ([]governancev1alpha1.ListRevision, error) {
+// revisions lists the city's revisions in increasing order.
+func (r *ListRevisionReconciler) revisions(ctx context.Context, juris rules.Jurisdictions, city string) ([]governancev1alpha1.ListRevision, error) {
 	list := &governancev1alpha1.ListRevisionList{}
 	if err := r.List(ctx, list); err != nil {
 		return nil, err
 	}
+	list.Items = slices.DeleteFunc(list.Items, func(rev governancev1alpha1.ListRevision) bool { return juris.RevisionCity(&rev) != city })
 	slices.SortFunc(list.Items, func(a, b governancev1alpha1.ListRevision) int { return int(a.Spec.Revision - b.Spec.Revision) })
 	return list.Items, nil
 }
 
 // prune deletes revisions beyond the history limit that no village holds
 // and no rollout targets or may return to.
-func (r *ListRevisionReconciler) prune(ctx context.Context, revisions []governancev1alpha1.ListRevision) error {
+func (r *ListRevisionReconciler) prune(ctx context.Context, juris rules.Jurisdictions, city string, revisions []governancev1alpha1.ListRevision) error {
 	if len(revisions) <= r.HistoryLimit+1 {
 		return nil
 	}
-	used, err := r.usedRevisions(ctx)
+	used, err := r.usedRevisions(ctx, juris, city)
 	if err != nil {
 		return err
 	}
@@ -131,13 +156,16 @@ func (r *ListRevisionReconciler) prune(ctx context.Context, revisions []governan
 	return nil
 }
 
-func (r *ListRevisionReconciler) usedRevisions(ctx context.Context) (sets.Set[int64], error) {
+func (r *ListRevisionReconciler) usedRevisions(ctx context.Context, juris rules.Jurisdictions, city string) (sets.Set[int64], error) {
 	used := sets.New[int64]()
 	cms := &corev1.ConfigMapList{}
 	if err := r.List(ctx, cms, client.MatchingLabels{tenant.LabelLists: "true"}); err != nil {
 		return nil, err
 	}
 	for _, cm := range cms.Items {
+		if juris.CityOf(cm.Labels[governancev1alpha1.LabelVillage]) != city {
+			continue
+		}
 		if n, err := strconv.ParseInt(cm.Annotations[publish.AnnotationRevision], 10, 64); err == nil {
 			used.Insert(n)
 		}
@@ -147,7 +175,9 @@ func (r *ListRevisionReconciler) usedRevisions(ctx context.Context) (sets.Set[in
 		return nil, err
 	}
 	for _, ro := range rollouts.Items {
-		used.Insert(ro.Spec.Revision, ro.Status.CurrentRevision, ro.Status.PreviousRevision)
+		if juris.Resolve(ro.Spec.Jurisdiction) == city {
+			used.Insert(ro.Spec.Revision, ro.Status.CurrentRevision, ro.Status.PreviousRevision)
+		}
 	}
 	return used, nil
 }
@@ -164,18 +194,42 @@ func untilNextRetirement(items []governancev1alpha1.ListItem, now time.Time) ctr
 	return ctrl.Result{RequeueAfter: soonest}
 }
 
-// SetupWithManager maps every item, revision and rollout event to the one key.
+// SetupWithManager maps every item, revision, rollout and jurisdiction
+// event to every city.
 func (r *ListRevisionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
-	one := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
-		return []reconcile.Request{revisionKey}
+	r.pending = map[string]pendingCut{}
+	one := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, _ client.Object) []reconcile.Request {
+		juris, err := readJurisdictions(ctx, r.Client)
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing the cities after a change to the lists")
+			return nil
+		}
+		return cityRequests(juris)
 	})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("listrevision").
 		Watches(&governancev1alpha1.ListItem{}, one).
 		Watches(&governancev1alpha1.ListRevision{}, one).
 		Watches(&governancev1alpha1.ListRollout{}, one).
+		Watches(&governancev1alpha1.Jurisdiction{}, one).
 		Complete(r)
+}
+
+// cityLabel and cityOf name the city in a revision's message, e.g. 温州市 and
+// " of 3303"; empty for the unnamed city.
+func cityLabel(juris rules.Jurisdictions, city string) string {
+	if j := juris.Get(city); j != nil {
+		return j.Spec.Name
+	}
+	return ""
+}
+
+func cityOf(city string) string {
+	if city == "" {
+		return ""
+	}
+	return " of " + city
 }

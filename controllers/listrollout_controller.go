@@ -23,6 +23,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/publish"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
@@ -56,6 +57,8 @@ type ListRolloutReconciler struct {
 // rolloutPass is what one reconcile learned and decided.
 type rolloutPass struct {
 	ro        *governancev1alpha1.ListRollout
+	juris     rules.Jurisdictions
+	city      string
 	villages  []*governancev1alpha1.Village
 	lists     map[string]*corev1.ConfigMap // by namespace
 	revisions map[int64]*governancev1alpha1.ListRevision
@@ -77,14 +80,19 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	}
 	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("ListRollout", ro.Name))
 	before := ro.DeepCopy()
-	if active, err := r.activeRollout(ctx); err != nil || active != ro.Name {
+	juris, err := readJurisdictions(ctx, r.Client)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	city := juris.Resolve(ro.Spec.Jurisdiction)
+	if active, err := r.activeRollout(ctx, juris, city); err != nil || active != ro.Name {
 		if err != nil {
 			return ctrl.Result{}, err
 		}
-		setRolloutConditions(ro, metav1.ConditionFalse, ReasonInactive, fmt.Sprintf("清单发布由 %s 负责 / ListRollout %s drives the villages; only one rollout is active", active, active), false, true)
+		setRolloutConditions(ro, metav1.ConditionFalse, ReasonInactive, fmt.Sprintf("本市清单发布由 %s 负责 / ListRollout %s drives the city's villages; only one rollout per city is active", active, active), false, true)
 		return ctrl.Result{}, r.patchRolloutStatus(ctx, before, ro)
 	}
-	pass, err := r.load(ctx, ro)
+	pass, err := r.load(ctx, ro, juris, city)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -111,15 +119,18 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	return ctrl.Result{RequeueAfter: pass.requeue}, pass.writeErr
 }
 
-// activeRollout is the first rollout by name: one rollout drives the villages.
-func (r *ListRolloutReconciler) activeRollout(ctx context.Context) (string, error) {
+// activeRollout is the city's first rollout by name: one rollout drives a
+// city's villages.
+func (r *ListRolloutReconciler) activeRollout(ctx context.Context, juris rules.Jurisdictions, city string) (string, error) {
 	list := &governancev1alpha1.ListRolloutList{}
 	if err := r.List(ctx, list); err != nil {
 		return "", err
 	}
 	names := make([]string, 0, len(list.Items))
 	for _, ro := range list.Items {
-		names = append(names, ro.Name)
+		if juris.Resolve(ro.Spec.Jurisdiction) == city {
+			names = append(names, ro.Name)
+		}
 	}
 	slices.Sort(names)
 	if len(names) == 0 {
@@ -128,11 +139,17 @@ func (r *ListRolloutReconciler) activeRollout(ctx context.Context) (string, erro
 	return names[0], nil
 }
 
-func (r *ListRolloutReconciler) load(ctx context.Context, ro *governancev1alpha1.ListRollout) (*rolloutPass, error) {
-	p := &rolloutPass{ro: ro, now: r.Now(), lists: map[string]*corev1.ConfigMap{}, revisions: map[int64]*governancev1alpha1.ListRevision{},
+func (r *ListRolloutReconciler) load(ctx context.Context, ro *governancev1alpha1.ListRollout, juris rules.Jurisdictions, city string) (*rolloutPass, error) {
+	p := &rolloutPass{ro: ro, juris: juris, city: city, now: r.Now(), lists: map[string]*corev1.ConfigMap{}, revisions: map[int64]*governancev1alpha1.ListRevision{},
 		catalog: publish.Catalog{Items: map[string]*governancev1alpha1.ListItem{}, Flows: map[string]*governancev1alpha1.PowerFlow{}}}
+	// The city's villages and lists only, through the city indexes: a
+	// province's other cities cost this pass nothing.
+	inCity := []client.ListOption{client.UnsafeDisableDeepCopy}
+	if !juris.None() {
+		inCity = append(inCity, client.MatchingFields{IndexCity: city})
+	}
 	villages := &governancev1alpha1.VillageList{}
-	if err := r.List(ctx, villages, client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.List(ctx, villages, inCity...); err != nil {
 		return nil, err
 	}
 	for i := range villages.Items {
@@ -142,7 +159,7 @@ func (r *ListRolloutReconciler) load(ctx context.Context, ro *governancev1alpha1
 	}
 	p.villages = publish.Order(p.villages)
 	cms := &corev1.ConfigMapList{}
-	if err := r.List(ctx, cms, client.MatchingLabels{tenant.LabelLists: "true"}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.List(ctx, cms, append(inCity, client.MatchingLabels{tenant.LabelLists: "true"})...); err != nil {
 		return nil, err
 	}
 	for i := range cms.Items {
@@ -153,7 +170,9 @@ func (r *ListRolloutReconciler) load(ctx context.Context, ro *governancev1alpha1
 		return nil, err
 	}
 	for i := range revs.Items {
-		p.revisions[revs.Items[i].Spec.Revision] = &revs.Items[i]
+		if juris.RevisionCity(&revs.Items[i]) == city {
+			p.revisions[revs.Items[i].Spec.Revision] = &revs.Items[i]
+		}
 	}
 	items := &governancev1alpha1.ListItemList{}
 	if err := r.List(ctx, items, client.UnsafeDisableDeepCopy); err != nil {
@@ -389,7 +408,7 @@ func pauseMessage(ro *governancev1alpha1.ListRollout) string {
 	if pause.Duration == nil || s.PauseStartedAt == nil {
 		return fmt.Sprintf("在第 %d 步暂停，等待放行 / paused at step %d until promoted.", s.CurrentStep+1, s.CurrentStep+1)
 	}
-	until := s.PauseStartedAt.Add(pause.Duration.Duration).In(cityTime).Format(time.DateTime)
+	until := s.PauseStartedAt.Add(pause.Duration.Duration).In(chinaTime).Format(time.DateTime)
 	return fmt.Sprintf("在第 %d 步暂停至 %s（或提前放行） / paused at step %d until %s CST, or until promoted.", s.CurrentStep+1, until, s.CurrentStep+1, until)
 }
 
@@ -427,24 +446,72 @@ func (r *ListRolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
-	all := handler.EnqueueRequestsFromMapFunc(r.allRollouts)
+	if err := setupCityIndexes(mgr); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.ListRollout{}).
-		Watches(&governancev1alpha1.ListRevision{}, all).
-		Watches(&governancev1alpha1.Village{}, all, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&corev1.ConfigMap{}, all).
+		Watches(&governancev1alpha1.ListRevision{}, handler.EnqueueRequestsFromMapFunc(r.revisionRollouts)).
+		Watches(&governancev1alpha1.Village{}, handler.EnqueueRequestsFromMapFunc(r.villageRollouts), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.villageRollouts)).
+		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.allRollouts)).
 		Named("listrollout").
 		Complete(r)
 }
 
 func (r *ListRolloutReconciler) allRollouts(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.cityRollouts(ctx, func(rules.Jurisdictions, string) bool { return true })
+}
+
+// villageRollouts are the rollouts of the city of a village (or of its
+// lists ConfigMap): the other cities' rollouts have nothing to do.
+func (r *ListRolloutReconciler) villageRollouts(ctx context.Context, o client.Object) []reconcile.Request {
+	code := o.GetName()
+	if _, ok := o.(*corev1.ConfigMap); ok {
+		code = o.GetLabels()[governancev1alpha1.LabelVillage]
+	}
+	return r.cityRollouts(ctx, func(juris rules.Jurisdictions, city string) bool { return juris.CityOf(code) == city })
+}
+
+// revisionRollouts are the rollouts of a revision's city.
+func (r *ListRolloutReconciler) revisionRollouts(ctx context.Context, o client.Object) []reconcile.Request {
+	rev := o.(*governancev1alpha1.ListRevision)
+	return r.cityRollouts(ctx, func(juris rules.Jurisdictions, city string) bool { return juris.RevisionCity(rev) == city })
+}
+
+func (r *ListRolloutReconciler) cityRollouts(ctx context.Context, match func(juris rules.Jurisdictions, city string) bool) []reconcile.Request {
 	list := &governancev1alpha1.ListRolloutList{}
 	if err := r.List(ctx, list); err != nil {
 		return nil
 	}
+	juris, err := readJurisdictions(ctx, r.Client)
+	if err != nil {
+		return nil
+	}
 	reqs := make([]reconcile.Request, 0, len(list.Items))
 	for _, ro := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
+		if match(juris, juris.Resolve(ro.Spec.Jurisdiction)) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ro)})
+		}
 	}
 	return reqs
+}
+
+// IndexCity indexes Villages and the lists ConfigMaps by the 4-digit city
+// of the village code, so a rollout reads its own city only.
+const IndexCity = "city"
+
+func setupCityIndexes(mgr ctrl.Manager) error {
+	ctx := context.Background()
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &governancev1alpha1.Village{}, IndexCity, func(o client.Object) []string {
+		return []string{governancev1alpha1.CityOf(o.GetName())}
+	}); err != nil {
+		return err
+	}
+	return mgr.GetFieldIndexer().IndexField(ctx, &corev1.ConfigMap{}, IndexCity, func(o client.Object) []string {
+		if code := o.GetLabels()[governancev1alpha1.LabelVillage]; code != "" {
+			return []string{governancev1alpha1.CityOf(code)}
+		}
+		return nil
+	})
 }

@@ -24,7 +24,7 @@ type RuleStatusReconciler[T client.Object] struct {
 	client.Client
 	Name  string
 	New   func() T
-	Check func(T) field.ErrorList
+	Check func(context.Context, T) field.ErrorList
 	// Status points at the object's conditions and observedGeneration.
 	StatusOf func(T) (*[]metav1.Condition, *int64)
 }
@@ -34,7 +34,7 @@ func NewPowerFlowStatusReconciler(c client.Client) *RuleStatusReconciler[*govern
 	return &RuleStatusReconciler[*governancev1alpha1.PowerFlow]{
 		Client: c, Name: "powerflow",
 		New:   func() *governancev1alpha1.PowerFlow { return &governancev1alpha1.PowerFlow{} },
-		Check: rules.ValidatePowerFlow,
+		Check: func(_ context.Context, f *governancev1alpha1.PowerFlow) field.ErrorList { return rules.ValidatePowerFlow(f) },
 		StatusOf: func(f *governancev1alpha1.PowerFlow) (*[]metav1.Condition, *int64) {
 			return &f.Status.Conditions, &f.Status.ObservedGeneration
 		},
@@ -46,7 +46,13 @@ func NewReviewUnitStatusReconciler(c client.Client) *RuleStatusReconciler[*gover
 	return &RuleStatusReconciler[*governancev1alpha1.ReviewUnit]{
 		Client: c, Name: "reviewunit",
 		New:   func() *governancev1alpha1.ReviewUnit { return &governancev1alpha1.ReviewUnit{} },
-		Check: rules.ValidateReviewUnit,
+		Check: func(ctx context.Context, u *governancev1alpha1.ReviewUnit) field.ErrorList {
+			juris, err := readJurisdictions(ctx, c)
+			if err != nil {
+				return field.ErrorList{field.InternalError(field.NewPath("spec", "jurisdiction"), err)}
+			}
+			return rules.ValidateReviewUnit(u, juris)
+		},
 		StatusOf: func(u *governancev1alpha1.ReviewUnit) (*[]metav1.Condition, *int64) {
 			return &u.Status.Conditions, &u.Status.ObservedGeneration
 		},
@@ -62,7 +68,7 @@ func (r *RuleStatusReconciler[T]) Reconcile(ctx context.Context, req ctrl.Reques
 	before := obj.DeepCopyObject().(T)
 	c := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: obj.GetGeneration(),
 		Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonValid, Message: "符合规则 / meets its rules"}
-	if errs := r.Check(obj); len(errs) > 0 {
+	if errs := r.Check(ctx, obj); len(errs) > 0 {
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, governancev1alpha1.ReasonInvalid, errs.ToAggregate().Error()
 	}
 	conditions, observed := r.StatusOf(obj)

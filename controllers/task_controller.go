@@ -71,10 +71,12 @@ func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, err
 	}
 	dept := r.Index.Department(ctx, task.Namespace)
-	verdict := rules.EvaluateTask(task, rules.TaskContext{Department: dept, Created: task.CreationTimestamp.Time}, r.Index.Snapshot(ctx))
+	snap := r.Index.Snapshot(ctx)
+	verdict := rules.EvaluateTask(task, rules.TaskContext{Department: dept, Created: task.CreationTimestamp.Time}, snap)
 	now := r.Now()
 	before := task.Status.DeepCopy()
-	r.setStatus(task, dept, verdict, upheld, r.Index.NewestRevision(ctx), now)
+	juris := snap.Jurisdictions()
+	r.setStatus(task, dept, verdict, upheld, r.Index.NewestRevision(ctx, juris, rules.TaskCity(task, juris)), now)
 	if !equality.Semantic.DeepEqual(before, &task.Status) {
 		if err := r.Status().Update(ctx, task); err != nil {
 			return ctrl.Result{}, client.IgnoreNotFound(err)

@@ -150,6 +150,19 @@ type ListItemSpec struct {
 	// +required
 	List ListKind `json:"list"`
 
+	// jurisdiction is the code of the city (4 digits, 3303) or province (2
+	// digits, 33) whose lists the item is on: its review units approve it and
+	// it reaches that jurisdiction's villages only; a province item (its basis
+	// a provincial document) reaches every city of the province. Empty means
+	// the default jurisdiction (the one marked spec.default), so items made
+	// before jurisdictions existed keep their meaning and their digest.
+	// 所属辖区代码：市 4 位（3303），省 2 位（33）。为空表示默认辖区（spec.default 为真者），
+	// 引入辖区之前创建的对象含义不变。
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{2}|[0-9]{4})$')",message="S1 jurisdiction 须为 2 位（省）或 4 位（市）区划代码 / jurisdiction must be a 2-digit (province) or 4-digit (city) code"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="S1 jurisdiction 不可修改 / jurisdiction is immutable"
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+
 	// title is the item as villages read it.
 	// 事项名称。
 	// +required

@@ -21,6 +21,12 @@ type PublishedItem struct {
 // 清单版本：某一时刻已通过审核、未退出的全部事项。
 // +kubebuilder:validation:XValidation:rule="self == oldSelf",message="清单版本一经生成不可修改 / a list revision is immutable (S1)"
 type ListRevisionSpec struct {
+	// jurisdiction is the city whose lists these are; empty for revisions cut
+	// before jurisdictions existed (they belong to the default city).
+	// 本版本所属的市；引入辖区之前生成的版本为空（属于默认市）。
+	// +optional
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+
 	// revision is the revision's number, increasing by one.
 	// 版本号，逐次加一。
 	// +required
@@ -47,6 +53,7 @@ type ListRevisionSpec struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,shortName=lrev,categories=cunshe
+// +kubebuilder:printcolumn:name="City",type=string,JSONPath=`.spec.jurisdiction`
 // +kubebuilder:printcolumn:name="Revision",type=integer,JSONPath=`.spec.revision`
 // +kubebuilder:printcolumn:name="Items",type=integer,JSONPath=`.status.itemCount`
 // +kubebuilder:printcolumn:name="Hash",type=string,JSONPath=`.spec.contentHash`,priority=1
@@ -78,8 +85,20 @@ type ListRevisionStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
-// RevisionName is the object name of revision n.
-func RevisionName(n int64) string { return "lists-" + strconv.FormatInt(n, 10) }
+// RevisionName is the object name of a city's revision n: lists-3303-7, or
+// lists-7 for the one unnamed city of a cluster without jurisdictions.
+func RevisionName(city string, n int64) string {
+	if city == "" {
+		return "lists-" + strconv.FormatInt(n, 10)
+	}
+	return "lists-" + city + "-" + strconv.FormatInt(n, 10)
+}
+
+// RevisionKey is the revision's jurisdiction (as written) and number, e.g.
+// 3303/7: the key of the caches' revision index.
+func RevisionKey(jurisdiction string, n int64) string {
+	return jurisdiction + "/" + strconv.FormatInt(n, 10)
+}
 
 // +kubebuilder:object:root=true
 

@@ -46,6 +46,16 @@ type RolloutStep struct {
 // ListRolloutSpec says how a revision reaches the villages.
 // 清单发布计划：新版本如何分步下发到各村（社区）。
 type ListRolloutSpec struct {
+	// jurisdiction is the 4-digit code of the city whose villages the rollout
+	// moves (3303 温州市); its steps may name that city's counties only. Empty
+	// means the default city. One rollout per city drives its villages.
+	// 本发布计划所属市的 4 位代码（3303 温州市），步骤只能列本市的县（市、区）；为空表示默认市。
+	// 每个市同一时间只有一个发布计划推进。
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}$')",message="S1 发布计划的 jurisdiction 须为 4 位市级代码 / a rollout's jurisdiction is a 4-digit city code"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="S1 jurisdiction 不可修改 / jurisdiction is immutable"
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+
 	// revision pins the revision to roll out; 0 follows the latest.
 	// 发布的版本号；0 表示始终跟随最新版本。
 	// +optional

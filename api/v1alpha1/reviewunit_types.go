@@ -52,6 +52,17 @@ type ReviewUnitSpec struct {
 	// +listMapKey=id
 	// +kubebuilder:validation:MaxItems=8
 	PublicKeys []PublicKey `json:"publicKeys,omitempty"`
+
+	// jurisdiction is the code of the city or province whose items the unit reviews it belongs to: 4 digits for a city
+	// (3303), 2 for a province (33). Empty means the default jurisdiction (the one
+	// marked spec.default), so objects made before jurisdictions existed keep
+	// their meaning.
+	// 所属辖区代码：市 4 位（3303），省 2 位（33）。为空表示默认辖区（spec.default 为真者），
+	// 引入辖区之前创建的对象含义不变。
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{2}|[0-9]{4})$')",message="S1 jurisdiction 须为 2 位（省）或 4 位（市）区划代码 / jurisdiction must be a 2-digit (province) or 4-digit (city) code"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="S1 jurisdiction 不可修改 / jurisdiction is immutable"
+	Jurisdiction string `json:"jurisdiction,omitempty"`
 }
 
 // ReviewUnitStatus is written by the operator.

@@ -64,7 +64,7 @@ func TestKeygen(t *testing.T) {
 		}
 		// The rule engine accepts the key.
 		u := &governancev1alpha1.ReviewUnit{Spec: governancev1alpha1.ReviewUnitSpec{PublicKeys: entries}}
-		if errs := rules.ValidateReviewUnit(u); len(errs) > 0 {
+		if errs := rules.ValidateReviewUnit(u, rules.Jurisdictions{}); len(errs) > 0 {
 			t.Errorf("ValidateReviewUnit: %v", errs)
 		}
 		if !strings.Contains(got.stderr, "切勿提交到 Git / ") {

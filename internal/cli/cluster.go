@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
 // newClusterClient connects the commands that read and write the cluster
@@ -120,6 +121,28 @@ func listRevisions(ctx context.Context, c client.Reader) ([]governancev1alpha1.L
 		return cmp.Compare(a.Spec.Revision, b.Spec.Revision)
 	})
 	return revs.Items, nil
+}
+
+// listJurisdictions reads the cities and provinces; a reader who may not
+// list them, or a cluster without the kind, sees one unnamed city.
+func listJurisdictions(ctx context.Context, c client.Reader) rules.Jurisdictions {
+	list := &governancev1alpha1.JurisdictionList{}
+	if err := c.List(ctx, list); err != nil {
+		return rules.NewJurisdictions(nil)
+	}
+	return rules.NewJurisdictions(list.Items)
+}
+
+// cityRevisions are the revisions of the city a rollout or a flag names
+// ("" is the default city), in increasing order.
+func cityRevisions(ctx context.Context, c client.Reader, jurisdiction string) ([]governancev1alpha1.ListRevision, rules.Jurisdictions, error) {
+	juris := listJurisdictions(ctx, c)
+	revs, err := listRevisions(ctx, c)
+	if err != nil {
+		return nil, juris, err
+	}
+	city := juris.Resolve(jurisdiction)
+	return slices.DeleteFunc(revs, func(r governancev1alpha1.ListRevision) bool { return juris.RevisionCity(&r) != city }), juris, nil
 }
 
 // findRevision picks revision arg out of revs: a number (3) or an object

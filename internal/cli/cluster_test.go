@@ -143,7 +143,7 @@ func (c *city) addRevision(n int64, created time.Time, names []string, digests m
 	}
 	slices.SortFunc(items, func(a, b governancev1alpha1.PublishedItem) int { return strings.Compare(a.Name, b.Name) })
 	c.revisions[n] = &governancev1alpha1.ListRevision{
-		ObjectMeta: metav1.ObjectMeta{Name: governancev1alpha1.RevisionName(n), CreationTimestamp: metav1.NewTime(created)},
+		ObjectMeta: metav1.ObjectMeta{Name: governancev1alpha1.RevisionName("", n), CreationTimestamp: metav1.NewTime(created)},
 		Spec:       governancev1alpha1.ListRevisionSpec{Revision: n, ContentHash: publish.ContentHash(items), Items: items},
 		Status:     governancev1alpha1.ListRevisionStatus{ItemCount: int32(len(items))},
 	}

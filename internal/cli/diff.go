@@ -49,7 +49,7 @@ type revisionDiff struct {
 
 func newDiffCommand() *cobra.Command {
 	var k kubeOptions
-	var output string
+	var output, city string
 	cmd := &cobra.Command{
 		Use:   "diff REV1 REV2",
 		Short: "比较两个清单版本 / compare two list revisions",
@@ -70,21 +70,22 @@ be read.`,
 			if output != "" && output != "json" {
 				return usageError(cmd, fmt.Errorf("输出格式 %q 无效，只支持 json / output format %q is not supported, use json", output, output))
 			}
-			return diffRevisions(cmd, k, args[0], args[1], output)
+			return diffRevisions(cmd, k, city, args[0], args[1], output)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "输出格式 / output format: json")
+	cmd.Flags().StringVar(&city, "city", "", "比较哪个市的清单版本（4 位代码），默认为默认市 / whose revisions to compare (a 4-digit city code); the default city when empty")
 	k.addFlags(cmd)
 	return cmd
 }
 
-func diffRevisions(cmd *cobra.Command, k kubeOptions, arg1, arg2, output string) error {
+func diffRevisions(cmd *cobra.Command, k kubeOptions, city, arg1, arg2, output string) error {
 	ctx := cmd.Context()
 	c, err := k.connect()
 	if err != nil {
 		return err
 	}
-	revs, err := listRevisions(ctx, c)
+	revs, _, err := cityRevisions(ctx, c, city)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/publish"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
@@ -288,13 +289,14 @@ func rolloutUndo(cmd *cobra.Command, k kubeOptions, name string, to int64) error
 				name, name))
 		}
 	}
-	revs, err := listRevisions(ctx, c)
+	revs, juris, err := cityRevisions(ctx, c, ro.Spec.Jurisdiction)
 	if err != nil {
 		return err
 	}
 	if findRevision(revs, strconv.FormatInt(target, 10)) == nil {
+		name := juris.RevisionName(juris.Resolve(ro.Spec.Jurisdiction), target)
 		return inputError(fmt.Errorf("集群中没有第 %d 版清单（ListRevision %s），未作修改 / list revision %d (ListRevision %s) not found in the cluster; nothing was changed",
-			target, governancev1alpha1.RevisionName(target), target, governancev1alpha1.RevisionName(target)))
+			target, name, target, name))
 	}
 	before := ro.DeepCopy() // Patch reads the server's answer into ro
 	patch := annotations(map[string]any{governancev1alpha1.AnnotationAbort: nil})
@@ -344,10 +346,11 @@ func rolloutHistory(cmd *cobra.Command, k kubeOptions, name string) error {
 	if err != nil {
 		return err
 	}
-	revs, err := listRevisions(ctx, c)
+	revs, juris, err := cityRevisions(ctx, c, ro.Spec.Jurisdiction)
 	if err != nil {
 		return err
 	}
+	city := juris.Resolve(ro.Spec.Jurisdiction)
 	// Metadata only: the annotation is all history needs, and a city's
 	// lists ConfigMaps hold megabytes of lists.yaml.
 	cms := &metav1.PartialObjectMetadataList{}
@@ -357,7 +360,10 @@ func rolloutHistory(cmd *cobra.Command, k kubeOptions, name string) error {
 	}
 	holders := map[string]int{}
 	for _, cm := range cms.Items {
-		holders[cm.Annotations[publish.AnnotationRevision]]++
+		code := strings.TrimPrefix(cm.Namespace, governancev1alpha1.TenantNamespacePrefix)
+		if juris.CityOf(code) == city || (city == "" && juris.None()) {
+			holders[cm.Annotations[publish.AnnotationRevision]]++
+		}
 	}
 	if len(revs) == 0 {
 		return say(cmd, "集群中还没有清单版本 / no list revision exists yet")
@@ -446,7 +452,7 @@ func rolloutStatus(cmd *cobra.Command, o rolloutStatusOptions, name string) erro
 		return err
 	}
 	names := countyNames(ctx, c)
-	if err := writeRolloutStatus(cmd.OutOrStdout(), ro, names, now()); err != nil {
+	if err := writeRolloutStatus(cmd.OutOrStdout(), ro, listJurisdictions(ctx, c), names, now()); err != nil {
 		return err
 	}
 	if !o.watch {
@@ -590,7 +596,7 @@ func describeStep(s governancev1alpha1.RolloutStep, names map[string]string) (zh
 }
 
 // writeRolloutStatus prints what rollout status shows.
-func writeRolloutStatus(w io.Writer, ro *governancev1alpha1.ListRollout, names map[string]string, at time.Time) error {
+func writeRolloutStatus(w io.Writer, ro *governancev1alpha1.ListRollout, juris rules.Jurisdictions, names map[string]string, at time.Time) error {
 	s := &ro.Status
 	var b strings.Builder
 	fmt.Fprintf(&b, "清单发布 / ListRollout: %s\n", ro.Name)
@@ -598,7 +604,7 @@ func writeRolloutStatus(w io.Writer, ro *governancev1alpha1.ListRollout, names m
 		if n == 0 {
 			return "无 / none"
 		}
-		return fmt.Sprintf("%d (%s)", n, governancev1alpha1.RevisionName(n))
+		return fmt.Sprintf("%d (%s)", n, juris.RevisionName(juris.Resolve(ro.Spec.Jurisdiction), n))
 	}
 	target := "跟随最新版本 / follows the latest revision (spec.revision 0)"
 	if ro.Spec.Revision != 0 {

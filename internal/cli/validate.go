@@ -249,19 +249,22 @@ type checker struct {
 	snap     *rules.Memory
 	findings []finding
 	// first definitions of each kind, in file order
-	items, approvals, flows, units, tasks []manifest
+	items, approvals, flows, units, tasks, rollouts []manifest
+	jurisdictions                                   []manifest
 	// villages and the departments of namespaces, for the task rules
-	villages   []*governancev1alpha1.Village
-	namespaces map[string]string
+	villages        []*governancev1alpha1.Village
+	villageManifest map[string]manifest
+	namespaces      map[string]string
 }
 
 // check builds the snapshot from ms and runs the rules admission runs, then
 // EvaluateItem on every item. today is YYYY-MM-DD.
 func check(ms []manifest, today string, requireApproved bool) validateReport {
-	c := &checker{snap: rules.NewMemory(), namespaces: map[string]string{}}
+	c := &checker{snap: rules.NewMemory(), namespaces: map[string]string{}, villageManifest: map[string]manifest{}}
 	c.index(ms)
+	c.checkJurisdictions()
 	for _, m := range c.units {
-		c.addFieldErrors(m, rules.S5, rules.ValidateReviewUnit(m.obj.(*governancev1alpha1.ReviewUnit)))
+		c.addFieldErrors(m, rules.S5, rules.ValidateReviewUnit(m.obj.(*governancev1alpha1.ReviewUnit), c.snap.Juris))
 	}
 	for _, m := range c.flows {
 		c.addFieldErrors(m, rules.P1, rules.ValidatePowerFlow(m.obj.(*governancev1alpha1.PowerFlow)))
@@ -312,6 +315,7 @@ func (c *checker) index(ms []manifest) {
 		case *governancev1alpha1.Village:
 			c.snap.Counties.Insert(o.Spec.County.Code)
 			c.villages = append(c.villages, o)
+			c.villageManifest[o.Name] = m
 		case *corev1.Namespace:
 			c.namespaces[o.Name] = o.Labels[governancev1alpha1.LabelDepartment]
 			if id := o.Labels[governancev1alpha1.LabelDepartment]; id != "" {
@@ -330,7 +334,32 @@ func (c *checker) index(ms []manifest) {
 			c.items = append(c.items, m)
 		case *governancev1alpha1.ItemApproval:
 			c.approvals = append(c.approvals, m)
+		case *governancev1alpha1.ListRollout:
+			c.rollouts = append(c.rollouts, m)
+		case *governancev1alpha1.Jurisdiction:
+			c.jurisdictions = append(c.jurisdictions, m)
 		}
+	}
+	list := make([]governancev1alpha1.Jurisdiction, len(c.jurisdictions))
+	for i, m := range c.jurisdictions {
+		list[i] = *m.obj.(*governancev1alpha1.Jurisdiction)
+	}
+	c.snap.Juris = rules.NewJurisdictions(list)
+}
+
+// checkJurisdictions runs admission's rules on the jurisdictions, the
+// villages' membership of them and the rollouts' reach (S1).
+func (c *checker) checkJurisdictions() {
+	for _, m := range c.jurisdictions {
+		c.addFieldErrors(m, rules.S1, rules.ValidateJurisdiction(m.obj.(*governancev1alpha1.Jurisdiction), c.snap.Juris))
+	}
+	for _, v := range c.villages {
+		if errs := rules.ValidateVillageJurisdiction(v, c.snap.Juris); len(errs) > 0 {
+			c.addFieldErrors(c.villageManifest[v.Name], rules.S1, errs)
+		}
+	}
+	for _, m := range c.rollouts {
+		c.addFieldErrors(m, rules.S1, rules.ValidateRolloutSteps(m.obj.(*governancev1alpha1.ListRollout), c.snap.Juris))
 	}
 }
 
@@ -391,7 +420,7 @@ func (c *checker) evaluate(today string, flagged map[string]bool, requireApprove
 	evals := make([]rules.Evaluation, len(c.items))
 	parallel(len(c.items), func(i int) {
 		item := c.items[i].obj.(*governancev1alpha1.ListItem)
-		evals[i] = rules.EvaluateItem(item, units, byItem[item.Name], today)
+		evals[i] = rules.EvaluateItem(item, units, byItem[item.Name], c.snap.Juris, today)
 	})
 	phases := make([]itemPhase, len(c.items))
 	for i, m := range c.items {

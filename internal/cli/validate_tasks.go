@@ -11,8 +11,9 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
-// offlineRevision is the revision the offline check publishes: the items of
-// the folder that evaluate Approved, held by every village of the folder.
+// offlineRevision is the revision the offline check publishes in every
+// city: the items of the folder that evaluate Approved and reach the city,
+// held by every village of the folder.
 const offlineRevision = 1
 
 // checkTasks runs admission's task rules (S1, S2, S6, S11, S14, S17) on the
@@ -23,15 +24,22 @@ func (c *checker) checkTasks(phases []itemPhase, now time.Time) {
 	if len(c.tasks) == 0 {
 		return
 	}
-	published := sets.New[string]()
+	juris := c.snap.Juris
+	for _, city := range juris.Cities() {
+		published := sets.New[string]()
+		for _, p := range phases {
+			if p.Phase == string(governancev1alpha1.PhaseApproved) && juris.Reaches(c.snap.Items[p.Name].Spec.Jurisdiction, city) {
+				published.Insert(p.Name)
+			}
+		}
+		c.snap.Revisions[rules.RevisionKey{City: city, Number: offlineRevision}] = published
+	}
 	for _, p := range phases {
 		if p.Phase == string(governancev1alpha1.PhaseApproved) {
-			published.Insert(p.Name)
 			// The folder's items carry no status; the task rules read the phase.
 			c.snap.Items[p.Name].Status.Phase = governancev1alpha1.PhaseApproved
 		}
 	}
-	c.snap.Revisions[offlineRevision] = published
 	for _, v := range c.villages {
 		held := v.DeepCopy()
 		held.Status.PublishedRevision, held.Status.PaperLedgerExempt = offlineRevision, v.IsEnrolled()

@@ -35,9 +35,14 @@ type Index struct {
 	departments cache.Cache
 
 	mu        sync.Mutex
-	revisions map[int64]sets.Set[string]
-	titles    map[int64][]rules.ItemTitle
+	revisions map[rules.RevisionKey]sets.Set[string]
+	titles    map[rules.RevisionKey][]rules.ItemTitle
 }
+
+// IndexRevisionKey indexes ListRevisions by jurisdiction and number
+// (governancev1alpha1.RevisionKey): names are not enough, since revisions
+// cut before jurisdictions existed are named lists-<n>.
+const IndexRevisionKey = "spec.jurisdiction/revision"
 
 // New builds the index and registers with the manager: an informer handler
 // on Villages and a cache of department namespaces.
@@ -58,7 +63,13 @@ func New(ctx context.Context, mgr ctrl.Manager) (*Index, error) {
 	}
 	x := &Index{
 		Villages: rules.NewVillageIndex(), cached: mgr.GetClient(), live: mgr.GetAPIReader(), departments: depts,
-		revisions: map[int64]sets.Set[string]{}, titles: map[int64][]rules.ItemTitle{},
+		revisions: map[rules.RevisionKey]sets.Set[string]{}, titles: map[rules.RevisionKey][]rules.ItemTitle{},
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &governancev1alpha1.ListRevision{}, IndexRevisionKey, func(o client.Object) []string {
+		rev := o.(*governancev1alpha1.ListRevision)
+		return []string{governancev1alpha1.RevisionKey(rev.Spec.Jurisdiction, rev.Spec.Revision)}
+	}); err != nil {
+		return nil, err
 	}
 	if err := x.watchLists(ctx, mgr); err != nil {
 		return nil, err
@@ -136,21 +147,25 @@ func (x *Index) DepartmentKnown(ctx context.Context, id string) bool {
 }
 
 // Snapshot answers the rules for one request or reconcile.
-func (x *Index) Snapshot(ctx context.Context) *Snapshot { return &Snapshot{ctx: ctx, x: x} }
+func (x *Index) Snapshot(ctx context.Context) *Snapshot {
+	return &Snapshot{ctx: ctx, x: x, juris: x.Jurisdictions(ctx)}
+}
 
-// revision returns a revision's item set, read once: revisions are immutable.
-func (x *Index) revision(ctx context.Context, n int64) sets.Set[string] {
+// revision returns a city's revision's item set, read once: revisions are
+// immutable.
+func (x *Index) revision(ctx context.Context, juris rules.Jurisdictions, city string, n int64) sets.Set[string] {
 	if n == 0 {
 		return nil
 	}
+	key := rules.RevisionKey{City: city, Number: n}
 	x.mu.Lock()
-	s, ok := x.revisions[n]
+	s, ok := x.revisions[key]
 	x.mu.Unlock()
 	if ok {
 		return s
 	}
-	rev := &governancev1alpha1.ListRevision{}
-	if !x.get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName(n)}, rev) {
+	rev := x.findRevision(ctx, juris, city, n)
+	if rev == nil {
 		return nil // not memoised: it may arrive later
 	}
 	s = sets.New[string]()
@@ -158,9 +173,38 @@ func (x *Index) revision(ctx context.Context, n int64) sets.Set[string] {
 		s.Insert(it.Name)
 	}
 	x.mu.Lock()
-	x.revisions[n] = s
+	x.revisions[key] = s
 	x.mu.Unlock()
 	return s
+}
+
+// findRevision reads a city's revision n from the cache; the default city's
+// revisions include those cut before jurisdictions existed.
+func (x *Index) findRevision(ctx context.Context, juris rules.Jurisdictions, city string, n int64) *governancev1alpha1.ListRevision {
+	keys := []string{governancev1alpha1.RevisionKey(city, n)}
+	if city != "" && city == juris.Default() {
+		keys = append(keys, governancev1alpha1.RevisionKey("", n))
+	}
+	for _, key := range keys {
+		list := &governancev1alpha1.ListRevisionList{}
+		if err := x.cached.List(ctx, list, client.MatchingFields{IndexRevisionKey: key}); err == nil && len(list.Items) > 0 {
+			return &list.Items[0]
+		}
+	}
+	rev := &governancev1alpha1.ListRevision{} // cut a moment ago: not cached yet
+	if x.live.Get(ctx, client.ObjectKey{Name: juris.RevisionName(city, n)}, rev) == nil {
+		return rev
+	}
+	return nil
+}
+
+// Jurisdictions are the cities and provinces in the cache.
+func (x *Index) Jurisdictions(ctx context.Context) rules.Jurisdictions {
+	list := &governancev1alpha1.JurisdictionList{}
+	if err := x.cached.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+		return rules.NewJurisdictions(nil)
+	}
+	return rules.NewJurisdictions(list.Items)
 }
 
 func (x *Index) get(ctx context.Context, key client.ObjectKey, obj client.Object) bool {
@@ -170,15 +214,17 @@ func (x *Index) get(ctx context.Context, key client.ObjectKey, obj client.Object
 	return x.live.Get(ctx, key, obj) == nil
 }
 
-// NewestRevision is the highest revision number the cache holds.
-func (x *Index) NewestRevision(ctx context.Context) int64 {
+// NewestRevision is the highest revision number of a city the cache holds.
+func (x *Index) NewestRevision(ctx context.Context, juris rules.Jurisdictions, city string) int64 {
 	list := &governancev1alpha1.ListRevisionList{}
 	if err := x.cached.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return 0
 	}
 	var n int64
 	for _, r := range list.Items {
-		n = max(n, r.Spec.Revision)
+		if juris.Resolve(r.Spec.Jurisdiction) == city {
+			n = max(n, r.Spec.Revision)
+		}
 	}
 	return n
 }
@@ -186,9 +232,13 @@ func (x *Index) NewestRevision(ctx context.Context) int64 {
 // Snapshot is one request's view; it implements rules.TaskSnapshot and
 // rules.ReportSnapshot.
 type Snapshot struct {
-	ctx context.Context
-	x   *Index
+	ctx   context.Context
+	x     *Index
+	juris rules.Jurisdictions
 }
+
+// Jurisdictions are the cities and provinces as the request found them.
+func (s *Snapshot) Jurisdictions() rules.Jurisdictions { return s.juris }
 
 var (
 	_ rules.TaskSnapshot   = (*Snapshot)(nil)
@@ -207,22 +257,23 @@ func (s *Snapshot) TargetVillages(t governancev1alpha1.TaskTargets) ([]rules.Vil
 	return s.x.Villages.TargetVillages(t)
 }
 
-func (s *Snapshot) RevisionHas(revision int64, item string) bool {
-	return s.x.revision(s.ctx, revision).Has(item)
+func (s *Snapshot) RevisionHas(city string, revision int64, item string) bool {
+	return s.x.revision(s.ctx, s.juris, city, revision).Has(item)
 }
 
-// PublishedItems are the newest revision's items with their titles, read
-// once per revision (approved specs never change).
-func (s *Snapshot) PublishedItems() []rules.ItemTitle {
-	n := s.x.NewestRevision(s.ctx)
+// PublishedItems are the city's newest revision's items with their titles,
+// read once per revision (approved specs never change).
+func (s *Snapshot) PublishedItems(city string) []rules.ItemTitle {
+	n := s.x.NewestRevision(s.ctx, s.juris, city)
+	key := rules.RevisionKey{City: city, Number: n}
 	s.x.mu.Lock()
-	titles, ok := s.x.titles[n]
+	titles, ok := s.x.titles[key]
 	s.x.mu.Unlock()
 	if ok {
 		return titles
 	}
 	complete := true
-	for _, name := range sets.List(s.x.revision(s.ctx, n)) {
+	for _, name := range sets.List(s.x.revision(s.ctx, s.juris, city, n)) {
 		item := s.ListItem(name)
 		if item == nil {
 			complete = false // not readable yet: do not remember a partial list
@@ -232,7 +283,7 @@ func (s *Snapshot) PublishedItems() []rules.ItemTitle {
 	}
 	if complete {
 		s.x.mu.Lock()
-		s.x.titles[n] = titles
+		s.x.titles[key] = titles
 		s.x.mu.Unlock()
 	}
 	return titles

@@ -23,6 +23,12 @@ func ValidateItemApproval(a *governancev1alpha1.ItemApproval, who Requester, sna
 	if unit == nil {
 		return "", field.ErrorList{notFound(unitPath, a.Spec.Unit, msg(S5, "联审单位 %q 不存在", "review unit %q does not exist", a.Spec.Unit, a.Spec.Unit))}
 	}
+	if item := snap.ListItem(a.Spec.Item); item != nil {
+		juris := snap.Jurisdictions()
+		if itemJur := juris.Resolve(item.Spec.Jurisdiction); juris.UnitJurisdiction(unit) != itemJur {
+			return "", field.ErrorList{field.Forbidden(unitPath, otherJurisdiction(unit, itemJur, juris))}
+		}
+	}
 	if a.Spec.Signature != nil {
 		if err := VerifySignature(&a.Spec, unit); err != nil {
 			return "", field.ErrorList{field.Invalid(specPath.Child("signature"), a.Spec.Signature.KeyID, err.Error())}
@@ -51,9 +57,10 @@ func ValidateItemApprovalUpdate(old, updated *governancev1alpha1.ItemApproval) f
 	return errs
 }
 
-// ValidateReviewUnit: every public key must be a usable Ed25519 key (S5).
-func ValidateReviewUnit(u *governancev1alpha1.ReviewUnit) field.ErrorList {
-	var errs field.ErrorList
+// ValidateReviewUnit: the unit names a declared jurisdiction, and every
+// public key must be a usable Ed25519 key (S5).
+func ValidateReviewUnit(u *governancev1alpha1.ReviewUnit, juris Jurisdictions) field.ErrorList {
+	errs := ValidateJurisdictionRef(u.Spec.Jurisdiction, false, juris, specPath.Child("jurisdiction"))
 	for i, k := range u.Spec.PublicKeys {
 		pub, err := DecodePublicKey(k.Ed25519)
 		switch {

@@ -311,7 +311,7 @@ func TestValidateReviewUnit(t *testing.T) {
 			for i, k := range tc.keys {
 				u.Spec.PublicKeys = append(u.Spec.PublicKeys, governancev1alpha1.PublicKey{ID: "k" + string(rune('0'+i)), Ed25519: k})
 			}
-			expectFindings(t, rules.ValidateReviewUnit(&u), tc.want)
+			expectFindings(t, rules.ValidateReviewUnit(&u, rules.Jurisdictions{}), tc.want)
 		})
 	}
 }

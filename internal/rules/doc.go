@@ -72,6 +72,8 @@ type Snapshot interface {
 	CountyKnown(code string) bool
 	// DepartmentKnown reports whether a namespace carries the department label (S4).
 	DepartmentKnown(id string) bool
+	// Jurisdictions are the cities and provinces the cluster declares.
+	Jurisdictions() Jurisdictions
 }
 
 // Memory is a Snapshot held in maps; the CLI and the tests fill it directly.
@@ -83,8 +85,17 @@ type Memory struct {
 	Departments sets.Set[string]
 	// Villages and Revisions answer the task rules: the villages with the
 	// revision each holds, and the items of each revision.
-	Villages  *VillageIndex
-	Revisions map[int64]sets.Set[string]
+	Villages *VillageIndex
+	// Revisions are the items of each city's revisions.
+	Revisions map[RevisionKey]sets.Set[string]
+	// Juris are the declared jurisdictions (none: one unnamed city).
+	Juris Jurisdictions
+}
+
+// RevisionKey names one city's revision: revisions are numbered per city.
+type RevisionKey struct {
+	City   string
+	Number int64
 }
 
 // NewMemory returns an empty snapshot.
@@ -92,7 +103,7 @@ func NewMemory() *Memory {
 	return &Memory{
 		Units: map[string]*governancev1alpha1.ReviewUnit{}, Flows: map[string]*governancev1alpha1.PowerFlow{},
 		Items: map[string]*governancev1alpha1.ListItem{}, Counties: sets.New[string](), Departments: sets.New[string](),
-		Villages: NewVillageIndex(), Revisions: map[int64]sets.Set[string]{},
+		Villages: NewVillageIndex(), Revisions: map[RevisionKey]sets.Set[string]{},
 	}
 }
 
@@ -128,18 +139,22 @@ func (m *Memory) TargetVillages(t governancev1alpha1.TaskTargets) ([]VillageGrou
 	return m.Villages.TargetVillages(t)
 }
 
-func (m *Memory) RevisionHas(revision int64, item string) bool {
-	return m.Revisions[revision].Has(item)
+func (m *Memory) Jurisdictions() Jurisdictions { return m.Juris }
+
+func (m *Memory) RevisionHas(city string, revision int64, item string) bool {
+	return m.Revisions[RevisionKey{City: city, Number: revision}].Has(item)
 }
 
-// PublishedItems are the items of the newest revision.
-func (m *Memory) PublishedItems() []ItemTitle {
+// PublishedItems are the items of the city's newest revision.
+func (m *Memory) PublishedItems(city string) []ItemTitle {
 	var newest int64
-	for rev := range m.Revisions {
-		newest = max(newest, rev)
+	for key := range m.Revisions {
+		if key.City == city {
+			newest = max(newest, key.Number)
+		}
 	}
 	var out []ItemTitle
-	for _, name := range sets.List(m.Revisions[newest]) {
+	for _, name := range sets.List(m.Revisions[RevisionKey{City: city, Number: newest}]) {
 		if item := m.Items[name]; item != nil {
 			out = append(out, ItemTitle{Name: name, List: item.Spec.List, Title: item.Spec.Title})
 		}

@@ -24,17 +24,19 @@ type Evaluation struct {
 func (e Evaluation) Summary() string { return fmt.Sprintf("%d/%d", e.Approved, e.Required) }
 
 // EvaluateItem decides an item's phase from the review units and the
-// approvals (S5): an approval counts when it is for the item's current
-// digest and is still verified (a signed one re-verifies against the unit's
-// current keys, so a revoked key voids it). The latest counted approval of a
-// unit is its decision. Approved when every required unit approved,
-// Rejected when one rejected; an approved item is Retired from its
-// retirement's effective date (S7). today is YYYY-MM-DD.
-func EvaluateItem(item *governancev1alpha1.ListItem, units []governancev1alpha1.ReviewUnit, approvals []governancev1alpha1.ItemApproval, today string) Evaluation {
+// approvals (S5): an approval counts when it comes from a unit of the item's
+// own jurisdiction, is for the item's current digest and is still verified
+// (a signed one re-verifies against the unit's current keys, so a revoked
+// key voids it). The latest counted approval of a unit is its decision.
+// Approved when the jurisdiction's quorum of required units approved (all
+// of them by default), Rejected when one rejected; an approved item is
+// Retired from its retirement's effective date (S7). today is YYYY-MM-DD.
+func EvaluateItem(item *governancev1alpha1.ListItem, units []governancev1alpha1.ReviewUnit, approvals []governancev1alpha1.ItemApproval, juris Jurisdictions, today string) Evaluation {
 	e := Evaluation{Digest: Digest(&item.Spec), Void: map[string]string{}}
 	if item.WasApproved() {
 		e.Digest = item.Status.ApprovedDigest
 	}
+	rev := juris.reviewOf(juris.Resolve(item.Spec.Jurisdiction))
 	latest := map[string]*governancev1alpha1.ItemApproval{}
 	byName := map[string]*governancev1alpha1.ReviewUnit{}
 	for i := range units {
@@ -45,7 +47,7 @@ func EvaluateItem(item *governancev1alpha1.ListItem, units []governancev1alpha1.
 		if a.Spec.Item != item.Name {
 			continue
 		}
-		if reason := voidReason(a, e.Digest, byName[a.Spec.Unit]); reason != "" {
+		if reason := voidReason(a, e.Digest, byName[a.Spec.Unit], rev.jurisdiction, juris); reason != "" {
 			e.Void[a.Name] = reason
 			continue
 		}
@@ -59,16 +61,15 @@ func EvaluateItem(item *governancev1alpha1.ListItem, units []governancev1alpha1.
 		latest[a.Spec.Unit] = a
 	}
 	rejected := false
-	for _, u := range units {
+	e.Required = juris.RequiredApprovals(item.Spec.Jurisdiction, units)
+	for i := range units {
+		u := &units[i]
 		a := latest[u.Name]
-		if u.IsRequired() {
-			e.Required++
-		}
 		if a == nil {
 			continue
 		}
 		e.Decisions = append(e.Decisions, decision(a))
-		if u.IsRequired() {
+		if rev.required(u) {
 			switch a.Spec.Decision {
 			case governancev1alpha1.DecisionApprove:
 				e.Approved++
@@ -90,7 +91,7 @@ func phase(item *governancev1alpha1.ListItem, e Evaluation, rejected bool, today
 		return governancev1alpha1.PhaseApproved
 	case rejected:
 		return governancev1alpha1.PhaseRejected
-	case e.Required > 0 && e.Approved == e.Required:
+	case e.Required > 0 && e.Approved >= e.Required:
 		return governancev1alpha1.PhaseApproved
 	default:
 		return governancev1alpha1.PhasePending
@@ -98,10 +99,12 @@ func phase(item *governancev1alpha1.ListItem, e Evaluation, rejected bool, today
 }
 
 // voidReason says why an approval does not count, or "" when it does.
-func voidReason(a *governancev1alpha1.ItemApproval, digest string, unit *governancev1alpha1.ReviewUnit) string {
+func voidReason(a *governancev1alpha1.ItemApproval, digest string, unit *governancev1alpha1.ReviewUnit, itemJur string, juris Jurisdictions) string {
 	switch {
 	case unit == nil:
 		return msg(S5, "联审单位 %q 不存在", "review unit %q does not exist", a.Spec.Unit, a.Spec.Unit)
+	case juris.UnitJurisdiction(unit) != itemJur:
+		return otherJurisdiction(unit, itemJur, juris)
 	case a.Spec.Digest != digest:
 		return msg(S5, "审核的是事项的旧版本（摘要 %s），事项已变更", "it approves an earlier version of the item (digest %s); the item has changed", short(a.Spec.Digest), short(a.Spec.Digest))
 	case a.Spec.Signature != nil:
@@ -138,4 +141,19 @@ func short(digest string) string {
 		return digest[:len(DigestPrefix)+12]
 	}
 	return digest
+}
+
+// otherJurisdiction says that a unit of one jurisdiction cannot review the
+// items of another (S5): a Hangzhou unit never counts for a Wenzhou item.
+func otherJurisdiction(unit *governancev1alpha1.ReviewUnit, itemJur string, juris Jurisdictions) string {
+	of := juris.UnitJurisdiction(unit)
+	return msg(S5, "联审单位 %q 属于辖区 %s，不能审核辖区 %s 的事项", "review unit %q belongs to jurisdiction %s and cannot review items of jurisdiction %s",
+		unit.Name, quoted(of), quoted(itemJur), unit.Name, quoted(of), quoted(itemJur))
+}
+
+func quoted(code string) string {
+	if code == "" {
+		return "(none)"
+	}
+	return code
 }

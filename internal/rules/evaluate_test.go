@@ -299,7 +299,7 @@ func TestEvaluateItem(t *testing.T) {
 			if today == "" {
 				today = "2026-06-01"
 			}
-			e := rules.EvaluateItem(item, units, tc.approvals(item), today)
+			e := rules.EvaluateItem(item, units, tc.approvals(item), rules.Jurisdictions{}, today)
 
 			g.Expect(e.Phase).To(Equal(tc.phase))
 			g.Expect(e.Summary()).To(Equal(tc.summary))
@@ -339,7 +339,7 @@ func TestEvaluateItemDecisions(t *testing.T) {
 	item := censusItem()
 	e := rules.EvaluateItem(item, fourUnits(), []governancev1alpha1.ItemApproval{
 		signed(approval(item, "mzj", approve, 0)), approval(item, "zzb", reject, 1),
-	}, "2026-06-01")
+	}, rules.Jurisdictions{}, "2026-06-01")
 	g.Expect(e.Decisions).To(HaveLen(2))
 	g.Expect(e.Decisions[0].Unit).To(Equal("mzj"))
 	g.Expect(e.Decisions[0].VerifiedBy).To(Equal(governancev1alpha1.VerifiedBySignature))
@@ -365,7 +365,7 @@ func TestEvaluateItemKeepsApprovedDigest(t *testing.T) {
 	g.Expect(current).NotTo(Equal(approvedDigest))
 	now := signed(approval(item, "mzj", reject, 20))
 
-	e := rules.EvaluateItem(item, fourUnits(), append(atApproval, now), "2026-06-01")
+	e := rules.EvaluateItem(item, fourUnits(), append(atApproval, now), rules.Jurisdictions{}, "2026-06-01")
 	g.Expect(e.Digest).To(Equal(approvedDigest))
 	g.Expect(e.Phase).To(Equal(governancev1alpha1.PhaseApproved))
 	g.Expect(e.Summary()).To(Equal("4/4"))

@@ -343,7 +343,7 @@ func FuzzVerifySignature(f *testing.F) {
 			}
 			return
 		}
-		if len(rules.ValidateReviewUnit(&unit)) > 0 {
+		if len(rules.ValidateReviewUnit(&unit, rules.Jurisdictions{})) > 0 {
 			// Admission refuses this unit (e.g. a small-order key, which
 			// accepts signatures anyone makes): no promise about it.
 			return

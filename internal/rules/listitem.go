@@ -19,6 +19,32 @@ func ValidateListItem(item *governancev1alpha1.ListItem, snap Snapshot) field.Er
 	errs = append(errs, validateBasis(&item.Spec.Basis, specPath.Child("basis"))...)
 	errs = append(errs, validateApplicant(&item.Spec.Applicant, snap, specPath.Child("applicant"))...)
 	errs = append(errs, validateDepartmentsAndScope(&item.Spec, snap)...)
+	errs = append(errs, validateItemJurisdiction(&item.Spec, snap.Jurisdictions())...)
+	return errs
+}
+
+// validateItemJurisdiction: the item names a declared jurisdiction, and its
+// county applicant and scope lie within it — a Hangzhou item reaches
+// Hangzhou's villages only (S1, S2, S4).
+func validateItemJurisdiction(spec *governancev1alpha1.ListItemSpec, juris Jurisdictions) field.ErrorList {
+	path := specPath.Child("jurisdiction")
+	errs := ValidateJurisdictionRef(spec.Jurisdiction, false, juris, path)
+	if len(errs) > 0 || juris.None() {
+		return errs
+	}
+	code := juris.Resolve(spec.Jurisdiction)
+	outside := func(county string) bool { return !strings.HasPrefix(county, code) }
+	if spec.Applicant.Kind == governancev1alpha1.ApplicantCounty && outside(spec.Applicant.Name) {
+		errs = append(errs, field.Invalid(specPath.Child("applicant", "name"), spec.Applicant.Name, msg(S4,
+			"申报的县（市、区）%s 不属于事项所属辖区 %s", "applicant county %s is not in the item's jurisdiction %s", spec.Applicant.Name, code, spec.Applicant.Name, code)))
+	}
+	for i, c := range spec.Scope.Counties {
+		if outside(c) {
+			errs = append(errs, field.Invalid(specPath.Child("scope", "counties").Index(i), c, msg(S2,
+				"适用范围中的县（市、区）%s 不属于事项所属辖区 %s；一个辖区的事项只下发到本辖区的村（社区）",
+				"scope county %s is not in the item's jurisdiction %s; a jurisdiction's items reach its own villages only", c, code, c, code)))
+		}
+	}
 	return errs
 }
 

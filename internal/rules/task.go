@@ -32,11 +32,13 @@ type TaskSnapshot interface {
 	ListItem(name string) *governancev1alpha1.ListItem
 	// TargetVillages resolves targets into groups (see VillageIndex).
 	TargetVillages(t governancev1alpha1.TaskTargets) (groups []VillageGroup, unknown []string)
-	// RevisionHas reports whether a published revision holds the item;
-	// revision 0 (nothing published yet) holds nothing.
-	RevisionHas(revision int64, item string) bool
-	// PublishedItems are the items of the newest revision, for suggestions.
-	PublishedItems() []ItemTitle
+	// RevisionHas reports whether a city's published revision holds the
+	// item; revision 0 (nothing published yet) holds nothing.
+	RevisionHas(city string, revision int64, item string) bool
+	// PublishedItems are the items of the city's newest revision, for suggestions.
+	PublishedItems(city string) []ItemTitle
+	// Jurisdictions are the cities and provinces the cluster declares.
+	Jurisdictions() Jurisdictions
 }
 
 // ItemTitle is a published item as the suggestions show it.
@@ -113,7 +115,7 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 	}
 	v.Errs = append(v.Errs, roleFindings(t, item)...)
 	v.Errs = append(v.Errs, departmentFindings(item, tc.Department)...)
-	inScope, scopeErrs := scopeFindings(t, item, groups)
+	inScope, scopeErrs := scopeFindings(t, item, groups, snap.Jurisdictions())
 	v.Errs = append(v.Errs, scopeErrs...)
 	v.Errs = append(v.Errs, publishedFindings(item, inScope, snap)...)
 	v.TargetVillages = total(inScope)
@@ -246,11 +248,11 @@ func departmentFindings(item *governancev1alpha1.ListItem, dept string) field.Er
 // scopeFindings splits the targets by the item's scope (S2): "all" means
 // every village in scope; named villages or counties outside it enlarge the
 // item's scope and are refused.
-func scopeFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, groups []VillageGroup) ([]VillageGroup, field.ErrorList) {
+func scopeFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, groups []VillageGroup, juris Jurisdictions) ([]VillageGroup, field.ErrorList) {
 	in := make([]VillageGroup, 0, len(groups))
 	out, example := 0, ""
 	for _, g := range groups {
-		if inScope(item.Spec.Scope, g) {
+		if juris.Reaches(item.Spec.Jurisdiction, g.County) && inScope(item.Spec.Scope, g) {
 			in = append(in, g)
 			continue
 		}
@@ -293,9 +295,10 @@ func describeScope(s governancev1alpha1.Scope) string {
 // (S1) — during a staged rollout, only the villages already reached.
 func publishedFindings(item *governancev1alpha1.ListItem, groups []VillageGroup, snap TaskSnapshot) field.ErrorList {
 	missing, all, example := 0, 0, ""
+	juris := snap.Jurisdictions()
 	for _, g := range groups {
 		all += g.Count
-		if snap.RevisionHas(g.Revision, item.Name) {
+		if snap.RevisionHas(juris.CityOf(g.County), g.Revision, item.Name) {
 			continue
 		}
 		missing += g.Count
@@ -323,7 +326,7 @@ func total(groups []VillageGroup) int {
 // suggestions names the published items closest to the task's title, in
 // Chinese and in English, so a refused department sees what it could cite.
 func suggestions(t *governancev1alpha1.Task, snap TaskSnapshot, wall bool) (zh, en string) {
-	close := ClosestItems(t.Spec.Title, snap.PublishedItems(), wall, 3)
+	close := ClosestItems(t.Spec.Title, snap.PublishedItems(TaskCity(t, snap.Jurisdictions())), wall, 3)
 	if len(close) == 0 {
 		return "", ""
 	}
@@ -332,4 +335,17 @@ func suggestions(t *governancev1alpha1.Task, snap TaskSnapshot, wall bool) (zh, 
 		names[i] = fmt.Sprintf("%s（%s）", it.Name, it.Title)
 	}
 	return "；最接近的清单事项：" + strings.Join(names, "、"), "; closest listed items: " + strings.Join(names, ", ")
+}
+
+// TaskCity is the city whose lists a task is read against (the suggestions,
+// the audited revision): the
+// city of the task's first target, or the default city.
+func TaskCity(t *governancev1alpha1.Task, juris Jurisdictions) string {
+	switch {
+	case len(t.Spec.Targets.Villages) > 0:
+		return juris.CityOf(t.Spec.Targets.Villages[0])
+	case len(t.Spec.Targets.Counties) > 0:
+		return juris.CityOf(t.Spec.Targets.Counties[0])
+	}
+	return juris.Default()
 }

@@ -35,14 +35,14 @@ func taskCity(b *testing.B) *rules.Memory {
 		v.Status.PaperLedgerExempt = i%3 == 0
 		m.Villages.Upsert(v)
 	}
-	m.Revisions[1] = sets.New[string]()
+	m.Revisions[rules.RevisionKey{Number: 1}] = sets.New[string]()
 	for i := range benchTaskItems {
 		item := censusItem()
 		item.Name = fmt.Sprintf("l1-item-%04d", i)
 		item.Spec.Title = benchTitle(i)
 		item.Spec.ResponsibleDepartments = []string{"tjj", "mzj", "wjw"}
 		m.Items[item.Name] = approved(item)
-		m.Revisions[1].Insert(item.Name)
+		m.Revisions[rules.RevisionKey{Number: 1}].Insert(item.Name)
 	}
 	return m
 }
@@ -107,7 +107,7 @@ func BenchmarkAdmitTask(b *testing.B) {
 // refused with the three published items whose titles are closest.
 func BenchmarkRefuseUnlistedTask(b *testing.B) {
 	snap := publishedOnce{Memory: taskCity(b)}
-	snap.titles = snap.Memory.PublishedItems()
+	snap.titles = snap.Memory.PublishedItems("")
 	task := benchTask(governancev1alpha1.TaskTargets{All: true})
 	task.Spec.ItemRef, task.Spec.Title = "census-extra-forms", "人口普查入户信息补充采集"
 	v := rules.EvaluateTask(task, tjj(), snap)
@@ -128,4 +128,4 @@ type publishedOnce struct {
 	titles []rules.ItemTitle
 }
 
-func (p publishedOnce) PublishedItems() []rules.ItemTitle { return p.titles }
+func (p publishedOnce) PublishedItems(string) []rules.ItemTitle { return p.titles }

@@ -134,7 +134,7 @@ func FuzzEvaluateTask(f *testing.F) {
 			if !in && !s.Targets.All {
 				t.Fatalf("village %s outside item %s's scope admitted", vil.Name, item.Name)
 			}
-			if in && !snap.Revisions[vil.Status.PublishedRevision].Has(item.Name) {
+			if in && !snap.Revisions[rules.RevisionKey{Number: vil.Status.PublishedRevision}].Has(item.Name) {
 				t.Fatalf("village %s reached although its revision %d lacks item %s", vil.Name, vil.Status.PublishedRevision, item.Name)
 			}
 		}
@@ -227,7 +227,7 @@ func naiveTaskVerdict(task *governancev1alpha1.Task, tc rules.TaskContext, snap 
 			}
 			continue
 		}
-		if !snap.Revisions[v.Status.PublishedRevision].Has(item.Name) {
+		if !snap.Revisions[rules.RevisionKey{Number: v.Status.PublishedRevision}].Has(item.Name) {
 			return false, 0
 		}
 		reach++

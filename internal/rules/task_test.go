@@ -61,8 +61,8 @@ func taskSnapshot() *rules.Memory {
 	for _, item := range []*governancev1alpha1.ListItem{approved(censusItem()), wallItem(), dutyItem(), newItem(), approved(projectItem())} {
 		m.Items[item.Name] = item
 	}
-	m.Revisions[1] = sets.New("l1-census-assist", "l2-residence-proof", "l4-secretary-duties", "l6-village-project")
-	m.Revisions[2] = m.Revisions[1].Clone().Insert("l1-elderly-visit")
+	m.Revisions[rules.RevisionKey{Number: 1}] = sets.New("l1-census-assist", "l2-residence-proof", "l4-secretary-duties", "l6-village-project")
+	m.Revisions[rules.RevisionKey{Number: 2}] = m.Revisions[rules.RevisionKey{Number: 1}].Clone().Insert("l1-elderly-visit")
 	m.Villages.Upsert(village(wumaVillage, "330302", governancev1alpha1.TypeVillage, 2, true))
 	m.Villages.Upsert(village(paperVillage, "330302", governancev1alpha1.TypeVillage, 2, false))
 	m.Villages.Upsert(village(longwanCommune, "330303", governancev1alpha1.TypeCommunity, 1, true))

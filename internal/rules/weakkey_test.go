@@ -69,7 +69,7 @@ func TestValidateReviewUnitRefusesSmallOrderKeys(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			u := reviewUnit("mzj")
 			u.Spec.PublicKeys = append(u.Spec.PublicKeys, governancev1alpha1.PublicKey{ID: "placeholder", Ed25519: b64(key)})
-			expectFindings(t, rules.ValidateReviewUnit(&u), []finding{{field.ErrorTypeInvalid, "spec.publicKeys[1].ed25519", "S5",
+			expectFindings(t, rules.ValidateReviewUnit(&u, rules.Jurisdictions{}), []finding{{field.ErrorTypeInvalid, "spec.publicKeys[1].ed25519", "S5",
 				`public key "placeholder" is a point of small order (such as the identity): anyone can forge signatures it accepts`}})
 		})
 	}
@@ -82,6 +82,6 @@ func TestValidateReviewUnitAcceptsRealKeys(t *testing.T) {
 		seed := sha256.Sum256(fmt.Appendf(nil, "real key %d", i))
 		u := reviewUnit("mzj")
 		u.Spec.PublicKeys[0].Ed25519 = base64.StdEncoding.EncodeToString(ed25519.NewKeyFromSeed(seed[:]).Public().(ed25519.PublicKey))
-		g.Expect(rules.ValidateReviewUnit(&u)).To(BeEmpty(), "key %d", i)
+		g.Expect(rules.ValidateReviewUnit(&u, rules.Jurisdictions{})).To(BeEmpty(), "key %d", i)
 	}
 }

@@ -28,15 +28,16 @@ func (v *PowerFlowValidator) ValidateDelete(ctx context.Context, f *governancev1
 
 // +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-reviewunit,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reviewunits,verbs=create;update;delete,versions=v1alpha1,name=vreviewunit.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
-// ReviewUnitValidator admits units whose keys are usable (S5).
-type ReviewUnitValidator struct{}
+// ReviewUnitValidator admits units of a declared jurisdiction whose keys
+// are usable (S5).
+type ReviewUnitValidator struct{ readers }
 
-func (v *ReviewUnitValidator) ValidateCreate(_ context.Context, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
-	return nil, invalid("ReviewUnit", u.Name, rules.ValidateReviewUnit(u))
+func (v *ReviewUnitValidator) ValidateCreate(ctx context.Context, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
+	return nil, invalid("ReviewUnit", u.Name, rules.ValidateReviewUnit(u, v.snapshot(ctx).Jurisdictions()))
 }
 
-func (v *ReviewUnitValidator) ValidateUpdate(_ context.Context, _, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
-	return nil, invalid("ReviewUnit", u.Name, rules.ValidateReviewUnit(u))
+func (v *ReviewUnitValidator) ValidateUpdate(ctx context.Context, _, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
+	return nil, invalid("ReviewUnit", u.Name, rules.ValidateReviewUnit(u, v.snapshot(ctx).Jurisdictions()))
 }
 
 func (v *ReviewUnitValidator) ValidateDelete(_ context.Context, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {

@@ -109,3 +109,20 @@ func (s cacheSnapshot) CountyKnown(code string) bool {
 }
 
 func (s cacheSnapshot) DepartmentKnown(id string) bool { return s.index.DepartmentKnown(s.ctx, id) }
+
+// Jurisdictions are the cities and provinces in the cache; a Jurisdiction
+// applied a moment ago may not be cached yet, so an empty cache asks the API
+// server before it concludes there is none.
+func (s cacheSnapshot) Jurisdictions() rules.Jurisdictions {
+	return readJurisdictions(s.ctx, s.reader, s.live)
+}
+
+func readJurisdictions(ctx context.Context, cached, live client.Reader) rules.Jurisdictions {
+	list := &governancev1alpha1.JurisdictionList{}
+	if err := cached.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil || len(list.Items) == 0 {
+		if err := live.List(ctx, list); err != nil {
+			return rules.NewJurisdictions(nil)
+		}
+	}
+	return rules.NewJurisdictions(list.Items)
+}

@@ -47,7 +47,16 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.PowerFlow{}).WithValidator(&PowerFlowValidator{readers: reader}).Complete()
 		},
 		func() error {
-			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReviewUnit{}).WithValidator(&ReviewUnitValidator{}).Complete()
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReviewUnit{}).WithValidator(&ReviewUnitValidator{readers: reader}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Jurisdiction{}).WithValidator(&JurisdictionValidator{readers: reader}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Village{}).WithValidator(&VillageValidator{readers: reader}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ListRollout{}).WithValidator(&ListRolloutValidator{readers: reader}).Complete()
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Task{}).

@@ -241,7 +241,7 @@ func (r *rolloutBench) ensureRollout() {
 func (r *rolloutBench) revisionCreated(n int64) time.Time {
 	rev := &governancev1alpha1.ListRevision{}
 	r.poll(2*time.Minute, func() bool {
-		return r.c.Get(r.ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName(n)}, rev) == nil
+		return r.c.Get(r.ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName("", n)}, rev) == nil
 	}, "revision %d", n)
 	return time.Now()
 }

@@ -95,7 +95,7 @@ func waitForRevision(t *testing.T, n int64, items ...string) {
 	t.Helper()
 	NewWithT(t).Eventually(func(g Gomega) {
 		rev := &governancev1alpha1.ListRevision{}
-		g.Expect(env.Client.Get(context.Background(), client.ObjectKey{Name: governancev1alpha1.RevisionName(n)}, rev)).To(Succeed())
+		g.Expect(env.Client.Get(context.Background(), client.ObjectKey{Name: governancev1alpha1.RevisionName("", n)}, rev)).To(Succeed())
 		var names []string
 		for _, it := range rev.Spec.Items {
 			names = append(names, it.Name)
@@ -315,7 +315,7 @@ func TestPublishing(t *testing.T) {
 		for i := range 3 {
 			approveItems(t, item(fmt.Sprintf("extra-%d", i), fmt.Sprintf("附加事项 %d", i), governancev1alpha1.Scope{}))
 			NewWithT(t).Eventually(func(g Gomega) {
-				g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName(int64(5 + i))}, &governancev1alpha1.ListRevision{})).To(Succeed())
+				g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName("", int64(5 + i))}, &governancev1alpha1.ListRevision{})).To(Succeed())
 			}).WithTimeout(20 * time.Second).Should(Succeed())
 		}
 		// History limit 2: 7 (latest), 6 and 5 stay; 3 is held by every village
@@ -333,7 +333,7 @@ func TestPublishing(t *testing.T) {
 	t.Run("a revision cannot be edited", func(t *testing.T) {
 		g := NewWithT(t)
 		rev := &governancev1alpha1.ListRevision{}
-		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName(3)}, rev)).To(Succeed())
+		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName("", 3)}, rev)).To(Succeed())
 		rev.Spec.Items = rev.Spec.Items[:1]
 		err := env.Client.Update(ctx, rev)
 		g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%v", err)

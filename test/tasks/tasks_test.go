@@ -190,7 +190,7 @@ func TestTasks(t *testing.T) {
 			g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: code}, v)).To(Succeed())
 			g.Expect(v.Status.PublishedRevision).NotTo(BeZero())
 			rev := &governancev1alpha1.ListRevision{}
-			g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName(v.Status.PublishedRevision)}, rev)).To(Succeed())
+			g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName("", v.Status.PublishedRevision)}, rev)).To(Succeed())
 			g.Expect(rev.Spec.Items).To(HaveLen(3), "village %s holds all three items", code)
 		}
 	}).WithTimeout(60 * time.Second).Should(Succeed())

@@ -64,7 +64,7 @@ func seed(ctx context.Context, c client.Client) ([]governancev1alpha1.Village, e
 		return nil, err
 	}
 	rev := &governancev1alpha1.ListRevision{
-		ObjectMeta: metav1.ObjectMeta{Name: governancev1alpha1.RevisionName(1)},
+		ObjectMeta: metav1.ObjectMeta{Name: governancev1alpha1.RevisionName("", 1)},
 		Spec:       governancev1alpha1.ListRevisionSpec{Revision: 1, ContentHash: publish.ContentHash(published), Items: published},
 	}
 	if err := c.Create(ctx, rev); err != nil {

@@ -1,0 +1,64 @@
+package webhooks
+
+import (
+	"context"
+
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-jurisdiction,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=jurisdictions,verbs=create;update,versions=v1alpha1,name=vjurisdiction.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
+
+// JurisdictionValidator admits a city or province beside the others: one
+// default city, a known time zone (S1).
+type JurisdictionValidator struct{ readers }
+
+func (v *JurisdictionValidator) ValidateCreate(ctx context.Context, j *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
+	return nil, invalid("Jurisdiction", j.Name, rules.ValidateJurisdiction(j, v.snapshot(ctx).Jurisdictions()))
+}
+
+func (v *JurisdictionValidator) ValidateUpdate(ctx context.Context, _, j *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
+	return nil, invalid("Jurisdiction", j.Name, rules.ValidateJurisdiction(j, v.snapshot(ctx).Jurisdictions()))
+}
+
+func (v *JurisdictionValidator) ValidateDelete(context.Context, *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
+	return nil, nil
+}
+
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-village,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=villages,verbs=create,versions=v1alpha1,name=vvillage.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
+
+// VillageValidator admits a village whose code's prefix names a declared
+// city (S1). Only creation is checked: a code never changes.
+type VillageValidator struct{ readers }
+
+func (v *VillageValidator) ValidateCreate(ctx context.Context, vil *governancev1alpha1.Village) (admission.Warnings, error) {
+	return nil, invalid("Village", vil.Name, rules.ValidateVillageJurisdiction(vil, v.snapshot(ctx).Jurisdictions()))
+}
+
+func (v *VillageValidator) ValidateUpdate(context.Context, *governancev1alpha1.Village, *governancev1alpha1.Village) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func (v *VillageValidator) ValidateDelete(context.Context, *governancev1alpha1.Village) (admission.Warnings, error) {
+	return nil, nil
+}
+
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-listrollout,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=listrollouts,verbs=create;update,versions=v1alpha1,name=vlistrollout.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
+
+// ListRolloutValidator admits a rollout that moves one declared city's
+// villages only (S1).
+type ListRolloutValidator struct{ readers }
+
+func (v *ListRolloutValidator) ValidateCreate(ctx context.Context, ro *governancev1alpha1.ListRollout) (admission.Warnings, error) {
+	return nil, invalid("ListRollout", ro.Name, rules.ValidateRolloutSteps(ro, v.snapshot(ctx).Jurisdictions()))
+}
+
+func (v *ListRolloutValidator) ValidateUpdate(ctx context.Context, _, ro *governancev1alpha1.ListRollout) (admission.Warnings, error) {
+	return nil, invalid("ListRollout", ro.Name, rules.ValidateRolloutSteps(ro, v.snapshot(ctx).Jurisdictions()))
+}
+
+func (v *ListRolloutValidator) ValidateDelete(context.Context, *governancev1alpha1.ListRollout) (admission.Warnings, error) {
+	return nil, nil
+}
