@@ -15,11 +15,12 @@ import (
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
-//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml rbac/actor_roles.yaml webhook samples/wenzhou-divisions.csv
+//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml rbac/actor_roles.yaml webhook samples/wenzhou-divisions.csv samples/jurisdictions/*/*.yaml
 var files embed.FS
 
 // CRDs returns the generated CustomResourceDefinitions.
@@ -59,6 +60,49 @@ func SampleDivisions() io.Reader {
 		panic(err) // embedded at build time
 	}
 	return bytes.NewReader(data)
+}
+
+// presetDir holds the presets: one folder per city or province, applied by
+// kubectl apply -k or by the local mode's --preset. Only the YAML files are
+// embedded, never the sample keys beside them.
+const presetDir = "samples/jurisdictions"
+
+// Presets names the presets shipped in config/samples/jurisdictions.
+func Presets() []string {
+	entries, err := files.ReadDir(presetDir)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+// Preset returns the objects of a preset in the order its
+// kustomization.yaml lists its files (Jurisdiction first).
+func Preset(name string) ([]*unstructured.Unstructured, error) {
+	dir := path.Join(presetDir, name)
+	var k struct{ Resources []string }
+	data, err := files.ReadFile(path.Join(dir, "kustomization.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("no preset %q (known: %v): %w", name, Presets(), err)
+	}
+	if err := yaml.Unmarshal(data, &k); err != nil {
+		return nil, fmt.Errorf("reading preset %s: %w", name, err)
+	}
+	var out []*unstructured.Unstructured
+	for _, file := range k.Resources {
+		objs, err := decodeKind[unstructured.Unstructured](path.Join(dir, file), "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
 }
 
 func decodeDir[T any](dir string) ([]*T, error) {

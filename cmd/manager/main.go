@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -34,6 +36,7 @@ type flags struct {
 	localPort    int
 	assetsDir    string
 	importSample bool
+	presets      []string
 }
 
 func parseFlags() flags {
@@ -51,7 +54,18 @@ func parseFlags() flags {
 		"(or, when $KUBECONFIG is set, use that cluster), install CRDs and webhooks, import the samples.")
 	flag.IntVar(&f.localPort, "local-port", 6443, "The local kube-apiserver's port.")
 	flag.StringVar(&f.assetsDir, "local-assets", os.Getenv("KUBEBUILDER_ASSETS"), "Folder with etcd, kube-apiserver and kube-controller-manager.")
-	flag.BoolVar(&f.importSample, "import-samples", true, "In local mode, import the sample villages into an empty cluster.")
+	flag.BoolVar(&f.importSample, "import-samples", true, "In local mode, set up the sample city (preset "+operator.DefaultPreset+") and import its villages into an empty cluster.")
+	flag.Func("preset", fmt.Sprintf("In local mode, also apply these presets of config/samples/jurisdictions (comma-separated; known: %s), e.g. --preset=hangzhou,zhejiang.",
+		strings.Join(config.Presets(), ", ")), func(v string) error {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" && !slices.Contains(config.Presets(), p) {
+				return fmt.Errorf("unknown preset %q (known: %s)", p, strings.Join(config.Presets(), ", "))
+			} else if p != "" {
+				f.presets = append(f.presets, p)
+			}
+		}
+		return nil
+	})
 	f.certs.bind(flag.CommandLine)
 	opts := zap.Options{Development: true, Level: zapcore.InfoLevel}
 	opts.BindFlags(flag.CommandLine)
@@ -176,6 +190,9 @@ func localSetup(ctx context.Context, c client.Client, f flags, existing bool, ku
 	if err := operator.EnsureActorClusterRoles(ctx, c); err != nil {
 		return err
 	}
+	if err := applyPresets(ctx, c, f); err != nil {
+		return err
+	}
 	if f.importSample {
 		start := time.Now()
 		n, err := operator.ImportSampleVillages(ctx, c)
@@ -200,5 +217,24 @@ func localSetup(ctx context.Context, c client.Client, f flags, existing bool, ku
 	}
 	fmt.Fprintf(os.Stderr, "\ncunshe-operator is running on its local control plane. In another terminal:\n\n"+
 		"    export KUBECONFIG=%s\n    kubectl get villages\n\nCtrl-C stops everything.\n\n", kubeconfig)
+	return nil
+}
+
+// applyPresets sets up the sample city (when samples are imported) and the
+// presets --preset names, each Jurisdiction before what belongs to it.
+func applyPresets(ctx context.Context, c client.Client, f flags) error {
+	presets := f.presets
+	if f.importSample && !slices.Contains(presets, operator.DefaultPreset) {
+		presets = append([]string{operator.DefaultPreset}, presets...)
+	}
+	for _, p := range presets {
+		n, err := operator.ApplyPreset(ctx, c, p)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			ctrl.Log.WithName("local").Info("Applied a preset", "preset", p, "objects", n)
+		}
+	}
 	return nil
 }

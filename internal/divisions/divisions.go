@@ -1,6 +1,20 @@
 // Package divisions reads the National Bureau of Statistics' division
-// registry (columns level,code,name,parent_code) into Village objects. The
-// CLI's import-divisions and the local mode's sample import share it.
+// registry (columns level,code,name,parent_code) into Village objects and the
+// cities and provinces they belong to. The CLI's import-divisions and the
+// local mode's sample import share it.
+//
+// A registry holds county (6-digit code), township (9) and village (12)
+// rows, and optionally province (2) and city (4) rows:
+//
+//	level,code,name,parent_code
+//	province,33,"浙江省",
+//	city,3303,"温州市",33
+//	county,330302,"鹿城区",3303
+//	township,330302006,"五马街道",330302
+//	village,330302006044,"鼓楼社区",330302006
+//
+// A city needs no row: its counties' codes name it (their first 4 digits);
+// only its name is then unknown.
 package divisions
 
 import (
@@ -9,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,7 +43,7 @@ func (e *LineError) Error() string {
 
 func (e *LineError) Unwrap() error { return e.Err }
 
-var codeLength = map[string]int{"county": 6, "township": 9, "village": 12}
+var codeLength = map[string]int{"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 
 var digits = regexp.MustCompile(`^[0-9]+$`)
 
@@ -37,21 +52,64 @@ type row struct {
 	line                      int
 }
 
+// Area is a province or a city of a registry.
+type Area struct {
+	// Code is the area's code: 2 digits for a province, 4 for a city.
+	Code string
+	// Name is the name its province or city row gives, "" when the registry
+	// has no row for it.
+	Name string
+}
+
+// Registry is what a division registry holds.
+type Registry struct {
+	// Provinces are the registry's province rows, in code order.
+	Provinces []Area
+	// Cities are the registry's cities, in code order: those of its city
+	// rows and those its counties belong to (the first 4 digits of their
+	// codes), whether or not they have a row.
+	Cities []Area
+	// Villages are the registry's villages, in file order.
+	Villages []governancev1alpha1.Village
+}
+
 // Parse reads the whole registry and returns its villages, in file order.
 // Any malformed row fails the whole parse, so a caller never writes a
 // partial import.
 func Parse(r io.Reader) ([]governancev1alpha1.Village, error) {
+	reg, err := ParseRegistry(r)
+	if err != nil {
+		return nil, err
+	}
+	return reg.Villages, nil
+}
+
+// ParseRegistry reads the whole registry: its provinces, cities and
+// villages. Like Parse, it fails on any malformed row.
+func ParseRegistry(r io.Reader) (*Registry, error) {
 	rows, err := readRows(r)
 	if err != nil {
 		return nil, err
 	}
 	names := map[string]string{}
+	cities := map[string]string{} // code → name, "" when it has no row
+	reg := &Registry{}
 	for _, rw := range rows {
-		if rw.level != "village" {
-			names[rw.code] = rw.name
+		switch rw.level {
+		case "village":
+			continue
+		case "province":
+			reg.Provinces = append(reg.Provinces, Area{Code: rw.code, Name: rw.name})
+		case "city":
+			cities[rw.code] = rw.name // also when its counties came first
+		case "county":
+			if _, ok := cities[governancev1alpha1.CityOf(rw.code)]; !ok {
+				cities[governancev1alpha1.CityOf(rw.code)] = ""
+			}
 		}
+		names[rw.code] = rw.name
 	}
-	villages := make([]governancev1alpha1.Village, 0, len(rows))
+	reg.Villages = make([]governancev1alpha1.Village, 0, len(rows))
 	for _, rw := range rows {
 		if rw.level != "village" {
 			continue
@@ -60,9 +118,25 @@ func Parse(r io.Reader) ([]governancev1alpha1.Village, error) {
 		if err != nil {
 			return nil, &LineError{Line: rw.line, Err: err}
 		}
-		villages = append(villages, v)
+		reg.Villages = append(reg.Villages, v)
 	}
-	return villages, nil
+	for code, name := range cities {
+		reg.Cities = append(reg.Cities, Area{Code: code, Name: name})
+	}
+	byCode := func(a, b Area) int { return strings.Compare(a.Code, b.Code) }
+	slices.SortFunc(reg.Cities, byCode)
+	slices.SortFunc(reg.Provinces, byCode)
+	return reg, nil
+}
+
+// NewJurisdiction returns the Jurisdiction of a city or province, ready to
+// apply: metadata.name and spec.code are code, nothing else is set.
+func NewJurisdiction(level governancev1alpha1.JurisdictionLevel, code, name string) governancev1alpha1.Jurisdiction {
+	return governancev1alpha1.Jurisdiction{
+		TypeMeta:   metav1.TypeMeta{APIVersion: governancev1alpha1.GroupVersion.String(), Kind: "Jurisdiction"},
+		ObjectMeta: metav1.ObjectMeta{Name: code},
+		Spec:       governancev1alpha1.JurisdictionSpec{Code: code, Name: name, Level: level},
+	}
 }
 
 func readRows(r io.Reader) ([]row, error) {
@@ -107,7 +181,7 @@ func readRows(r io.Reader) ([]row, error) {
 func (rw row) validate() error {
 	n, ok := codeLength[rw.level]
 	if !ok {
-		return fmt.Errorf("级别 %q 无效，应为 county、township 或 village / level %q is not county, township or village", rw.level, rw.level)
+		return fmt.Errorf("级别 %q 无效，应为 province、city、county、township 或 village / level %q is not province, city, county, township or village", rw.level, rw.level)
 	}
 	if len(rw.code) != n || !digits.MatchString(rw.code) {
 		return fmt.Errorf("%s 代码 %q 应为 %d 位数字 / %s code %q must be %d digits", rw.level, rw.code, n, rw.level, rw.code, n)

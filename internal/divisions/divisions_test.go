@@ -3,6 +3,7 @@ package divisions
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,7 +132,27 @@ func TestParseErrors(t *testing.T) {
 		},
 		"unknown level": {
 			input: registry + "hamlet,330302006201001,\"小组\",330302006201\n", wantLine: 6,
-			wantErr: `level "hamlet" is not county, township or village`,
+			wantErr: `level "hamlet" is not province, city, county, township or village`,
+		},
+		"city code with 3 digits": {
+			input: registry + "city,330,\"短市\",33\n", wantLine: 6,
+			wantErr: `city code "330" must be 4 digits`,
+		},
+		"province code with 6 digits": {
+			input: registry + "province,330000,\"浙江省\",\n", wantLine: 6,
+			wantErr: `province code "330000" must be 2 digits`,
+		},
+		"city under another province": {
+			input: registry + "city,3303,\"温州市\",32\n", wantLine: 6,
+			wantErr: "code 3303 does not start with its parent code 32",
+		},
+		"city without a name": {
+			input: registry + "city,3303,\"\",33\n", wantLine: 6,
+			wantErr: "code 3303 has no name",
+		},
+		"duplicate city code": {
+			input: registry + "city,3303,\"温州市\",33\ncity,3303,\"瓯越市\",33\n", wantLine: 7,
+			wantErr: "code 3303 already appears on line 6",
 		},
 		"county code with 5 digits": {
 			input: registry + "county,33030,\"短区\",3303\n", wantLine: 6,
@@ -206,6 +227,85 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestParseRegistry(t *testing.T) {
+	tests := map[string]struct {
+		input string
+		// wantProvinces and wantCities are the registry's areas, in code order.
+		wantProvinces, wantCities []Area
+		// wantVillages are the codes of its villages, in file order.
+		wantVillages []string
+	}{
+		"no province or city rows: the city is known by its counties' code": {
+			input:        registry,
+			wantCities:   []Area{{Code: "3303"}},
+			wantVillages: []string{"330302006044", "330302006201"},
+		},
+		"province and city rows name them": {
+			input:         "level,code,name,parent_code\nprovince,33,\"浙江省\",\ncity,3303,\"温州市\",33\n" + strings.TrimPrefix(registry, "level,code,name,parent_code\n"),
+			wantProvinces: []Area{{Code: "33", Name: "浙江省"}},
+			wantCities:    []Area{{Code: "3303", Name: "温州市"}},
+			wantVillages:  []string{"330302006044", "330302006201"},
+		},
+		"a city row after its counties still names the city": {
+			input:        registry + "city,3303,\"温州市\",33\n",
+			wantCities:   []Area{{Code: "3303", Name: "温州市"}},
+			wantVillages: []string{"330302006044", "330302006201"},
+		},
+		"two cities, one without a row, in code order; a city row without counties counts": {
+			input: registry + `city,3302,"宁波市",33
+county,330106,"西湖区",3301
+township,330106002,"北山街道",330106
+village,330106002001,"宝石社区",330106002
+`,
+			wantCities:   []Area{{Code: "3301"}, {Code: "3302", Name: "宁波市"}, {Code: "3303"}},
+			wantVillages: []string{"330302006044", "330302006201", "330106002001"},
+		},
+		"a province without cities": {
+			input:         registry + "province,32,\"江苏省\",\n",
+			wantProvinces: []Area{{Code: "32", Name: "江苏省"}},
+			wantCities:    []Area{{Code: "3303"}},
+			wantVillages:  []string{"330302006044", "330302006201"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			reg, err := ParseRegistry(strings.NewReader(tc.input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(reg.Provinces, tc.wantProvinces) {
+				t.Errorf("provinces = %+v, want %+v", reg.Provinces, tc.wantProvinces)
+			}
+			if !slices.Equal(reg.Cities, tc.wantCities) {
+				t.Errorf("cities = %+v, want %+v", reg.Cities, tc.wantCities)
+			}
+			var codes []string
+			for _, v := range reg.Villages {
+				codes = append(codes, v.Spec.Code)
+			}
+			if !slices.Equal(codes, tc.wantVillages) {
+				t.Errorf("villages = %q, want %q", codes, tc.wantVillages)
+			}
+			// Parse returns the same villages.
+			villages, err := Parse(strings.NewReader(tc.input))
+			if err != nil || len(villages) != len(reg.Villages) {
+				t.Errorf("Parse = %d villages, %v; want %d", len(villages), err, len(reg.Villages))
+			}
+		})
+	}
+}
+
+func TestNewJurisdiction(t *testing.T) {
+	j := NewJurisdiction(governancev1alpha1.LevelCity, "3303", "温州市")
+	if j.APIVersion != "governance.cunshe.io/v1alpha1" || j.Kind != "Jurisdiction" || j.Name != "3303" {
+		t.Errorf("jurisdiction is %s %s %q, want governance.cunshe.io/v1alpha1 Jurisdiction \"3303\"", j.APIVersion, j.Kind, j.Name)
+	}
+	want := governancev1alpha1.JurisdictionSpec{Code: "3303", Name: "温州市", Level: governancev1alpha1.LevelCity}
+	if j.Spec.Code != want.Code || j.Spec.Name != want.Name || j.Spec.Level != want.Level || j.Spec.Default {
+		t.Errorf("spec = %+v, want %+v", j.Spec, want)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add(registry)
 	f.Add("")
@@ -216,8 +316,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(registry + "village,330302023201,\"无乡村委会\",330302023\n")
 	f.Add(registry + "village,330302006044,\"重复\",330302006\n")
 	f.Add(strings.ReplaceAll(registry, "\n", "\r\n"))
+	f.Add(registry + "province,33,\"浙江省\",\ncity,3303,\"温州市\",33\n")
 	f.Fuzz(func(t *testing.T, input string) {
-		villages, err := Parse(strings.NewReader(input))
+		reg, err := ParseRegistry(strings.NewReader(input))
 		if err != nil {
 			// Every failure of an in-memory parse names a line of the input.
 			le, ok := errors.AsType[*LineError](err)
@@ -229,7 +330,22 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		for _, v := range villages {
+		cities := map[string]bool{}
+		for _, c := range reg.Cities {
+			if len(c.Code) != 4 || cities[c.Code] {
+				t.Fatalf("ParseRegistry returned an invalid or repeated city: %+v", reg.Cities)
+			}
+			cities[c.Code] = true
+		}
+		for _, p := range reg.Provinces {
+			if len(p.Code) != 2 || p.Name == "" {
+				t.Fatalf("ParseRegistry returned an invalid province: %+v", p)
+			}
+		}
+		for _, v := range reg.Villages {
+			if !cities[governancev1alpha1.CityOf(v.Spec.Code)] {
+				t.Fatalf("village %s belongs to no city of %+v", v.Spec.Code, reg.Cities)
+			}
 			s := v.Spec
 			if len(s.Code) != 12 || v.Name != s.Code || s.Name == "" ||
 				s.County.Code != s.Code[:6] || s.Township.Code != s.Code[:9] ||

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -80,4 +81,49 @@ func CreateVillages(ctx context.Context, c client.Client, villages []governancev
 		objs[i] = &villages[i]
 	}
 	return createAll(ctx, c, objs, workers)
+}
+
+// DefaultPreset is the city the local mode always sets up: the sample
+// registry it imports is this city's (config/samples/wenzhou-divisions.csv).
+const DefaultPreset = "wenzhou"
+
+// ApplyPreset creates the objects of a preset of config/samples/jurisdictions
+// in order (its Jurisdiction first, so that admission knows the city before
+// its units, villages and items arrive); objects that exist are left as they
+// are, so a user's changes survive a restart. It returns how many it created.
+func ApplyPreset(ctx context.Context, c client.Client, name string) (int, error) {
+	objs, err := config.Preset(name)
+	if err != nil {
+		return 0, err
+	}
+	created := 0
+	for _, obj := range objs {
+		ok, err := createWhenNamespaceExists(ctx, c, obj)
+		if err != nil {
+			return created, fmt.Errorf("preset %s: %w", name, err)
+		}
+		if ok {
+			created++
+		}
+	}
+	return created, nil
+}
+
+// SampleCity is the default preset's Jurisdiction: the city whose name leads
+// the sample villages' institution boards.
+func SampleCity() (*governancev1alpha1.Jurisdiction, error) {
+	objs, err := config.Preset(DefaultPreset)
+	if err != nil {
+		return nil, err
+	}
+	for _, obj := range objs {
+		if obj.GetKind() == "Jurisdiction" {
+			j := &governancev1alpha1.Jurisdiction{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, j); err != nil {
+				return nil, err
+			}
+			return j, nil
+		}
+	}
+	return nil, fmt.Errorf("preset %s holds no Jurisdiction", DefaultPreset)
 }

@@ -38,7 +38,11 @@ func ImportSampleSignboards(ctx context.Context, c client.Client) (styles, sets 
 	if err != nil {
 		return 0, 0, fmt.Errorf("parsing the sample registry: %w", err)
 	}
-	styleObjs, setObjs := signboards.Defaults(villages, signboards.DefaultCity)
+	city, err := SampleCity()
+	if err != nil {
+		return 0, 0, err
+	}
+	styleObjs, setObjs := signboards.Defaults(villages, city.BoardCityName())
 	ctrl.LoggerFrom(ctx).Info("Importing the sample signboards", "styles", len(styleObjs), "sets", len(setObjs))
 	if styles, err = createAll(ctx, c, styleObjs, 32); err != nil {
 		return styles, 0, err

@@ -197,7 +197,7 @@ var digestChanges = map[string]func(s *governancev1alpha1.ListItemSpec){
 	"scope.villageTypes": func(s *governancev1alpha1.ListItemSpec) {
 		s.Scope.VillageTypes = []governancev1alpha1.VillageType{governancev1alpha1.TypeCommunity}
 	},
-	"flowRef": func(s *governancev1alpha1.ListItemSpec) { s.FlowRef = "major-decision" },
+	"flowRef":      func(s *governancev1alpha1.ListItemSpec) { s.FlowRef = "major-decision" },
 	"jurisdiction": func(s *governancev1alpha1.ListItemSpec) { s.Jurisdiction = "3301" },
 }
 

@@ -90,7 +90,7 @@ func TestEvaluateItemPerJurisdiction(t *testing.T) {
 				return []governancev1alpha1.ItemApproval{signed(approval(item, "hz-mzj", approve, 0)), signed(approval(item, "zj-mzt", approve, 1))}
 			},
 			phase: governancev1alpha1.PhaseApproved, summary: "1/1",
-			void:  map[string]string{"l1-census-assist.hz-mzj.00": "cannot review items of jurisdiction 33"},
+			void: map[string]string{"l1-census-assist.hz-mzj.00": "cannot review items of jurisdiction 33"},
 		},
 	}
 	for name, tc := range tests {

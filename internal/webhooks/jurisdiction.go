@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -16,11 +17,11 @@ import (
 type JurisdictionValidator struct{ readers }
 
 func (v *JurisdictionValidator) ValidateCreate(ctx context.Context, j *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
-	return nil, invalid("Jurisdiction", j.Name, rules.ValidateJurisdiction(j, v.snapshot(ctx).Jurisdictions()))
+	return nil, invalid("Jurisdiction", j.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateJurisdiction(j, snap.Jurisdictions()) }))
 }
 
 func (v *JurisdictionValidator) ValidateUpdate(ctx context.Context, _, j *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
-	return nil, invalid("Jurisdiction", j.Name, rules.ValidateJurisdiction(j, v.snapshot(ctx).Jurisdictions()))
+	return nil, invalid("Jurisdiction", j.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateJurisdiction(j, snap.Jurisdictions()) }))
 }
 
 func (v *JurisdictionValidator) ValidateDelete(context.Context, *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
@@ -34,7 +35,9 @@ func (v *JurisdictionValidator) ValidateDelete(context.Context, *governancev1alp
 type VillageValidator struct{ readers }
 
 func (v *VillageValidator) ValidateCreate(ctx context.Context, vil *governancev1alpha1.Village) (admission.Warnings, error) {
-	return nil, invalid("Village", vil.Name, rules.ValidateVillageJurisdiction(vil, v.snapshot(ctx).Jurisdictions()))
+	return nil, invalid("Village", vil.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList {
+		return rules.ValidateVillageJurisdiction(vil, snap.Jurisdictions())
+	}))
 }
 
 func (v *VillageValidator) ValidateUpdate(context.Context, *governancev1alpha1.Village, *governancev1alpha1.Village) (admission.Warnings, error) {
@@ -52,11 +55,11 @@ func (v *VillageValidator) ValidateDelete(context.Context, *governancev1alpha1.V
 type ListRolloutValidator struct{ readers }
 
 func (v *ListRolloutValidator) ValidateCreate(ctx context.Context, ro *governancev1alpha1.ListRollout) (admission.Warnings, error) {
-	return nil, invalid("ListRollout", ro.Name, rules.ValidateRolloutSteps(ro, v.snapshot(ctx).Jurisdictions()))
+	return nil, invalid("ListRollout", ro.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateRolloutSteps(ro, snap.Jurisdictions()) }))
 }
 
 func (v *ListRolloutValidator) ValidateUpdate(ctx context.Context, _, ro *governancev1alpha1.ListRollout) (admission.Warnings, error) {
-	return nil, invalid("ListRollout", ro.Name, rules.ValidateRolloutSteps(ro, v.snapshot(ctx).Jurisdictions()))
+	return nil, invalid("ListRollout", ro.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateRolloutSteps(ro, snap.Jurisdictions()) }))
 }
 
 func (v *ListRolloutValidator) ValidateDelete(context.Context, *governancev1alpha1.ListRollout) (admission.Warnings, error) {

@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -15,7 +16,7 @@ import (
 type ListItemValidator struct{ readers }
 
 func (v *ListItemValidator) ValidateCreate(ctx context.Context, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
-	return nil, invalid("ListItem", item.Name, rules.ValidateListItem(item, v.snapshot(ctx)))
+	return nil, invalid("ListItem", item.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateListItem(item, snap) }))
 }
 
 func (v *ListItemValidator) ValidateUpdate(ctx context.Context, old, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
@@ -26,7 +27,7 @@ func (v *ListItemValidator) ValidateUpdate(ctx context.Context, old, item *gover
 		// A frozen spec was valid when approved; the registry may have moved since.
 		return nil, nil
 	}
-	return nil, invalid("ListItem", item.Name, rules.ValidateListItem(item, v.snapshot(ctx)))
+	return nil, invalid("ListItem", item.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateListItem(item, snap) }))
 }
 
 func (v *ListItemValidator) ValidateDelete(_ context.Context, item *governancev1alpha1.ListItem) (admission.Warnings, error) {

@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -33,11 +34,11 @@ func (v *PowerFlowValidator) ValidateDelete(ctx context.Context, f *governancev1
 type ReviewUnitValidator struct{ readers }
 
 func (v *ReviewUnitValidator) ValidateCreate(ctx context.Context, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
-	return nil, invalid("ReviewUnit", u.Name, rules.ValidateReviewUnit(u, v.snapshot(ctx).Jurisdictions()))
+	return nil, invalid("ReviewUnit", u.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateReviewUnit(u, snap.Jurisdictions()) }))
 }
 
 func (v *ReviewUnitValidator) ValidateUpdate(ctx context.Context, _, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
-	return nil, invalid("ReviewUnit", u.Name, rules.ValidateReviewUnit(u, v.snapshot(ctx).Jurisdictions()))
+	return nil, invalid("ReviewUnit", u.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateReviewUnit(u, snap.Jurisdictions()) }))
 }
 
 func (v *ReviewUnitValidator) ValidateDelete(_ context.Context, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {

@@ -41,6 +41,9 @@ type cacheSnapshot struct {
 	reader client.Reader
 	live   client.Reader
 	index  *listindex.Index
+	// liveJurisdictions reads the jurisdictions from the API server: a
+	// refusal is decided again this way (see readers.validate).
+	liveJurisdictions bool
 }
 
 var _ rules.Snapshot = cacheSnapshot{}
@@ -114,6 +117,9 @@ func (s cacheSnapshot) DepartmentKnown(id string) bool { return s.index.Departme
 // applied a moment ago may not be cached yet, so an empty cache asks the API
 // server before it concludes there is none.
 func (s cacheSnapshot) Jurisdictions() rules.Jurisdictions {
+	if s.liveJurisdictions {
+		return readJurisdictions(s.ctx, s.live, s.live)
+	}
 	return readJurisdictions(s.ctx, s.reader, s.live)
 }
 

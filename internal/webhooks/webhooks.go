@@ -127,3 +127,15 @@ type readers struct {
 func (r readers) snapshot(ctx context.Context) rules.Snapshot {
 	return cacheSnapshot{ctx: ctx, reader: r.cached, live: r.live, index: r.index}
 }
+
+// validate runs a rule over the cached snapshot and, if it refuses, once
+// more with the jurisdictions read from the API server: a GitOps sync
+// applies a city's Jurisdiction and then, a moment later, its units and
+// villages, before the cache holds the city. Admissions cost no API call.
+func (r readers) validate(ctx context.Context, rule func(rules.Snapshot) field.ErrorList) field.ErrorList {
+	errs := rule(r.snapshot(ctx))
+	if len(errs) == 0 {
+		return nil
+	}
+	return rule(cacheSnapshot{ctx: ctx, reader: r.cached, live: r.live, index: r.index, liveJurisdictions: true})
+}
