@@ -33,7 +33,7 @@ func TestSignboardCompliance(t *testing.T) {
 	g.Expect(env.Client.Create(ctx, style)).To(Succeed())
 	community := createReady(t, yongzhongVillage("330303101001", "永昌社区", governancev1alpha1.TypeCommunity))
 	createReady(t, yongzhongVillage("330303101201", "王宅村", governancev1alpha1.TypeVillage)) // no set: missing
-	set := signboards.DefaultSet(community, signboards.DefaultCity)
+	set := signboards.DefaultSet(community, "温州市")
 	g.Expect(env.Client.Create(ctx, set)).To(Succeed())
 
 	g.Eventually(func(g Gomega) {

@@ -68,9 +68,10 @@ type Emergency struct {
 	// +kubebuilder:validation:MaxLength=2048
 	Justification string `json:"justification"`
 
-	// expires ends the exemption; at most 30 days after the task is created,
-	// and defaulted to 7 days when omitted.
-	// 豁免截止时间，不超过创建后 30 天；未填写时默认 7 天。
+	// expires ends the exemption; at most the city's limit after the task is
+	// created (Jurisdiction spec.emergency.maxDays, default 30 days), and
+	// defaulted to 7 days when omitted.
+	// 豁免截止时间，不超过创建后本市规定的天数（Jurisdiction spec.emergency.maxDays，默认 30 天）；未填写时默认 7 天。
 	// +optional
 	Expires *metav1.Time `json:"expires,omitempty"`
 }

@@ -36,8 +36,8 @@ village-<code>: apply them once the Villages exist and their tenants are
 ready. By default everything goes to stdout; with -o DIR, one file per
 county and a kustomization.yaml. Any malformed row fails the import with
 exit code 2 and nothing is written.`,
-		Example: `  kubectl cunshe import-signboards wenzhou-divisions.csv | kubectl apply -f -
-  kubectl cunshe import-signboards wenzhou-divisions.csv -o clusters/wenzhou/signboards`,
+		Example: `  kubectl cunshe import-signboards wenzhou-divisions.csv --city 温州市 | kubectl apply -f -
+  kubectl cunshe import-signboards wenzhou-divisions.csv --city 温州市 -o clusters/wenzhou/signboards`,
 		Args: exactArgs("FILE.csv"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return importSignboards(cmd, args[0], outputDir, city)
@@ -45,7 +45,8 @@ exit code 2 and nothing is written.`,
 	}
 	cmd.Flags().StringVarP(&outputDir, "output-dir", "o", "",
 		"每个县一个文件写入此目录，并写 kustomization.yaml / write one file per county and a kustomization.yaml into this folder")
-	cmd.Flags().StringVar(&city, "city", signboards.DefaultCity, "机构牌子全称开头的市名 / the city that leads the institution boards' names")
+	cmd.Flags().StringVar(&city, "city", "", "机构牌子全称开头的市名（必填，如 温州市；即本市 Jurisdiction 的 spec.signboards.cityName 或 spec.name） / the city that leads the institution boards' names (required, e.g. 温州市: the city's Jurisdiction spec.signboards.cityName or spec.name)")
+	_ = cmd.MarkFlagRequired("city")
 	return cmd
 }
 

@@ -33,7 +33,7 @@ func signboardsOf(t *testing.T, file, data string) (styles []string, sets map[st
 }
 
 func TestImportSignboards(t *testing.T) {
-	got := run(t, smallRegistry, "import-signboards", "-")
+	got := run(t, smallRegistry, "import-signboards", "--city", "温州市", "-")
 	if got.code != ExitOK {
 		t.Fatalf("exit code %d:\n%s", got.code, got.stderr)
 	}
@@ -77,7 +77,7 @@ func TestImportSignboards(t *testing.T) {
 
 func TestImportSignboardsPerCounty(t *testing.T) {
 	dir := t.TempDir()
-	got := run(t, "", "import-signboards", wenzhouRegistry, "-o", dir)
+	got := run(t, "", "import-signboards", wenzhouRegistry, "--city", "温州市", "-o", dir)
 	if got.code != ExitOK {
 		t.Fatalf("exit code %d:\n%s", got.code, got.stderr)
 	}
@@ -100,7 +100,7 @@ func TestImportSignboardsPerCounty(t *testing.T) {
 func TestRenderBoardsFromFiles(t *testing.T) {
 	dir := t.TempDir()
 	villages := writeFile(t, dir, "villages.yaml", run(t, smallRegistry, "import-divisions", "-").stdout)
-	sets := writeFile(t, dir, "signboards.yaml", run(t, smallRegistry, "import-signboards", "-").stdout)
+	sets := writeFile(t, dir, "signboards.yaml", run(t, smallRegistry, "import-signboards", "--city", "温州市", "-").stdout)
 	tests := map[string]struct {
 		args       []string
 		wantCode   int

@@ -53,8 +53,8 @@ func NewRootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kubectl-cunshe",
 		Short: "村社治理工具 / tools for cunshe-operator's village governance",
-		Long: "kubectl cunshe 管理温州市村（社区）的登记与清单。\n" +
-			"kubectl cunshe manages the registry and lists of Wenzhou's villages and communities.",
+		Long: "kubectl cunshe 管理本市（或全省各市）村（社区）的登记与清单。\n" +
+			"kubectl cunshe manages the registry and lists of a city's (or a province's cities') villages and communities.",
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl cunshe"},
 		// A root that runs turns an unknown subcommand into a usage error
 		// (exit 2) instead of cobra's help text with exit 0.

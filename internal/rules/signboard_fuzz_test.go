@@ -54,7 +54,7 @@ func FuzzSignboardText(f *testing.F) {
 	f.Add(uint8(9), "")
 	f.Fuzz(func(t *testing.T, index uint8, text string) {
 		v := gulou()
-		set := signboards.DefaultSet(v, signboards.DefaultCity)
+		set := signboards.DefaultSet(v, "温州市")
 		n := len(set.Spec.InstitutionBoards)
 		i := int(index) % (n + len(set.Spec.ServiceSigns))
 		if i < n {

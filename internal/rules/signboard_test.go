@@ -158,7 +158,7 @@ func TestSignboardSetRules(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			v := tc.village()
-			set := signboards.DefaultSet(v, signboards.DefaultCity)
+			set := signboards.DefaultSet(v, "温州市")
 			if tc.mutate != nil {
 				tc.mutate(set)
 			}

@@ -21,8 +21,14 @@ const (
 	S19 = "S19" // departments named and held to account
 )
 
-// MaxEmergency is how long an emergency exemption may last (S6).
-const MaxEmergency = 30 * 24 * time.Hour
+// MaxEmergency is how long an emergency exemption may last where the city
+// sets no limit (S6; Jurisdiction spec.emergency.maxDays).
+const MaxEmergency = governancev1alpha1.DefaultEmergencyMaxDays * 24 * time.Hour
+
+// maxEmergency is the city's limit on an emergency exemption (S6).
+func maxEmergency(t *governancev1alpha1.Task, juris Jurisdictions) time.Duration {
+	return time.Duration(juris.Get(juris.Resolve(TaskCity(t, juris))).EmergencyMaxDays()) * 24 * time.Hour
+}
 
 // DefaultEmergency is the exemption an emergency task gets when it names no expiry.
 const DefaultEmergency = 7 * 24 * time.Hour
@@ -98,7 +104,7 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 		v.Errs = append(v.Errs, paperLedgerFindings(groups)...)
 	}
 	if t.IsEmergency() {
-		v.Errs = append(v.Errs, emergencyFindings(t.Spec.Emergency, tc.Created)...)
+		v.Errs = append(v.Errs, emergencyFindings(t.Spec.Emergency, tc.Created, maxEmergency(t, snap.Jurisdictions()))...)
 		v.TargetVillages = total(groups)
 		if v.Allowed() {
 			v.Warnings = append(v.Warnings, msg(S6, "紧急任务（%s）不受清单限制，至 %s 自动失效，已记录备查",
@@ -160,19 +166,20 @@ func paperLedgerFindings(groups []VillageGroup) field.ErrorList {
 }
 
 // emergencyFindings checks the S6 exemption: an expiry after creation and at
-// most MaxEmergency later.
-func emergencyFindings(e *governancev1alpha1.Emergency, created time.Time) field.ErrorList {
+// most the city's limit later.
+func emergencyFindings(e *governancev1alpha1.Emergency, created time.Time, limit time.Duration) field.ErrorList {
 	path := taskEmerg.Child("expires")
 	switch {
 	case e.Expires == nil:
 		return field.ErrorList{field.Required(path, msg(S6, "紧急任务须写明豁免截止时间", "an emergency task needs an expiry"))}
 	case !e.Expires.After(created):
 		return field.ErrorList{field.Invalid(path, expiry(e), msg(S6, "豁免截止时间须晚于任务创建时间", "the expiry must be after the task's creation"))}
-	case e.Expires.Sub(created) > MaxEmergency:
+	case e.Expires.Sub(created) > limit:
+		days, until := int(limit/(24*time.Hour)), created.Add(limit).UTC().Format(time.RFC3339)
 		return field.ErrorList{field.Invalid(path, expiry(e), msg(S6,
-			"紧急豁免最长 30 天（至 %s）；超过 30 天的工作须列入清单",
-			"an emergency exemption lasts at most 30 days (until %s); longer work must be put on the lists",
-			created.Add(MaxEmergency).UTC().Format(time.RFC3339), created.Add(MaxEmergency).UTC().Format(time.RFC3339)))}
+			"紧急豁免最长 %d 天（至 %s）；更长的工作须列入清单",
+			"an emergency exemption lasts at most %d days (until %s); longer work must be put on the lists",
+			days, until, days, until))}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
@@ -140,6 +141,15 @@ func TestTaskRefusals(t *testing.T) {
 			t.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "台风“海葵”过境，组织转移避险",
 				Expires: &metav1.Time{Time: now.Add(31 * 24 * time.Hour)}}
 		}, expect: []finding{{field.ErrorTypeInvalid, "spec.emergency.expires", "S6", "lasts at most 30 days (until 2026-12-20T09:00:00Z)"}}},
+		{name: "emergency beyond the city's own limit of 10 days (S6)", snapEdit: func(m *rules.Memory) {
+			wz := city("3303", "温州市", true, requiredUnits...)
+			wz.Spec.Emergency.MaxDays = ptr.To(int32(10))
+			m.Juris = rules.NewJurisdictions([]governancev1alpha1.Jurisdiction{wz})
+		}, edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.ItemRef = ""
+			t.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "台风“海葵”过境，组织转移避险",
+				Expires: &metav1.Time{Time: now.Add(11 * 24 * time.Hour)}}
+		}, expect: []finding{{field.ErrorTypeInvalid, "spec.emergency.expires", "S6", "lasts at most 10 days (until 2026-11-30T09:00:00Z)"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

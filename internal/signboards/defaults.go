@@ -16,12 +16,9 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
-// DefaultCity is the city whose name leads the institution boards' texts.
-const DefaultCity = "温州市"
-
 // DefaultStyle is a township's default format: a vertical 600×2400 mm white
 // board with black 方正小标宋简体 text in titanium-gold stainless steel, as
-// Wenzhou's townships commonly hang them (S15).
+// Zhejiang's townships commonly hang them (S15).
 func DefaultStyle(township governancev1alpha1.Division) *governancev1alpha1.SignboardStyle {
 	return &governancev1alpha1.SignboardStyle{
 		TypeMeta:   metav1.TypeMeta{APIVersion: governancev1alpha1.GroupVersion.String(), Kind: "SignboardStyle"},

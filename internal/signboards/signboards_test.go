@@ -65,7 +65,7 @@ func TestRenderSVGGolden(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			set := signboards.DefaultSet(tc.village, signboards.DefaultCity)
+			set := signboards.DefaultSet(tc.village, "温州市")
 			style := signboards.DefaultStyle(tc.village.Spec.Township)
 			tc.mutate(set, style)
 			svg := string(signboards.RenderSVG(set, style, tc.village))
@@ -87,7 +87,7 @@ func TestDefaultsOfTheRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	styles, sets := signboards.Defaults(villages, signboards.DefaultCity)
+	styles, sets := signboards.Defaults(villages, "温州市")
 	if len(styles) != 191 || len(sets) != 3685 {
 		t.Fatalf("%d styles and %d sets, want 191 and 3685", len(styles), len(sets))
 	}
@@ -118,7 +118,7 @@ func TestDefaultSetCommunityAndVillage(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			set := signboards.DefaultSet(tc.village, signboards.DefaultCity)
+			set := signboards.DefaultSet(tc.village, "温州市")
 			var got []string
 			for _, b := range set.Spec.InstitutionBoards {
 				got = append(got, b.Text)

@@ -48,13 +48,13 @@ func TestSignboardSetsAccepted(t *testing.T) {
 	ctx := context.Background()
 	t.Run("a community's default set", func(t *testing.T) {
 		v := signboardVillage(t, "330302006044", "鼓楼社区", governancev1alpha1.TypeCommunity, wuma)
-		set := signboards.DefaultSet(v, signboards.DefaultCity)
+		set := signboards.DefaultSet(v, "温州市")
 		set.Spec.Honours = []governancev1alpha1.Honour{{Title: "省级文明社区", Display: governancev1alpha1.DisplayInside}}
 		NewWithT(t).Expect(env.Client.Create(ctx, set)).To(Succeed())
 	})
 	t.Run("a village without a cultural hall, with a governance centre", func(t *testing.T) {
 		v := signboardVillage(t, "330302023200", "老涂村", governancev1alpha1.TypeVillage, qidu)
-		set := signboards.DefaultSet(v, signboards.DefaultCity)
+		set := signboards.DefaultSet(v, "温州市")
 		set.Spec.ServiceSigns[2] = governancev1alpha1.ServiceSign{Type: governancev1alpha1.SignCivilizationPracticeStation, Text: "老涂村新时代文明实践站"}
 		set.Spec.ServiceSigns[5] = governancev1alpha1.ServiceSign{Type: governancev1alpha1.SignGovernanceCenter, Text: "老涂村综治服务中心"}
 		NewWithT(t).Expect(env.Client.Create(ctx, set)).To(Succeed())
@@ -121,7 +121,7 @@ func TestSignboardSetsRefused(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			set := signboards.DefaultSet(v, signboards.DefaultCity)
+			set := signboards.DefaultSet(v, "温州市")
 			tc.mutate(set)
 			err := env.Client.Create(context.Background(), set)
 			g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want Invalid, got %v", err)
@@ -137,7 +137,7 @@ func TestSignboardSetUpdateRefused(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	v := signboardVillage(t, "330302006071", "八仙楼社区", governancev1alpha1.TypeCommunity, wuma)
-	set := signboards.DefaultSet(v, signboards.DefaultCity)
+	set := signboards.DefaultSet(v, "温州市")
 	g.Expect(env.Client.Create(ctx, set)).To(Succeed())
 
 	before := set.DeepCopy()
@@ -160,7 +160,7 @@ func TestSignboardSetVillageMissing(t *testing.T) {
 	g.Expect(env.Client.Create(ctx, ns)).To(Succeed())
 	v := &governancev1alpha1.Village{Spec: governancev1alpha1.VillageSpec{Code: "330302006999", Name: "无名社区", Type: governancev1alpha1.TypeCommunity,
 		County: governancev1alpha1.Division{Code: "330302", Name: "鹿城区"}, Township: wuma}}
-	err := env.Client.Create(ctx, signboards.DefaultSet(v, signboards.DefaultCity))
+	err := env.Client.Create(ctx, signboards.DefaultSet(v, "温州市"))
 	g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want Invalid, got %v", err)
 	g.Expect(err.Error()).To(ContainSubstring(`metadata.namespace: Not found: "village-330302006999": S12 没有代码为 330302006999 的村（社区）（Village "330302006999" 不存在） / no village has the code 330302006999 (Village "330302006999" does not exist)`))
 }
