@@ -384,6 +384,41 @@ func (c *cluster) converge(t *testing.T, province []file, approvals map[string][
 		}).WithTimeout(90 * time.Second).Should(Succeed())
 	})
 
+	t.Run("the jurisdictions count this cluster's villages and units", func(t *testing.T) {
+		NewWithT(t).Eventually(func(g Gomega) {
+			province, city := &governancev1alpha1.Jurisdiction{}, &governancev1alpha1.Jurisdiction{}
+			g.Expect(c.env.Client.Get(ctx, client.ObjectKey{Name: "33"}, province)).To(Succeed())
+			g.Expect(c.env.Client.Get(ctx, client.ObjectKey{Name: c.city}, city)).To(Succeed())
+			g.Expect(meta.IsStatusConditionTrue(province.Status.Conditions, governancev1alpha1.ReadyCondition)).To(BeTrue(), "conditions: %+v", province.Status.Conditions)
+			g.Expect(province.Status.ReviewUnits).To(ConsistOf(provinceUnits))
+			g.Expect(province.Status.RequiredApprovals).To(BeEquivalentTo(len(provinceUnits)))
+			// A province spread over several clusters: each counts its own
+			// villages only; the province's total is a sum upward (docs/scale.md).
+			g.Expect(province.Status.Villages).To(BeEquivalentTo(len(c.villages)))
+			g.Expect(city.Status.Villages).To(BeEquivalentTo(len(c.villages)))
+			g.Expect(city.Status.LatestRevision).To(Equal(revision))
+		}).WithTimeout(30 * time.Second).Should(Succeed())
+	})
+
+	t.Run("a village of another city is refused", func(t *testing.T) {
+		g := NewWithT(t)
+		other := clusters[0]
+		if other == c {
+			other = clusters[1]
+		}
+		var villages []object
+		for _, o := range decode(t, readFolder(t, filepath.Join("clusters", other.name))) {
+			if o.obj.GetKind() == "Village" {
+				villages = append(villages, o)
+			}
+		}
+		g.Expect(villages).NotTo(BeEmpty())
+		err := c.env.Client.Create(ctx, villages[0].obj.DeepCopy())
+		g.Expect(err).To(HaveOccurred(), "%s's village %s was admitted in %s", other.name, villages[0].obj.GetName(), c.name)
+		g.Expect(err.Error()).To(ContainSubstring("S1"))
+		t.Logf("%s refuses %s's village %s: %v", c.name, other.name, villages[0].obj.GetName(), err)
+	})
+
 	t.Run("an approval signed with a key that is not the province unit's is refused", func(t *testing.T) {
 		g := NewWithT(t)
 		for name, a := range forgedApprovals(t) {
@@ -393,6 +428,7 @@ func (c *cluster) converge(t *testing.T, province []file, approvals map[string][
 			g.Expect(err.Error()).To(ContainSubstring("S5"), name)
 			g.Expect(err.Error()).To(ContainSubstring("signature"), name)
 			g.Expect(apierrors.IsNotFound(c.env.Client.Get(ctx, client.ObjectKey{Name: a.Name}, &governancev1alpha1.ItemApproval{}))).To(BeTrue(), name)
+			t.Logf("%s refuses %s: %v", c.name, name, err)
 		}
 	})
 
