@@ -54,20 +54,27 @@ func ensureClusterRoles(ctx context.Context, c client.Client, roles []*rbacv1.Cl
 	return nil
 }
 
-// ImportSampleVillages creates the Wenzhou villages shipped in
-// config/samples when the cluster holds no Village yet, so that only a fresh
-// cluster gets the samples and a user's deletions are not undone.
+// ImportSampleVillages creates the villages of the sample registry
+// (config/samples) when the cluster holds none of the sample city's
+// villages yet, so that only a fresh cluster gets them (another city's
+// preset may have come first) and a user's deletions are not undone.
 func ImportSampleVillages(ctx context.Context, c client.Client) (int, error) {
-	existing := &governancev1alpha1.VillageList{}
-	if err := c.List(ctx, existing, client.Limit(1)); err != nil {
-		return 0, fmt.Errorf("listing villages: %w", err)
-	}
-	if len(existing.Items) > 0 {
-		return 0, nil
-	}
 	villages, err := divisions.Parse(config.SampleDivisions())
 	if err != nil {
 		return 0, fmt.Errorf("parsing the sample registry: %w", err)
+	}
+	if len(villages) == 0 {
+		return 0, nil
+	}
+	existing := &governancev1alpha1.VillageList{}
+	if err := c.List(ctx, existing); err != nil {
+		return 0, fmt.Errorf("listing villages: %w", err)
+	}
+	city := governancev1alpha1.CityOf(villages[0].Name)
+	for i := range existing.Items {
+		if governancev1alpha1.CityOf(existing.Items[i].Name) == city {
+			return 0, nil
+		}
 	}
 	ctrl.LoggerFrom(ctx).Info("Importing the sample division registry", "villages", len(villages))
 	return CreateVillages(ctx, c, villages, 32)
