@@ -109,11 +109,12 @@ type Basis struct {
 
 // Scope is which villages an item applies to.
 type Scope struct {
-	// counties limits the item to these 6-digit county codes; empty means citywide.
+	// counties limits the item to these 6-digit county codes (of its jurisdiction);
+	// empty means the whole jurisdiction: citywide, or province-wide for a province item.
 	// 适用的县（市、区）代码；为空表示全市适用。
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:MaxItems=256
 	Counties []string `json:"counties,omitempty"`
 
 	// villageTypes limits the item to villages, communities or both (the default).

@@ -27,7 +27,7 @@ type RolloutStep struct {
 	// 本步新增的县（市、区）。
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:MaxItems=256
 	Counties []string `json:"counties,omitempty"`
 
 	// percent brings the share of villages holding the revision to at least this.

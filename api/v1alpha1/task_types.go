@@ -35,7 +35,7 @@ type TaskTargets struct {
 	// 目标村（社区）代码。
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=5000
+	// +kubebuilder:validation:MaxItems=12000
 	// +kubebuilder:validation:items:Pattern=`^[0-9]{12}$`
 	Villages []string `json:"villages,omitempty"`
 
@@ -43,7 +43,7 @@ type TaskTargets struct {
 	// 目标县（市、区）代码：其下全部村（社区）。
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:MaxItems=256
 	// +kubebuilder:validation:items:Pattern=`^[0-9]{6}$`
 	Counties []string `json:"counties,omitempty"`
 
