@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -136,7 +137,10 @@ func (r *ListItemReconciler) patchCondition(ctx context.Context, obj client.Obje
 	before := obj.DeepCopyObject().(client.Object)
 	meta.SetStatusCondition(conds, c)
 	if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
-		return fmt.Errorf("patching status of %s: %w", obj.GetName(), client.IgnoreNotFound(err))
+		if apierrors.IsNotFound(err) {
+			return nil // deleted meanwhile (an approval goes with its item)
+		}
+		return fmt.Errorf("patching status of %s: %w", obj.GetName(), err)
 	}
 	return nil
 }

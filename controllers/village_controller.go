@@ -263,7 +263,10 @@ func (r *VillageReconciler) patchStatus(ctx context.Context, before *governancev
 		return nil
 	}
 	if err := r.Status().Patch(ctx, v, client.MergeFrom(before)); err != nil {
-		return fmt.Errorf("patching status of Village %s: %w", v.Name, client.IgnoreNotFound(err))
+		if apierrors.IsNotFound(err) {
+			return nil // the village is gone: nothing to record, nothing to retry
+		}
+		return fmt.Errorf("patching status of Village %s: %w", v.Name, err)
 	}
 	r.waitForCache(ctx, v)
 	return nil

@@ -54,6 +54,8 @@ type ControlPlane struct {
 	dir    string
 	kcm    *exec.Cmd
 	kcmOut io.Closer
+	// lock holds the data folder (lock.go) while the control plane runs.
+	lock io.Closer
 }
 
 // controllers are the kube-controller-manager loops a cluster of villages
@@ -82,13 +84,22 @@ func Start(opts Options) (*ControlPlane, error) {
 		},
 	}
 	cp := &ControlPlane{Env: env, dir: opts.Dir}
+	if !existing && opts.Dir != "" {
+		lock, err := lockDir(opts.Dir)
+		if err != nil {
+			return nil, err
+		}
+		cp.lock = lock
+	}
 	if !existing {
 		if err := cp.configure(opts); err != nil {
+			cp.unlock()
 			return nil, err
 		}
 	}
 	cfg, err := env.Start()
 	if err != nil {
+		cp.unlock()
 		return nil, fmt.Errorf("starting etcd and kube-apiserver from %s (run `make controlplane` to build them): %w", opts.AssetsDir, err)
 	}
 	cp.Config = cfg
@@ -234,7 +245,16 @@ func (cp *ControlPlane) WriteKubeconfig(path, user string) error {
 }
 
 // Stop stops the controller-manager, then the apiserver and etcd.
+// unlock releases the data folder.
+func (cp *ControlPlane) unlock() {
+	if cp.lock != nil {
+		_ = cp.lock.Close()
+		cp.lock = nil
+	}
+}
+
 func (cp *ControlPlane) Stop() error {
+	defer cp.unlock()
 	var errs []error
 	if cp.kcm != nil && cp.kcm.Process != nil {
 		_ = cp.kcm.Process.Signal(syscall.SIGTERM)
