@@ -18,7 +18,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{}, &env)
+	testenv.Run(m, testenv.Options{NoWebhooks: true}, &env)
 }
 
 func village(code string) *governancev1alpha1.Village {

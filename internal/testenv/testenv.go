@@ -52,6 +52,9 @@ type Options struct {
 	AggregateClusterRoles bool
 	// Now is the manager's clock for task admission and audit (nil: time.Now).
 	Now func() time.Time
+	// NoWebhooks installs no webhook configuration: the schema and the CEL
+	// rules alone decide (the API package's tests, which run no operator).
+	NoWebhooks bool
 	// Setup runs with an admin client once the manager serves its webhooks,
 	// to seed what every test of the package relies on.
 	Setup func(client.Client) error
@@ -78,6 +81,9 @@ func Start(opts Options) (*Env, error) {
 	validating, mutating, err := config.Webhooks()
 	if err != nil {
 		return nil, err
+	}
+	if opts.NoWebhooks {
+		validating, mutating = nil, nil
 	}
 	cp, err := localcp.Start(localcp.Options{
 		AssetsDir: AssetsDir(), ControllerManager: true, AggregateClusterRoles: opts.AggregateClusterRoles,
