@@ -30,6 +30,8 @@ type importOptions struct {
 	outputDir string
 	// jurisdictions also writes the cities' and provinces' Jurisdictions.
 	jurisdictions bool
+	// defaultCity is --default-city: the city marked spec.default.
+	defaultCity string
 	// cityNames are the --city-name values, CODE=NAME.
 	cityNames []string
 }
@@ -99,6 +101,8 @@ and nothing is written.`,
 		"每个县一个文件写入此目录，并写 kustomization.yaml / write one file per county and a kustomization.yaml into this folder")
 	cmd.Flags().BoolVar(&opts.jurisdictions, "jurisdictions", false,
 		"在村（社区）之前写出各市、省的 Jurisdiction / also write the cities' and provinces' Jurisdictions, before the villages")
+	cmd.Flags().StringVar(&opts.defaultCity, "default-city", "",
+		"标为默认市（spec.default）的市代码；单市登记表默认为该市。默认市一经应用不可更改 / the code of the city marked spec.default; the only city of a one-city registry by default. It cannot change once applied")
 	cmd.Flags().StringArrayVar(&opts.cityNames, "city-name", nil,
 		"没有 city 行的市的名称，代码=市名，如 3303=温州市（可重复） / the name of a city without a city row, CODE=NAME, e.g. 3303=温州市 (repeatable)")
 	return cmd
@@ -154,7 +158,7 @@ func importDivisions(cmd *cobra.Command, path string, opts importOptions) error 
 	}
 	var jurisdictions []jurisdictionDoc
 	if opts.jurisdictions {
-		if jurisdictions, err = renderJurisdictions(reg.Provinces, cities); err != nil {
+		if jurisdictions, err = renderJurisdictions(reg.Provinces, cities, opts.defaultCity); err != nil {
 			return inputError(fmt.Errorf("%s: %w", registryName(path), err))
 		}
 	}
@@ -268,8 +272,17 @@ func requireCityNames(cities []divisions.Area) error {
 const maxJurisdictionName = 32
 
 // renderJurisdictions renders the provinces, then the cities, in code
-// order. The only city of a single-city registry is the default one.
-func renderJurisdictions(provinces, cities []divisions.Area) ([]jurisdictionDoc, error) {
+// order. The default city is --default-city, or the only city of a
+// single-city registry: a repository first imported with one city keeps
+// that city the default when re-imported with more (spec.default cannot
+// change once applied).
+func renderJurisdictions(provinces, cities []divisions.Area, defaultCity string) ([]jurisdictionDoc, error) {
+	if defaultCity == "" && len(cities) == 1 {
+		defaultCity = cities[0].Code
+	}
+	if defaultCity != "" && !slices.ContainsFunc(cities, func(a divisions.Area) bool { return a.Code == defaultCity }) {
+		return nil, fmt.Errorf("--default-city %s：登记表中没有该市 / --default-city %s: the registry holds no such city", defaultCity, defaultCity)
+	}
 	var docs []jurisdictionDoc
 	add := func(level governancev1alpha1.JurisdictionLevel, a divisions.Area, isDefault bool) error {
 		if utf8.RuneCountInString(a.Name) > maxJurisdictionName {
@@ -291,7 +304,7 @@ func renderJurisdictions(provinces, cities []divisions.Area) ([]jurisdictionDoc,
 		}
 	}
 	for _, c := range cities {
-		if err := add(governancev1alpha1.LevelCity, c, len(cities) == 1); err != nil {
+		if err := add(governancev1alpha1.LevelCity, c, c.Code == defaultCity); err != nil {
 			return nil, err
 		}
 	}

@@ -567,6 +567,15 @@ func TestImportDivisionsJurisdictionsToStdout(t *testing.T) {
 				"Village 330327116001", "Village 330327116201", "Village 330327116501",
 			},
 		},
+		"--default-city keeps a city the default among several": {
+			args:     []string{"FILE", "--jurisdictions", "--default-city", "3303"},
+			registry: func(*testing.T) string { return twoCities },
+			want: slices.Concat([]string{
+				"Jurisdiction 33 浙江省 Province",
+				"Jurisdiction 3301 杭州市 City",
+				"Jurisdiction 3303 温州市 City default",
+			}, hangzhouVillages, wenzhouLuchengVillages, wenzhouCangnanVillages),
+		},
 		"without --jurisdictions, villages only, and no city needs a name": {
 			args:     []string{"FILE"},
 			registry: func(t *testing.T) string { return twoCitiesWithout(t, "city,") },
