@@ -125,7 +125,7 @@ document index in the file.`,
 			if err != nil {
 				return inputError(err)
 			}
-			report := check(ms, now().Format(time.DateOnly), requireApproved)
+			report := check(ms, now(), requireApproved)
 			report.Summary.Files = files
 			if output == "json" {
 				enc := json.NewEncoder(cmd.OutOrStdout())
@@ -258,8 +258,9 @@ type checker struct {
 }
 
 // check builds the snapshot from ms and runs the rules admission runs, then
-// EvaluateItem on every item. today is YYYY-MM-DD.
-func check(ms []manifest, today string, requireApproved bool) validateReport {
+// EvaluateItem on every item, each on its city's day at the moment at (the
+// city's time zone, as the controllers decide it: not the machine's).
+func check(ms []manifest, at time.Time, requireApproved bool) validateReport {
 	c := &checker{snap: rules.NewMemory(), namespaces: map[string]string{}, villageManifest: map[string]manifest{}}
 	c.index(ms)
 	c.checkJurisdictions()
@@ -273,7 +274,7 @@ func check(ms []manifest, today string, requireApproved bool) validateReport {
 		c.addFieldErrors(m, "", rules.ValidateListItem(m.obj.(*governancev1alpha1.ListItem), c.snap))
 	}
 	flagged := c.checkApprovals()
-	phases := c.evaluate(today, flagged, requireApproved)
+	phases := c.evaluate(at, flagged, requireApproved)
 	c.checkTasks(phases, now())
 
 	slices.SortStableFunc(c.findings, func(a, b finding) int {
@@ -403,7 +404,7 @@ func (c *checker) checkApprovals() map[string]bool {
 
 // evaluate runs EvaluateItem on every item with its approvals, reports the
 // approvals that do not count and those whose item is not in the folder.
-func (c *checker) evaluate(today string, flagged map[string]bool, requireApproved bool) []itemPhase {
+func (c *checker) evaluate(at time.Time, flagged map[string]bool, requireApproved bool) []itemPhase {
 	units := c.snap.ReviewUnits()
 	byItem := map[string][]governancev1alpha1.ItemApproval{}
 	where := map[string]manifest{}
@@ -420,7 +421,7 @@ func (c *checker) evaluate(today string, flagged map[string]bool, requireApprove
 	evals := make([]rules.Evaluation, len(c.items))
 	parallel(len(c.items), func(i int) {
 		item := c.items[i].obj.(*governancev1alpha1.ListItem)
-		evals[i] = rules.EvaluateItem(item, units, byItem[item.Name], c.snap.Juris, today)
+		evals[i] = rules.EvaluateItem(item, units, byItem[item.Name], c.snap.Juris, c.snap.Juris.Today(item.Spec.Jurisdiction, at))
 	})
 	phases := make([]itemPhase, len(c.items))
 	for i, m := range c.items {
