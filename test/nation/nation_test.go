@@ -78,7 +78,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	repo, keys = filepath.Join(dir, "repo"), filepath.Join(dir, "keys")
 	if err := writeRepository(); err != nil {
 		fmt.Fprintf(os.Stderr, "writing the GitOps repository: %v\n", err)
