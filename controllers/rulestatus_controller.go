@@ -33,8 +33,10 @@ type RuleStatusReconciler[T client.Object] struct {
 func NewPowerFlowStatusReconciler(c client.Client) *RuleStatusReconciler[*governancev1alpha1.PowerFlow] {
 	return &RuleStatusReconciler[*governancev1alpha1.PowerFlow]{
 		Client: c, Name: "powerflow",
-		New:   func() *governancev1alpha1.PowerFlow { return &governancev1alpha1.PowerFlow{} },
-		Check: func(_ context.Context, f *governancev1alpha1.PowerFlow) field.ErrorList { return rules.ValidatePowerFlow(f) },
+		New: func() *governancev1alpha1.PowerFlow { return &governancev1alpha1.PowerFlow{} },
+		Check: func(_ context.Context, f *governancev1alpha1.PowerFlow) field.ErrorList {
+			return rules.ValidatePowerFlow(f)
+		},
 		StatusOf: func(f *governancev1alpha1.PowerFlow) (*[]metav1.Condition, *int64) {
 			return &f.Status.Conditions, &f.Status.ObservedGeneration
 		},
@@ -45,7 +47,7 @@ func NewPowerFlowStatusReconciler(c client.Client) *RuleStatusReconciler[*govern
 func NewReviewUnitStatusReconciler(c client.Client) *RuleStatusReconciler[*governancev1alpha1.ReviewUnit] {
 	return &RuleStatusReconciler[*governancev1alpha1.ReviewUnit]{
 		Client: c, Name: "reviewunit",
-		New:   func() *governancev1alpha1.ReviewUnit { return &governancev1alpha1.ReviewUnit{} },
+		New: func() *governancev1alpha1.ReviewUnit { return &governancev1alpha1.ReviewUnit{} },
 		Check: func(ctx context.Context, u *governancev1alpha1.ReviewUnit) field.ErrorList {
 			juris, err := readJurisdictions(ctx, c)
 			if err != nil {

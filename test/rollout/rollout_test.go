@@ -315,7 +315,7 @@ func TestPublishing(t *testing.T) {
 		for i := range 3 {
 			approveItems(t, item(fmt.Sprintf("extra-%d", i), fmt.Sprintf("附加事项 %d", i), governancev1alpha1.Scope{}))
 			NewWithT(t).Eventually(func(g Gomega) {
-				g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName("", int64(5 + i))}, &governancev1alpha1.ListRevision{})).To(Succeed())
+				g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName("", int64(5+i))}, &governancev1alpha1.ListRevision{})).To(Succeed())
 			}).WithTimeout(20 * time.Second).Should(Succeed())
 		}
 		// History limit 2: 7 (latest), 6 and 5 stay; 3 is held by every village
