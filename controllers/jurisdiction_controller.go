@@ -75,24 +75,17 @@ func (r *JurisdictionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	return ctrl.Result{}, nil
 }
 
-// countVillages counts the villages of a city through the city index, or
-// of a province by prefix.
+// countVillages counts a city's or a province's villages through its index.
 func (r *JurisdictionReconciler) countVillages(ctx context.Context, code string) (int32, error) {
-	list := &governancev1alpha1.VillageList{}
-	opts := []client.ListOption{client.UnsafeDisableDeepCopy}
+	index := IndexProvince
 	if len(code) == governancev1alpha1.CityCodeLength {
-		opts = append(opts, client.MatchingFields{IndexCity: code})
+		index = IndexCity
 	}
-	if err := r.List(ctx, list, opts...); err != nil {
+	list := &governancev1alpha1.VillageList{}
+	if err := r.List(ctx, list, client.MatchingFields{index: code}, client.UnsafeDisableDeepCopy); err != nil {
 		return 0, err
 	}
-	var n int32
-	for i := range list.Items {
-		if strings.HasPrefix(list.Items[i].Name, code) {
-			n++
-		}
-	}
-	return n, nil
+	return int32(len(list.Items)), nil
 }
 
 func (r *JurisdictionReconciler) latestRevision(ctx context.Context, juris rules.Jurisdictions, jur *governancev1alpha1.Jurisdiction) (int64, error) {

@@ -446,9 +446,6 @@ func (r *ListRolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
-	if err := setupCityIndexes(mgr); err != nil {
-		return err
-	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.ListRollout{}).
 		Watches(&governancev1alpha1.ListRevision{}, handler.EnqueueRequestsFromMapFunc(r.revisionRollouts)).
@@ -498,13 +495,24 @@ func (r *ListRolloutReconciler) cityRollouts(ctx context.Context, match func(jur
 }
 
 // IndexCity indexes Villages and the lists ConfigMaps by the 4-digit city
-// of the village code, so a rollout reads its own city only.
-const IndexCity = "city"
+// of the village code, so a rollout reads its own city only; IndexProvince
+// indexes Villages by their province, so a province's count reads its own.
+const (
+	IndexCity     = "city"
+	IndexProvince = "province"
+)
 
-func setupCityIndexes(mgr ctrl.Manager) error {
+// SetupCityIndexes registers the city and province indexes the rollout and
+// jurisdiction controllers read through; call it once, before them.
+func SetupCityIndexes(mgr ctrl.Manager) error {
 	ctx := context.Background()
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &governancev1alpha1.Village{}, IndexCity, func(o client.Object) []string {
 		return []string{governancev1alpha1.CityOf(o.GetName())}
+	}); err != nil {
+		return err
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &governancev1alpha1.Village{}, IndexProvince, func(o client.Object) []string {
+		return []string{governancev1alpha1.ProvinceOf(o.GetName())}
 	}); err != nil {
 		return err
 	}

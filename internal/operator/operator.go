@@ -174,6 +174,9 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	if err := (&controllers.ListRevisionReconciler{Client: mgr.GetClient(), Settle: opts.RevisionSettle, HistoryLimit: opts.RevisionHistoryLimit}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the list revision controller: %w", err)
 	}
+	if err := controllers.SetupCityIndexes(mgr); err != nil {
+		return fmt.Errorf("setting up the city indexes: %w", err)
+	}
 	if err := (&controllers.ListRolloutReconciler{Client: mgr.GetClient(), Writers: opts.rolloutWriters()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the list rollout controller: %w", err)
 	}
