@@ -227,4 +227,3 @@ func errorDetails(errs field.ErrorList) []string {
 	}
 	return out
 }
-

@@ -19,7 +19,7 @@ import (
 
 // The look of a flowchart. Graphviz in WebAssembly has no font metrics: it
 // estimates text width from Times' ASCII widths, which is about 3/4 of a
-// CJK character's. Nodes therefore get a minimum width from textWidth, and
+// CJK character's. Nodes therefore get a minimum width from TextWidth, and
 // the title is a node too, so that no Chinese text runs out of its box.
 const (
 	flowFont      = "Noto Sans CJK SC,Source Han Sans SC,PingFang SC,Microsoft YaHei,sans-serif"

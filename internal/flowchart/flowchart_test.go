@@ -19,4 +19,3 @@ func TestNodeWidthFitsChinese(t *testing.T) {
 		t.Errorf("TextWidth of ASCII = %g, want 0.6 em per character", w)
 	}
 }
-
