@@ -14,6 +14,13 @@ type Requester struct {
 	Groups   []string
 }
 
+// MemberOf reports whether the requester acts for a review unit: is in its
+// group (S5, S8). Approvals, report decisions and notice withdrawals all
+// decide membership here.
+func (r Requester) MemberOf(unit *governancev1alpha1.ReviewUnit) bool {
+	return slices.Contains(r.Groups, unit.Spec.Group)
+}
+
 // ValidateItemApproval decides whether an approval may be created (S5): a
 // signed one must verify against a key of its unit; an unsigned one must come
 // from a member of the unit's group. It returns how the approval was verified.
@@ -35,7 +42,7 @@ func ValidateItemApproval(a *governancev1alpha1.ItemApproval, who Requester, sna
 		}
 		return governancev1alpha1.VerifiedBySignature, nil
 	}
-	if !slices.Contains(who.Groups, unit.Spec.Group) {
+	if !who.MemberOf(unit) {
 		return "", field.ErrorList{field.Forbidden(unitPath, msg(S5,
 			"用户 %q 不是联审单位 %q 的成员（组 %s），不能代其提交未签名的审核意见；请用该单位的密钥签名（kubectl cunshe approve）",
 			"user %q is not a member of review unit %q (group %s) and cannot approve for it unsigned; sign the approval with the unit's key (kubectl cunshe approve)",

@@ -97,7 +97,7 @@ func ValidateReportDecision(d *governancev1alpha1.ReportDecision, reportExists b
 	switch {
 	case unit == nil:
 		return field.ErrorList{notFound(specPath.Child("unit"), d.Spec.Unit, msg(S8, "联审单位 %q 不存在", "review unit %q does not exist", d.Spec.Unit, d.Spec.Unit))}
-	case !slices.Contains(who.Groups, unit.Spec.Group):
+	case !who.MemberOf(unit):
 		return field.ErrorList{field.Forbidden(specPath.Child("unit"), msg(S8, "用户 %q 不属于联审单位 %q 的成员组 %s，不能代表其作出处理意见",
 			"user %q is not in review unit %q's group %s and cannot decide for it", who.Username, unit.Name, unit.Spec.Group, who.Username, unit.Name, unit.Spec.Group))}
 	case !reportExists:

@@ -82,14 +82,8 @@ func (v *ReportDecisionValidator) ValidateDelete(_ context.Context, d *governanc
 	return nil, forbidden("reportdecisions", d.Name, rules.ValidateReportDecisionDelete(d))
 }
 
-// creatorKept refuses rewriting the creator admission recorded.
-func creatorKept(old, obj client.Object) field.ErrorList {
-	if old.GetAnnotations()[governancev1alpha1.AnnotationCreatedBy] == obj.GetAnnotations()[governancev1alpha1.AnnotationCreatedBy] {
-		return nil
-	}
-	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "annotations").Key(governancev1alpha1.AnnotationCreatedBy),
-		rules.S8+" 提交人由准入服务记录，不得修改 / the creator is recorded by admission and cannot be changed")}
-}
+// creatorKept refuses rewriting the creator admission recorded (S8).
+func creatorKept(old, obj client.Object) field.ErrorList { return rules.CreatorKept(rules.S8, old, obj) }
 
 // refusal is Forbidden when the findings refuse the requester, else Invalid.
 func refusal(resource, kind, name string, errs field.ErrorList) error {
