@@ -31,8 +31,10 @@ func TestPublicNoticeRules(t *testing.T) {
 		edit func(n *governancev1alpha1.PublicNoticeSpec)
 		want []finding
 	}{
-		"an upheld report's notice":          {edit: func(*governancev1alpha1.PublicNoticeSpec) {}},
-		"a notice naming a county only (S18)": {edit: func(s *governancev1alpha1.PublicNoticeSpec) { s.Kind, s.Rule, s.Department, s.Villages, s.County = governancev1alpha1.NoticeCleanupIncomplete, "S19", "", nil, "330302" }},
+		"an upheld report's notice": {edit: func(*governancev1alpha1.PublicNoticeSpec) {}},
+		"a notice naming a county only (S18)": {edit: func(s *governancev1alpha1.PublicNoticeSpec) {
+			s.Kind, s.Rule, s.Department, s.Villages, s.County = governancev1alpha1.NoticeCleanupIncomplete, "S19", "", nil, "330302"
+		}},
 		"an unknown kind": {edit: func(s *governancev1alpha1.PublicNoticeSpec) { s.Kind = "Praise" }, want: []finding{
 			{field.ErrorTypeInvalid, "spec.kind", "S19", "通报类别只能是 ReportUpheld（反映属实）或 CleanupIncomplete（清理不到位） / kind is ReportUpheld or CleanupIncomplete"}}},
 		"no rule": {edit: func(s *governancev1alpha1.PublicNoticeSpec) { s.Rule = "" }, want: []finding{
