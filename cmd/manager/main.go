@@ -50,6 +50,8 @@ func parseFlags() flags {
 	flag.IntVar(&f.RolloutWriters, "rollout-writers", operator.DefaultRolloutWriters, "Parallel ConfigMap writes of a list rollout.")
 	flag.DurationVar(&f.RevisionSettle, "revision-settle", 3*time.Second, "How long the approved items must stay unchanged before a list revision is cut.")
 	flag.IntVar(&f.RevisionHistoryLimit, "revision-history-limit", 10, "Unused old list revisions to keep.")
+	flag.StringVar(&f.PortalAddr, "portal-bind-address", "", "Address the public portal (S9, S10) listens on; 0 disables it. Default :8088, in local mode 127.0.0.1:8088.")
+	flag.StringVar(&f.PortalPublicURL, "portal-public-url", "", "The portal's address as residents reach it, used in its QR codes, e.g. https://cunshe.example.gov.cn. Default: http://<bind address>.")
 	flag.StringVar(&f.localDir, "local-dir", "", "Run the embedded default: keep a local control plane's data in this folder "+
 		"(or, when $KUBECONFIG is set, use that cluster), install CRDs and webhooks, import the samples.")
 	flag.IntVar(&f.localPort, "local-port", 6443, "The local kube-apiserver's port.")
@@ -71,7 +73,30 @@ func parseFlags() flags {
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	f.portalDefaults()
 	return f
+}
+
+// portalDefaults resolve the portal's address: on by default, only on the
+// loopback interface in local mode.
+func (f *flags) portalDefaults() {
+	switch f.PortalAddr {
+	case "0":
+		f.PortalAddr = ""
+		return
+	case "":
+		f.PortalAddr = ":8088"
+		if f.localDir != "" {
+			f.PortalAddr = "127.0.0.1:8088"
+		}
+	}
+	if f.PortalPublicURL == "" {
+		host := f.PortalAddr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		f.PortalPublicURL = "http://" + host
+	}
 }
 
 func main() {
@@ -216,7 +241,7 @@ func localSetup(ctx context.Context, c client.Client, f flags, existing bool, ku
 		return nil
 	}
 	fmt.Fprintf(os.Stderr, "\ncunshe-operator is running on its local control plane. In another terminal:\n\n"+
-		"    export KUBECONFIG=%s\n    kubectl get villages\n\nCtrl-C stops everything.\n\n", kubeconfig)
+		"    export KUBECONFIG=%s\n    kubectl get villages\n\n%sCtrl-C stops everything.\n\n", kubeconfig, portalLine(f))
 	return nil
 }
 
@@ -237,4 +262,12 @@ func applyPresets(ctx context.Context, c client.Client, f flags) error {
 		}
 	}
 	return nil
+}
+
+// portalLine tells where the portal is.
+func portalLine(f flags) string {
+	if f.PortalAddr == "" {
+		return ""
+	}
+	return fmt.Sprintf("The public portal (村（社区）公开栏), in a browser:\n\n    %s/\n\n", f.PortalPublicURL)
 }

@@ -26,6 +26,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/controllers"
 	"github.com/cunshe/cunshe-operator/internal/listindex"
+	"github.com/cunshe/cunshe-operator/internal/portal"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 	"github.com/cunshe/cunshe-operator/internal/webhooks"
 )
@@ -65,6 +66,10 @@ type Options struct {
 	Now func() time.Time
 	// WrapClient, when set, wraps the manager's client (the benchmarks count writes with it).
 	WrapClient func(client.Client) client.Client
+	// PortalAddr is where the public portal listens (S9, S10); empty: no portal.
+	PortalAddr string
+	// PortalPublicURL is the portal's address as residents reach it (its QR codes).
+	PortalPublicURL string
 	// SkipNameValidation lets one process build the manager more than once
 	// (the benchmark restarts it to measure a full resync).
 	SkipNameValidation bool
@@ -143,7 +148,23 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := setupSignboards(mgr, opts); err != nil {
 		return nil, err
 	}
+	if err := setupPortal(mgr, opts); err != nil {
+		return nil, err
+	}
 	return mgr, nil
+}
+
+// setupPortal serves the public portal from the manager's cache; the port
+// is bound now, so that a busy one stops the start with a clear error.
+func setupPortal(mgr ctrl.Manager, opts Options) error {
+	if opts.PortalAddr == "" {
+		return nil
+	}
+	srv := &portal.Server{Addr: opts.PortalAddr, Site: portal.NewSite(opts.PortalPublicURL), Cache: mgr.GetCache(), Log: ctrl.Log.WithName("portal")}
+	if _, err := srv.Listen(); err != nil {
+		return fmt.Errorf("the portal cannot listen on %s (--portal-bind-address): %w", opts.PortalAddr, err)
+	}
+	return mgr.Add(srv)
 }
 
 // setupSignboards registers the controllers of the boards and signs (S12–S16);
