@@ -167,21 +167,21 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) {
 
 // The village's page.
 type villageData struct {
-	Page         page
-	V            *governancev1alpha1.Village
-	County       *County
-	Township     *Township
-	Lists        *publish.VillageLists
-	Revision     *governancev1alpha1.ListRevision
-	Services     []publish.Item
-	Flows        []publish.Flow
-	Records      []recordGroup
-	Tasks        []taskView
-	Notices      []*governancev1alpha1.PublicNotice
-	Units        []*governancev1alpha1.ReviewUnit
-	Entries      []entry
-	HasBoards    bool
-	PageURL      string
+	Page      page
+	V         *governancev1alpha1.Village
+	County    *County
+	Township  *Township
+	Lists     *publish.VillageLists
+	Revision  *governancev1alpha1.ListRevision
+	Services  []publish.Item
+	Flows     []publish.Flow
+	Records   []recordGroup
+	Tasks     []taskView
+	Notices   []*governancev1alpha1.PublicNotice
+	Units     []*governancev1alpha1.ReviewUnit
+	Entries   []entry
+	HasBoards bool
+	PageURL   string
 }
 
 type recordGroup struct {

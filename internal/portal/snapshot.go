@@ -92,8 +92,8 @@ func Build(ctx context.Context, r client.Reader) (*Snapshot, error) {
 	s := &Snapshot{
 		Built: time.Now(), counties: map[string]*County{}, townships: map[string]*Township{},
 		villages: map[string]*governancev1alpha1.Village{}, held: map[string]int64{},
-		revisions: map[revisionKey]*governancev1alpha1.ListRevision{},
-		catalog:   publish.Catalog{Items: map[string]*governancev1alpha1.ListItem{}, Flows: map[string]*governancev1alpha1.PowerFlow{}},
+		revisions:   map[revisionKey]*governancev1alpha1.ListRevision{},
+		catalog:     publish.Catalog{Items: map[string]*governancev1alpha1.ListItem{}, Flows: map[string]*governancev1alpha1.PowerFlow{}},
 		disclosures: map[string][]*governancev1alpha1.Disclosure{}, compliance: map[string]*governancev1alpha1.DepartmentCompliance{},
 		sets: map[string]*governancev1alpha1.SignboardSet{}, styles: map[string]*governancev1alpha1.SignboardStyle{},
 		lists: map[listsKey]*publish.VillageLists{},
