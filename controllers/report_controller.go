@@ -2,9 +2,14 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -30,6 +35,7 @@ type ReportReconciler struct {
 
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=reports/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=reportdecisions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=publicnotices,verbs=get;list;watch;create
 
 func (r *ReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	report := &governancev1alpha1.Report{}
@@ -51,16 +57,15 @@ func (r *ReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		ready.Message = outcome.Findings
 	}
 	meta.SetStatusCondition(&s.Conditions, ready)
-	if equality.Semantic.DeepEqual(before, s) {
-		return ctrl.Result{}, nil
+	if !equality.Semantic.DeepEqual(before, s) {
+		if err := r.Status().Update(ctx, report); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+		if before.Phase != s.Phase && len(s.Decisions) > 0 {
+			r.announce(ctx, report)
+		}
 	}
-	if err := r.Status().Update(ctx, report); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if before.Phase != s.Phase && len(s.Decisions) > 0 {
-		r.announce(ctx, report)
-	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, r.publishNotice(ctx, report)
 }
 
 // department is who the report is against: the task's namespace label, or
@@ -97,6 +102,75 @@ func (r *ReportReconciler) announce(ctx context.Context, report *governancev1alp
 		"%s 通报：村（社区）反映 %s/%s（%s）经 %s 认定属实，请立即纠正：%s / notice: the village's report %s/%s (%s) was upheld by %s; correct it: %s",
 		rules.S19, report.Namespace, report.Name, report.Spec.Reason, last.Unit, report.Status.Findings,
 		report.Namespace, report.Name, report.Spec.Reason, last.Unit, report.Status.Findings)
+}
+
+// NoticeName is the name of the notice issued for an upheld report:
+// report-<namespace>-<name>, or, beyond 253 characters, its first 240 and
+// a hash of the whole.
+func NoticeName(namespace, name string) string {
+	full := "report-" + namespace + "-" + name
+	if len(full) <= 253 {
+		return full
+	}
+	sum := sha256.Sum256([]byte(full))
+	return full[:240] + "-" + hex.EncodeToString(sum[:])[:12]
+}
+
+// publishNotice issues the durable notice (通报, S8/S19) of an upheld
+// report, once: its name is the report's, and a notice that exists (even
+// withdrawn) is never issued again. The Event says it to whoever looks now;
+// the notice stays on the portal until a review unit withdraws it.
+func (r *ReportReconciler) publishNotice(ctx context.Context, report *governancev1alpha1.Report) error {
+	if report.Status.Phase != governancev1alpha1.ReportUpheld || len(report.Status.Decisions) == 0 {
+		return nil
+	}
+	name := NoticeName(report.Namespace, report.Name)
+	if err := r.Get(ctx, client.ObjectKey{Name: name}, &governancev1alpha1.PublicNotice{}); !apierrors.IsNotFound(err) {
+		return err
+	}
+	code := rules.VillageOfNamespace(report.Namespace)
+	last := report.Status.Decisions[len(report.Status.Decisions)-1]
+	dept := report.Status.Department
+	about := string(report.Spec.Reason)
+	if ref := report.Spec.TaskRef; ref != nil {
+		about = ref.Namespace + "/" + ref.Name
+	}
+	notice := &governancev1alpha1.PublicNotice{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: governancev1alpha1.PublicNoticeSpec{
+			Kind: governancev1alpha1.NoticeReportUpheld, Rule: rules.S8, Department: dept, Villages: []string{code},
+			Jurisdiction: r.city(ctx, code),
+			Title:        fmt.Sprintf("关于 %s 向村（社区）%s 摊派清单外事项的通报", dept, code),
+			Text: truncateRunes(fmt.Sprintf("%s 通报：村（社区）反映 %s/%s（%s，%s）经联审单位 %s 认定属实，请 %s 立即纠正：%s / "+
+				"notice: the village's report %s/%s (%s, %s) was upheld by review unit %s; %s must correct it: %s",
+				rules.S19, report.Namespace, report.Name, report.Spec.Reason, about, last.Unit, dept, report.Status.Findings,
+				report.Namespace, report.Name, report.Spec.Reason, about, last.Unit, dept, report.Status.Findings), rules.MaxNoticeText),
+			Source: &governancev1alpha1.NoticeSource{Kind: "Report", Namespace: report.Namespace, Name: report.Name},
+		},
+	}
+	ctrl.LoggerFrom(ctx).Info("Issuing public notice", "PublicNotice", name, "department", dept)
+	if err := r.Create(ctx, notice); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("issuing notice %s: %w", name, err)
+	}
+	return nil
+}
+
+// city is the jurisdiction of the village's city, "" when the cluster
+// declares none or the village is not known.
+func (r *ReportReconciler) city(ctx context.Context, code string) string {
+	v := r.Index.Snapshot(ctx).Village(code)
+	if v == nil {
+		return ""
+	}
+	return r.Index.Jurisdictions(ctx).CityOf(v.Spec.County.Code)
+}
+
+// truncateRunes keeps at most n characters of s.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // SetupWithManager watches reports and their decisions.

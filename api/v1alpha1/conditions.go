@@ -114,3 +114,16 @@ const (
 	// ReasonChecking: some sets of the township are not yet checked at their current generation.
 	ReasonChecking = "Checking"
 )
+
+// Condition reasons of the public records (S10) and notices (S8, S19); each
+// kind's Ready condition carries them.
+const (
+	// ReasonPublished: the record stands, published on the village's page.
+	ReasonPublished = "Published"
+	// ReasonSuperseded: a later record corrects this one; both stay published.
+	ReasonSuperseded = "Superseded"
+	// ReasonInForce: the notice is shown until a review unit withdraws it.
+	ReasonInForce = "InForce"
+	// ReasonWithdrawn: a review unit withdrew the notice; it stays on record.
+	ReasonWithdrawn = "Withdrawn"
+)

@@ -230,6 +230,12 @@ func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now
 	if err := (&controllers.ComplianceReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the compliance controller: %w", err)
 	}
+	if err := (&controllers.DisclosureReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the disclosure controller: %w", err)
+	}
+	if err := (&controllers.PublicNoticeReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the public notice controller: %w", err)
+	}
 	return nil
 }
 

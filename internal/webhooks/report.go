@@ -83,7 +83,9 @@ func (v *ReportDecisionValidator) ValidateDelete(_ context.Context, d *governanc
 }
 
 // creatorKept refuses rewriting the creator admission recorded (S8).
-func creatorKept(old, obj client.Object) field.ErrorList { return rules.CreatorKept(rules.S8, old, obj) }
+func creatorKept(old, obj client.Object) field.ErrorList {
+	return rules.CreatorKept(rules.S8, old, obj)
+}
 
 // refusal is Forbidden when the findings refuse the requester, else Invalid.
 func refusal(resource, kind, name string, errs field.ErrorList) error {

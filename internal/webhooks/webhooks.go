@@ -8,7 +8,7 @@
 // there), so an operator outage can never block the cluster's own
 // components or the operator's recovery. Cluster-scoped kinds ignore
 // namespaceSelector; the selector matters for the namespaced kinds (Task,
-// Report, SignboardSet). hack/tools/chartrbac fails for a webhook without it.
+// Report, SignboardSet, Disclosure). hack/tools/chartrbac fails for a webhook without it.
 package webhooks
 
 import (
@@ -69,6 +69,14 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReportDecision{}).
 				WithDefaulter(CreatorDefaulter[*governancev1alpha1.ReportDecision]{}).WithValidator(&ReportDecisionValidator{readers: reader, Index: idx}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Disclosure{}).
+				WithDefaulter(CreatorDefaulter[*governancev1alpha1.Disclosure]{}).WithValidator(&DisclosureValidator{readers: reader}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.PublicNotice{}).
+				WithDefaulter(PublicNoticeDefaulter{}).WithValidator(&PublicNoticeValidator{readers: reader}).Complete()
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.SignboardStyle{}).WithValidator(&SignboardStyleValidator{}).Complete()
