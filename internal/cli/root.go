@@ -82,6 +82,7 @@ func NewRootCommand() *cobra.Command {
 		newImportSignboardsCommand(),
 		newKeygenCommand(),
 		newListsCommand(),
+		newPortalCommand(),
 		newRenderCommand(),
 		newReportCommand(),
 		newRolloutCommand(),

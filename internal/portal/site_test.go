@@ -279,3 +279,19 @@ func TestHeadHasNoBody(t *testing.T) {
 		t.Fatalf("HEAD: %d, body %d bytes, length %s", w.Code, w.Body.Len(), w.Header().Get("Content-Length"))
 	}
 }
+
+func TestExportServesTheSameBytes(t *testing.T) {
+	g := NewWithT(t)
+	s := newSite(t, city()...)
+	dir := t.TempDir()
+	n, err := Export(t.Context(), s, dir, ExportOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(n).To(BeNumerically(">", 15))
+	static := http.FileServer(http.Dir(dir))
+	for _, path := range []string{"/", "/a/330302/", "/a/330302006/", "/v/" + gulou + "/", "/v/" + gulou + "/qr/", "/qr/" + gulou + "/manage.png", "/d/tjj/", "/flow/subsidy-flow.svg"} {
+		want := get(s, path)
+		got := get(static, path)
+		g.Expect(got.Code).To(Equal(http.StatusOK), path)
+		g.Expect(got.Body.Bytes()).To(Equal(want.Body.Bytes()), "%s: the export holds what the portal serves", path)
+	}
+}
