@@ -6,9 +6,11 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,8 +39,10 @@ type Env struct {
 	Client client.Client
 	// Operator counts the writes of the manager's client.
 	Operator *writecount.Client
-	cancel   context.CancelFunc
-	done     chan error
+	// PortalURL is the portal's address when Options.Portal is set.
+	PortalURL string
+	cancel    context.CancelFunc
+	done      chan error
 }
 
 // Options select what runs.
@@ -55,6 +59,8 @@ type Options struct {
 	// NoWebhooks installs no webhook configuration: the schema and the CEL
 	// rules alone decide (the API package's tests, which run no operator).
 	NoWebhooks bool
+	// Portal serves the public portal on a free loopback port (Env.PortalURL).
+	Portal bool
 	// Setup runs with an admin client once the manager serves its webhooks,
 	// to seed what every test of the package relies on.
 	Setup func(client.Client) error
@@ -118,8 +124,15 @@ func Start(opts Options) (*Env, error) {
 
 func (e *Env) startManager(opts Options) error {
 	host, port, certDir := e.ControlPlane.WebhookServing()
+	if opts.Portal && e.PortalURL == "" {
+		addr, err := freeLoopbackAddr()
+		if err != nil {
+			return err
+		}
+		e.PortalURL = "http://" + addr
+	}
 	mgr, err := operator.NewManager(e.Config, operator.Options{
-		MetricsAddr: "0", ProbeAddr: "0",
+		MetricsAddr: "0", ProbeAddr: "0", PortalAddr: strings.TrimPrefix(e.PortalURL, "http://"), PortalPublicURL: e.PortalURL,
 		WebhookHost: host, WebhookPort: port, WebhookCertDir: certDir,
 		Concurrency: opts.Concurrency, Now: opts.Now,
 		RevisionSettle: time.Second, RevisionHistoryLimit: 2, SkipNameValidation: true,
@@ -142,6 +155,17 @@ func (e *Env) startManager(opts Options) error {
 	return wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
 		return started(nil) == nil, nil
 	})
+}
+
+// freeLoopbackAddr is a loopback address with a port free now (the portal
+// keeps it across restarts of the manager).
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().String(), nil
 }
 
 // RestartManager stops the operator and starts a new one, as a crash or an
