@@ -156,10 +156,11 @@ var (
 	allVerbs  = []string{"get", "list", "watch", "create", "update", "patch", "delete"}
 	readVerbs = []string{"get", "list", "watch"}
 	// clusterScoped and namespaced are every governance.cunshe.io resource,
-	// including those of issues 5 and 6 (tasks, reports, signboards).
+	// including those of issues 5, 6 and 12 (tasks, reports, signboards,
+	// public records and notices).
 	clusterScoped = []string{"villages", "reviewunits", "listitems", "itemapprovals", "powerflows", "listrevisions",
-		"listrollouts", "departmentcompliances", "signboardstyles"}
-	namespaced = []string{"tasks", "reports", "reportdecisions", "signboardsets"}
+		"listrollouts", "departmentcompliances", "signboardstyles", "publicnotices"}
+	namespaced = []string{"tasks", "reports", "reportdecisions", "signboardsets", "disclosures"}
 	// namespaces are where the namespaced checks are made; "" is all of them.
 	namespaces = []string{"", "dept-tjj", "dept-other", nsA, nsB}
 )
@@ -196,17 +197,18 @@ func TestEachActorMayDoExactlyWhatDesignSays(t *testing.T) {
 			{verbs: []string{"get", "list", "watch", "create", "update", "patch"}, resources: []string{"listitems", "powerflows"}},
 			{verbs: readVerbs, resources: []string{"itemapprovals", "reviewunits"}},
 		}},
-		"a review unit approves items and decides reports": {user: "unit-carol", groups: []string{unitMZJ}, grants: []grant{
+		"a review unit approves items, decides reports and withdraws notices": {user: "unit-carol", groups: []string{unitMZJ}, grants: []grant{
 			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"itemapprovals", "reportdecisions"}},
+			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"publicnotices"}}, // withdrawal only: admission
 			{verbs: readVerbs, resources: []string{"listitems", "powerflows", "reviewunits", "reports", "tasks", "departmentcompliances"}},
 		}},
 		"a township owns its style and its villages' signboard sets": {user: "town-dave", groups: []string{tenant.TownshipGroup(villageA.Spec.Township.Code), townships}, grants: []grant{
 			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"signboardstyles"}}, // its own only: admission (TestTownshipKeepsToItsOwnStyle)
 			{verbs: allVerbs, resources: []string{"signboardsets"}, namespaces: []string{nsA}},
-			{verbs: readVerbs, resources: []string{"reports", "reportdecisions"}, namespaces: []string{nsA}},
+			{verbs: readVerbs, resources: []string{"reports", "reportdecisions", "disclosures"}, namespaces: []string{nsA}},
 		}},
-		"village cadres file reports in their own tenant": {user: "cadre-erin", groups: []string{tenant.VillageGroup(villageA.Spec.Code)}, grants: []grant{
-			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"reports"}, namespaces: []string{nsA}},
+		"village cadres file reports and publish records in their own tenant": {user: "cadre-erin", groups: []string{tenant.VillageGroup(villageA.Spec.Code)}, grants: []grant{
+			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"reports", "disclosures"}, namespaces: []string{nsA}},
 			{verbs: readVerbs, resources: []string{"reportdecisions", "signboardsets"}, namespaces: []string{nsA}},
 		}},
 		"a viewer reads everything and writes nothing": {user: "viewer-frank", groups: []string{viewers}, grants: []grant{
@@ -321,5 +323,32 @@ func TestViewerJoinsTheBuiltInViewRole(t *testing.T) {
 	waitFor(t, "view to aggregate cunshe-viewer", func() bool { return allowed(t, auditor, "list", "reports", nsB, "") })
 	if allowed(t, auditor, "list", "reports", nsA, "") || allowed(t, auditor, "create", "reports", nsB, "") {
 		t.Error("view in one tenant reaches another tenant or writes")
+	}
+}
+
+// TestCadresPublishOnlyInTheirOwnTenant makes real requests: a cadre
+// publishes a record in their own tenant; a neighbouring village's cadre
+// may not write there, nor may the township.
+func TestCadresPublishOnlyInTheirOwnTenant(t *testing.T) {
+	prepare(t)
+	ctx := context.Background()
+	rec := func(name string) *governancev1alpha1.Disclosure {
+		return &governancev1alpha1.Disclosure{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: nsA},
+			Spec: governancev1alpha1.DisclosureSpec{Category: governancev1alpha1.DisclosureVillageRules, Period: "2026",
+				Title: "村规民约（2026年修订）", Body: "一、遵纪守法，维护村庄和谐稳定。"}}
+	}
+	if err := as(t, "cadre-erin", tenant.VillageGroup(villageA.Spec.Code)).Create(ctx, rec("rules-2026")); err != nil {
+		t.Fatalf("a cadre publishing in their own tenant: %v", err)
+	}
+	for who, c := range map[string]client.Client{
+		"a cadre of the neighbouring village": as(t, "cadre-hal", tenant.VillageGroup(villageB.Spec.Code)),
+		"the township":                        as(t, "town-dave", tenant.TownshipGroup(villageA.Spec.Township.Code)),
+	} {
+		if err := c.Create(ctx, rec("forged")); !apierrors.IsForbidden(err) {
+			t.Errorf("%s publishing in %s: got %v, want Forbidden", who, nsA, err)
+		}
+	}
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: nsA, Name: "forged"}, &governancev1alpha1.Disclosure{}); !apierrors.IsNotFound(err) {
+		t.Errorf("a refused record was stored: %v", err)
 	}
 }

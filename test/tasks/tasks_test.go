@@ -378,6 +378,36 @@ func TestTasks(t *testing.T) {
 				HaveField("Note", ContainSubstring("S19 通报")))))
 		}).WithTimeout(15 * time.Second).Should(Succeed())
 
+		// The durable notice (通报, S19): one, however often the report is reconciled.
+		noticeOf := func(g Gomega) []governancev1alpha1.PublicNotice {
+			notices := &governancev1alpha1.PublicNoticeList{}
+			g.Expect(env.Client.List(ctx, notices)).To(Succeed())
+			var mine []governancev1alpha1.PublicNotice
+			for _, n := range notices.Items {
+				if src := n.Spec.Source; src != nil && src.Kind == "Report" && src.Namespace == ns && src.Name == report.Name {
+					mine = append(mine, n)
+				}
+			}
+			return mine
+		}
+		g.Eventually(func(g Gomega) {
+			notices := noticeOf(g)
+			g.Expect(notices).To(HaveLen(1))
+			n := notices[0]
+			g.Expect(n.Name).To(Equal("report-village-330302101201-census-extra-forms"))
+			g.Expect(n.Spec.Kind).To(Equal(governancev1alpha1.NoticeReportUpheld))
+			g.Expect(n.Spec.Rule).To(Equal("S8"))
+			g.Expect(n.Spec.Department).To(Equal("tjj"))
+			g.Expect(n.Spec.Villages).To(Equal([]string{xiaonan}))
+			g.Expect(n.Spec.Text).To(HavePrefix("S19 通报：村（社区）反映 village-330302101201/census-extra-forms"))
+			g.Expect(n.Spec.Text).To(ContainSubstring(" / notice: the village's report village-330302101201/census-extra-forms"))
+			g.Expect(n.Status.Active).To(BeTrue())
+		}).WithTimeout(20 * time.Second).Should(Succeed())
+		touched := got.DeepCopy()
+		touched.Labels = map[string]string{"touched": "1"} // another pass of the report controller
+		g.Expect(env.Client.Patch(ctx, touched, client.MergeFrom(got))).To(Succeed())
+		g.Consistently(func(g Gomega) { g.Expect(noticeOf(g)).To(HaveLen(1)) }).WithTimeout(2 * time.Second).Should(Succeed())
+
 		g.Expect(member.Delete(ctx, decision("census-extra-forms.mzj", "", ""))).To(MatchError(ContainSubstring("须留档备查，不得删除")))
 		changed := &governancev1alpha1.ReportDecision{}
 		g.Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "census-extra-forms.mzj"}, changed)).To(Succeed())
