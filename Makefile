@@ -63,7 +63,7 @@ controlplane: ## Build etcd, kube-apiserver and kube-controller-manager from Go 
 	K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) bash hack/build-controlplane.sh
 
 .PHONY: test
-test: controlplane helm ## Run all tests: unit tests and envtest integration tests against a real apiserver (and the chart through bin/helm).
+test: controlplane helm chromium ## Run all tests: unit tests, envtest integration tests against a real apiserver, the chart through bin/helm, the portal in headless Chromium.
 	go test ./... -count=1 -timeout 30m
 
 .PHONY: bench
@@ -100,6 +100,10 @@ helm-lint: helm ## Lint the Helm chart.
 .PHONY: golangci-lint
 golangci-lint:
 	@test -x $(LOCALBIN)/golangci-lint || GOBIN=$(LOCALBIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+.PHONY: chromium
+chromium: ## Debian's Chromium and CJK fonts for the portal's browser test (apt-get, once).
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 .PHONY: helm
 helm:
