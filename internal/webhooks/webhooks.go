@@ -8,7 +8,8 @@
 // there), so an operator outage can never block the cluster's own
 // components or the operator's recovery. Cluster-scoped kinds ignore
 // namespaceSelector; the selector matters for the namespaced kinds (Task,
-// Report, SignboardSet, Disclosure). hack/tools/chartrbac fails for a webhook without it.
+// Report, SignboardSet, Disclosure). hack/tools/chartrbac fails for a
+// webhook without it.
 package webhooks
 
 import (
