@@ -201,13 +201,13 @@ func runLocal(ctx context.Context, f flags) error {
 	}
 	f.WebhookHost, f.WebhookPort, f.WebhookCertDir = cp.WebhookServing()
 	return run(ctx, cp.Config, f.Options, func(ctx context.Context, c client.Client) error {
-		return localSetup(ctx, c, f, existing, kubeconfig)
+		return localSetup(ctx, cp.Config, c, f, existing, kubeconfig)
 	})
 }
 
 // localSetup installs the tenants' and the actors' cluster roles, imports
 // the samples into an empty cluster and tells the user how to reach it.
-func localSetup(ctx context.Context, c client.Client, f flags, existing bool, kubeconfig string) error {
+func localSetup(ctx context.Context, cfg *rest.Config, c client.Client, f flags, existing bool, kubeconfig string) error {
 	log := ctrl.Log.WithName("local")
 	if err := operator.EnsureTenantClusterRoles(ctx, c); err != nil {
 		return err
@@ -234,6 +234,13 @@ func localSetup(ctx context.Context, c client.Client, f flags, existing bool, ku
 		}
 		if styles+sets > 0 {
 			log.Info("Imported the sample signboards", "styles", styles, "sets", sets, "seconds", time.Since(start).Seconds())
+		}
+		records, err := operator.ImportSampleDisclosures(ctx, cfg, c)
+		if err != nil {
+			return err
+		}
+		if records > 0 {
+			log.Info("Published the sample villages' public records (三务公开)", "disclosures", records)
 		}
 	}
 	if existing {
