@@ -47,12 +47,14 @@ search box needs the live portal. The QR codes point at --public-url.`,
   kubectl cunshe portal export site/ --public-url https://cunshe.wenzhou.gov.cn --village 330302006044`,
 		Args: exactArgs("DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.publicURL == "" {
+				return usageError(cmd, fmt.Errorf("缺少 --public-url：二维码要指向居民访问的地址 / --public-url is required: the QR codes point at it"))
+			}
 			return portalExport(cmd, o, args[0])
 		},
 	}
 	cmd.Flags().StringVar(&o.publicURL, "public-url", "", "居民访问公开栏的地址（二维码内容）/ the address residents reach the portal at (what the QR codes hold)")
 	cmd.Flags().StringSliceVar(&o.villages, "village", nil, "只导出这些村（社区）（12 位代码，可重复）/ export only these villages (12-digit codes, repeatable)")
-	_ = cmd.MarkFlagRequired("public-url")
 	o.kube.addFlags(cmd)
 	return cmd
 }
