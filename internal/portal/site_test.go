@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"encoding/xml"
 	"image/png"
 	"io"
@@ -16,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -87,26 +89,31 @@ func city() []client.Object {
 	}
 }
 
-func scheme(t *testing.T) *runtime.Scheme {
+func scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
-	if err := governancev1alpha1.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(governancev1alpha1.AddToScheme(s))
 	return s
+}
+
+// buildSite serves objs as the portal would from a cache holding them.
+func buildSite(objs ...client.Object) (*Site, error) {
+	c := fake.NewClientBuilder().WithScheme(scheme()).WithObjects(objs...).Build()
+	snap, err := Build(context.Background(), c)
+	if err != nil {
+		return nil, err
+	}
+	s := NewSite(publicURL + "/")
+	s.SetSnapshot(snap)
+	return s, nil
 }
 
 func newSite(t *testing.T, objs ...client.Object) *Site {
 	t.Helper()
-	c := fake.NewClientBuilder().WithScheme(scheme(t)).WithObjects(objs...).Build()
-	snap, err := Build(t.Context(), c)
+	s, err := buildSite(objs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewSite(publicURL + "/")
-	s.SetSnapshot(snap)
 	return s
 }
 
