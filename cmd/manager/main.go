@@ -52,6 +52,7 @@ func parseFlags() flags {
 	flag.IntVar(&f.RevisionHistoryLimit, "revision-history-limit", 10, "Unused old list revisions to keep.")
 	flag.StringVar(&f.PortalAddr, "portal-bind-address", "", "Address the public portal (S9, S10) listens on; 0 disables it. Default :8088, in local mode 127.0.0.1:8088.")
 	flag.StringVar(&f.PortalPublicURL, "portal-public-url", "", "The portal's address as residents reach it, used in its QR codes, e.g. https://cunshe.example.gov.cn. Default: http://<bind address>.")
+	flag.StringVar(&f.PortalCacheDir, "portal-cache-dir", "", "Folder for the portal's rendered pages, one file per village (default: the system's temp folder).")
 	flag.StringVar(&f.localDir, "local-dir", "", "Run the embedded default: keep a local control plane's data in this folder "+
 		"(or, when $KUBECONFIG is set, use that cluster), install CRDs and webhooks, import the samples.")
 	flag.IntVar(&f.localPort, "local-port", 6443, "The local kube-apiserver's port.")

@@ -70,6 +70,8 @@ type Options struct {
 	PortalAddr string
 	// PortalPublicURL is the portal's address as residents reach it (its QR codes).
 	PortalPublicURL string
+	// PortalCacheDir holds the portal's rendered pages (empty: the temp folder).
+	PortalCacheDir string
 	// SkipNameValidation lets one process build the manager more than once
 	// (the benchmark restarts it to measure a full resync).
 	SkipNameValidation bool
@@ -160,7 +162,8 @@ func setupPortal(mgr ctrl.Manager, opts Options) error {
 	if opts.PortalAddr == "" {
 		return nil
 	}
-	srv := &portal.Server{Addr: opts.PortalAddr, Site: portal.NewSite(opts.PortalPublicURL), Cache: mgr.GetCache(), Log: ctrl.Log.WithName("portal")}
+	srv := &portal.Server{Addr: opts.PortalAddr, Site: portal.NewSite(opts.PortalPublicURL), Cache: mgr.GetCache(),
+		CacheDir: opts.PortalCacheDir, Log: ctrl.Log.WithName("portal")}
 	if _, err := srv.Listen(); err != nil {
 		return fmt.Errorf("the portal cannot listen on %s (--portal-bind-address): %w", opts.PortalAddr, err)
 	}

@@ -167,21 +167,19 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) {
 
 // The village's page.
 type villageData struct {
-	Page      page
-	V         *governancev1alpha1.Village
-	County    *County
-	Township  *Township
-	Lists     *publish.VillageLists
-	Revision  *governancev1alpha1.ListRevision
-	Services  []publish.Item
-	Flows     []publish.Flow
-	Records   []recordGroup
-	Tasks     []taskView
-	Notices   []*governancev1alpha1.PublicNotice
-	Units     []*governancev1alpha1.ReviewUnit
-	Entries   []entry
-	HasBoards bool
-	PageURL   string
+	Page         page
+	V            *governancev1alpha1.Village
+	County       *County
+	Township     *Township
+	ListsHTML    template.HTML
+	ServicesHTML template.HTML
+	Records      []recordGroup
+	Tasks        []taskView
+	Notices      []*governancev1alpha1.PublicNotice
+	Units        []*governancev1alpha1.ReviewUnit
+	Entries      []entry
+	HasBoards    bool
+	PageURL      string
 }
 
 type recordGroup struct {
@@ -216,9 +214,9 @@ func (s *Site) village(w http.ResponseWriter, r *http.Request) {
 	}
 	v := newVersions()
 	v.object(vil, vil.Status.Conditions)
-	lists, rev := snap.Lists(vil)
-	if rev != nil {
-		v.object(rev)
+	lists := snap.listsOf(vil)
+	if lists != nil {
+		v.object(lists.rev)
 	}
 	ns := governancev1alpha1.TenantNamespaceName(code)
 	disclosures := snap.disclosures[ns]
@@ -240,26 +238,84 @@ func (s *Site) village(w http.ResponseWriter, r *http.Request) {
 	if notModified(w, r, v.etag()) {
 		return
 	}
+	if s.pages != nil {
+		file, err := s.pages.file(code, v.etag(), func() ([]byte, error) {
+			return s.villagePage(snap, vil, lists, disclosures, tasks, notices, set != nil)
+		})
+		if err == nil && serveFile(w, r, v, file) {
+			return
+		}
+	}
+	body, err := s.villagePage(snap, vil, lists, disclosures, tasks, notices, set != nil)
+	if err != nil {
+		s.errorPage(w, r, http.StatusInternalServerError)
+		return
+	}
+	s.write(w, r, "text/html; charset=utf-8", v, body)
+}
+
+// villagePage renders a village's page.
+func (s *Site) villagePage(snap *Snapshot, vil *governancev1alpha1.Village, lists *listsEntry, disclosures []*governancev1alpha1.Disclosure,
+	tasks []*governancev1alpha1.Task, notices []*governancev1alpha1.PublicNotice, hasBoards bool) ([]byte, error) {
+	code := vil.Name
 	county := snap.counties[vil.Spec.County.Code]
 	town := snap.townships[vil.Spec.Township.Code]
 	data := villageData{
 		Page: page{Title: vil.Spec.Name, TitleEn: "Village " + code, Crumbs: []crumb{
 			{"/", county.City.Name}, {"/a/" + county.Code + "/", county.Name}, {"/a/" + town.Code + "/", town.Name}}},
-		V: vil, County: county, Township: town, Lists: lists, Revision: rev, Notices: notices,
+		V: vil, County: county, Township: town, Notices: notices,
 		Records: s.records(disclosures), Tasks: taskViews(tasks, snap), Units: snap.unitsOf(vil),
-		Entries: entries, HasBoards: set != nil, PageURL: s.villageURL(code, ""),
+		Entries: entries, HasBoards: hasBoards, PageURL: s.villageURL(code, ""),
 	}
-	if lists != nil {
-		data.Flows = lists.Flows
-		for _, g := range lists.Lists {
+	var err error
+	if data.ListsHTML, data.ServicesHTML, err = s.listsHTML(lists); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Grow(64 << 10)
+	if err := s.tmpl.ExecuteTemplate(&b, "village", data); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// listsData is what the lists fragment shows.
+type listsData struct {
+	Lists    *publish.VillageLists
+	Revision *governancev1alpha1.ListRevision
+	Flows    []publish.Flow
+	Services []publish.Item
+}
+
+// listsHTML renders the lists, flows and services of one (revision, county,
+// type) once; every village sharing them reuses the HTML.
+func (s *Site) listsHTML(e *listsEntry) (template.HTML, template.HTML, error) {
+	if e == nil {
+		return s.renderLists(listsData{})
+	}
+	e.once.Do(func() {
+		d := listsData{Lists: e.lists, Revision: e.rev, Flows: e.lists.Flows}
+		for _, g := range e.lists.Lists {
 			for _, it := range g.Items {
 				if it.ResidentFacing {
-					data.Services = append(data.Services, it)
+					d.Services = append(d.Services, it)
 				}
 			}
 		}
+		e.html, e.svc, e.err = s.renderLists(d)
+	})
+	return e.html, e.svc, e.err
+}
+
+func (s *Site) renderLists(d listsData) (template.HTML, template.HTML, error) {
+	var lists, services bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&lists, "lists", d); err != nil {
+		return "", "", err
 	}
-	s.render(w, r, "village", v, data)
+	if err := s.tmpl.ExecuteTemplate(&services, "services", d); err != nil {
+		return "", "", err
+	}
+	return template.HTML(lists.String()), template.HTML(services.String()), nil // #nosec G203 -- rendered by html/template
 }
 
 // records groups a village's disclosures by category, newest period first,

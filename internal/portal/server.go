@@ -3,8 +3,10 @@ package portal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +30,9 @@ type Server struct {
 	MaxInFlight int           // concurrent requests; more get 503 at once
 	Timeout     time.Duration // per request
 	Debounce    time.Duration
+	// CacheDir holds the rendered village pages (a folder of its own is
+	// made in it and removed at the end); empty: the system's temp folder.
+	CacheDir string
 
 	stale    atomic.Bool
 	listener net.Listener
@@ -75,6 +80,12 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}
 	s.defaults()
+	pages, err := os.MkdirTemp(s.CacheDir, "cunshe-portal-")
+	if err != nil {
+		return fmt.Errorf("the portal's page cache: %w", err)
+	}
+	defer func() { _ = os.RemoveAll(pages) }()
+	s.Site.CachePages(pages)
 	if err := s.watch(ctx); err != nil {
 		return err
 	}
@@ -113,15 +124,18 @@ func (s *Server) defaults() {
 	}
 }
 
-// handler bounds the requests in flight and their time.
+// handler bounds the requests in flight and their time: a deadline on the
+// request's context, and the server's read and write timeouts for slow
+// clients (http.TimeoutHandler would buffer every page and lose sendfile).
 func (s *Server) handler() http.Handler {
 	slots := make(chan struct{}, s.MaxInFlight)
-	timed := http.TimeoutHandler(s.Site, s.Timeout, "请求超时 / request timed out")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case slots <- struct{}{}:
 			defer func() { <-slots }()
-			timed.ServeHTTP(w, r)
+			ctx, cancel := context.WithTimeout(r.Context(), s.Timeout)
+			defer cancel()
+			s.Site.ServeHTTP(w, r.WithContext(ctx))
 		default:
 			w.Header().Set("Retry-After", "1")
 			s.Site.errorPage(w, r, http.StatusServiceUnavailable)

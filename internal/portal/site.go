@@ -46,6 +46,8 @@ type Site struct {
 	tmpl      *template.Template
 	mux       *http.ServeMux
 	flows     sync.Map // name@resourceVersion → *flowSVG
+	// pages, when set, keeps the villages' pages as files (the server's).
+	pages *pageCache
 }
 
 type flowSVG struct {
@@ -77,8 +79,18 @@ func NewSite(publicURL string) *Site {
 	return s
 }
 
-// SetSnapshot makes the pages show s from the next request on.
-func (s *Site) SetSnapshot(snap *Snapshot) { s.snap.Store(snap) }
+// CachePages keeps rendered village pages as files in dir (which must exist
+// and be the site's alone): the server's setting, not the export's.
+func (s *Site) CachePages(dir string) { s.pages = newPageCache(dir) }
+
+// SetSnapshot makes the pages show s from the next request on; the lists
+// the previous snapshot rendered carry over.
+func (s *Site) SetSnapshot(snap *Snapshot) {
+	if old := s.snap.Load(); old != nil && old != snap {
+		snap.inherit(old)
+	}
+	s.snap.Store(snap)
+}
 
 // Snapshot is what the pages show now.
 func (s *Site) Snapshot() *Snapshot { return s.snap.Load() }

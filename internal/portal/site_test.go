@@ -3,10 +3,12 @@ package portal
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -301,4 +303,36 @@ func TestExportServesTheSameBytes(t *testing.T) {
 		g.Expect(got.Code).To(Equal(http.StatusOK), path)
 		g.Expect(got.Body.Bytes()).To(Equal(want.Body.Bytes()), "%s: the export holds what the portal serves", path)
 	}
+}
+
+func TestPageCacheServesTheCurrentVersion(t *testing.T) {
+	g := NewWithT(t)
+	objs := city()
+	s := newSite(t, objs...)
+	dir := t.TempDir()
+	s.CachePages(dir)
+	uncached := get(newSite(t, objs...), "/v/"+gulou+"/").Body.String()
+	first := get(s, "/v/"+gulou+"/")
+	second := get(s, "/v/"+gulou+"/")
+	g.Expect(first.Body.String()).To(Equal(uncached), "a cached page is the page")
+	g.Expect(second.Body.String()).To(Equal(uncached))
+	g.Expect(second.Header().Get("ETag")).To(Equal(first.Header().Get("ETag")))
+	files, _ := os.ReadDir(dir)
+	g.Expect(files).To(HaveLen(1))
+
+	later := &governancev1alpha1.Disclosure{ObjectMeta: metav1.ObjectMeta{Name: "rules", Namespace: governancev1alpha1.TenantNamespaceName(gulou)},
+		Spec: governancev1alpha1.DisclosureSpec{Category: governancev1alpha1.DisclosureVillageRules, Title: "居民公约", Period: "2026", Body: "第一条"}}
+	snap, err := Build(t.Context(), fake.NewClientBuilder().WithScheme(scheme()).WithObjects(append(objs, later)...).Build())
+	g.Expect(err).NotTo(HaveOccurred())
+	s.SetSnapshot(snap)
+	third := get(s, "/v/"+gulou+"/")
+	g.Expect(third.Body.String()).To(ContainSubstring("居民公约"), "a new version is rendered again")
+	g.Expect(third.Header().Get("ETag")).NotTo(Equal(first.Header().Get("ETag")))
+	files, _ = os.ReadDir(dir)
+	g.Expect(files).To(HaveLen(1), "the old version's file is gone")
+	r := httptest.NewRequest(http.MethodHead, "/v/"+gulou+"/", nil)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	g.Expect(w.Body.Len()).To(BeZero())
+	g.Expect(w.Header().Get("Content-Length")).To(Equal(fmt.Sprint(len(third.Body.String()))))
 }

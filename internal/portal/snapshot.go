@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"html/template"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,10 +70,20 @@ type Snapshot struct {
 	// treeVersion changes when a village's name or place changes, not its status.
 	treeVersion string
 
-	// lists caches what publish.ForVillage gives per (revision, county, type):
-	// villages of one county and type hold the same lists.
+	// lists caches what publish.ForVillage gives per (revision, county, type),
+	// and its HTML: villages of one county and type hold the same lists.
 	mu    sync.Mutex
-	lists map[listsKey]*publish.VillageLists
+	lists map[listsKey]*listsEntry
+}
+
+// listsEntry is one (revision, county, type)'s lists, rendered once.
+type listsEntry struct {
+	lists *publish.VillageLists
+	rev   *governancev1alpha1.ListRevision
+	once  sync.Once
+	html  template.HTML // the lists and flows sections
+	svc   template.HTML // the services the lists carry
+	err   error
 }
 
 type revisionKey struct {
@@ -96,7 +107,7 @@ func Build(ctx context.Context, r client.Reader) (*Snapshot, error) {
 		catalog:     publish.Catalog{Items: map[string]*governancev1alpha1.ListItem{}, Flows: map[string]*governancev1alpha1.PowerFlow{}},
 		disclosures: map[string][]*governancev1alpha1.Disclosure{}, compliance: map[string]*governancev1alpha1.DepartmentCompliance{},
 		sets: map[string]*governancev1alpha1.SignboardSet{}, styles: map[string]*governancev1alpha1.SignboardStyle{},
-		lists: map[listsKey]*publish.VillageLists{},
+		lists: map[listsKey]*listsEntry{},
 	}
 	for _, load := range []func(context.Context, client.Reader) error{
 		s.loadJurisdictions, s.loadVillages, s.loadLists, s.loadRevisions, s.loadCatalog,
@@ -315,23 +326,51 @@ func (s *Snapshot) Village(code string) *governancev1alpha1.Village { return s.v
 // published for it by publish.ForVillage, the function that filled that
 // ConfigMap. Nil when it holds none yet.
 func (s *Snapshot) Lists(v *governancev1alpha1.Village) (*publish.VillageLists, *governancev1alpha1.ListRevision) {
+	if e := s.listsOf(v); e != nil {
+		return e.lists, e.rev
+	}
+	return nil, nil
+}
+
+func (s *Snapshot) listsOf(v *governancev1alpha1.Village) *listsEntry {
 	n, ok := s.held[governancev1alpha1.TenantNamespaceName(v.Name)]
 	if !ok {
-		return nil, nil
+		return nil
 	}
 	rev := s.revisions[revisionKey{s.juris.CityOf(v.Spec.Code), n}]
 	if rev == nil {
-		return nil, nil
+		return nil
 	}
 	key := listsKey{rev.Name + "@" + rev.ResourceVersion, v.Spec.County.Code, v.Spec.Type}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l := s.lists[key]; l != nil {
-		return l, rev
+	if e := s.lists[key]; e != nil {
+		return e
 	}
 	l := publish.ForVillage(rev, v, s.catalog)
-	s.lists[key] = &l
-	return &l, rev
+	e := &listsEntry{lists: &l, rev: rev}
+	s.lists[key] = e
+	return e
+}
+
+// inherit keeps the lists an older snapshot rendered, of the revisions this
+// one still holds: published items and their flows never change (S5, P1).
+func (s *Snapshot) inherit(old *Snapshot) {
+	live := map[string]bool{}
+	for _, rev := range s.revisions {
+		live[rev.Name+"@"+rev.ResourceVersion] = true
+	}
+	old.mu.Lock()
+	defer old.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, e := range old.lists {
+		if live[k.revision] {
+			if _, ok := s.lists[k]; !ok {
+				s.lists[k] = e
+			}
+		}
+	}
 }
 
 // TasksReaching are the tasks whose targets name the village (rules.TaskReaches).
