@@ -2,7 +2,7 @@
 # make bench: every benchmark of the project. Each part ends with one
 # machine-readable line; times are medians of several runs, and every speed
 # is also given as a ratio to a floor measured in the same run.
-#   BENCH_ONLY=rules|validate|webhook|cluster|province   run one part
+#   BENCH_ONLY=rules|validate|webhook|cluster|province|portal   run one part
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${BENCH_ONLY:-}
@@ -64,4 +64,11 @@ if [[ -z $only || $only == province ]]; then
   echo "== a synthetic province on the local control plane: provisioning, two cities rolling out at once, memory (test/bench)"
   go test ./test/bench/ -run '^$' -bench '^BenchmarkProvince$' -benchtime 1x -timeout 120m -count=1 -v | tee "$tmp/province.txt"
   grep -E '^province ' "$tmp/province.txt" || true
+fi
+
+# The public portal on the 3,685-village city: its own control plane too.
+if [[ -z $only || $only == portal ]]; then
+  echo "== the public portal: village pages at 50 and 200 clients against net/http.FileServer serving the same bytes, heap growth (test/portalbench)"
+  go test ./test/portalbench/ -run '^$' -bench . -benchtime 1x -timeout 60m -count=1 -v | tee "$tmp/portal.txt"
+  grep -E '^portal ' "$tmp/portal.txt" || true
 fi
