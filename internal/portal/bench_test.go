@@ -42,3 +42,35 @@ func BenchmarkVillagePage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVillagePageCached serves the page from the page cache, beside
+// BenchmarkFloorFileServer serving the same bytes from a file.
+func BenchmarkVillagePageCached(b *testing.B) {
+	s, err := buildSite(city()...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.CachePages(b.TempDir())
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/v/"+gulou+"/", nil))
+	}
+}
+
+func BenchmarkFloorFileServer(b *testing.B) {
+	s, err := buildSite(city()...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if _, err := Export(b.Context(), s, dir, ExportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	fs := http.FileServer(http.Dir(dir))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		fs.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/v/"+gulou+"/", nil))
+	}
+}
