@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-graphviz"
 	"golang.org/x/text/width"
@@ -112,8 +113,15 @@ func TextWidth(s string, size float64) float64 {
 	return ems * size
 }
 
-// SVG lays out and draws a DOT graph with Graphviz (WebAssembly).
+// graphvizMu serialises Graphviz: two WebAssembly instances made at once
+// fail ("failed to create graphviz context"), as the portal's export found.
+var graphvizMu sync.Mutex
+
+// SVG lays out and draws a DOT graph with Graphviz (WebAssembly), one graph
+// at a time.
 func SVG(ctx context.Context, dot []byte) ([]byte, error) {
+	graphvizMu.Lock()
+	defer graphvizMu.Unlock()
 	g, err := graphviz.New(ctx)
 	if err != nil {
 		return nil, err

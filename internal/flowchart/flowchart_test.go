@@ -19,3 +19,20 @@ func TestNodeWidthFitsChinese(t *testing.T) {
 		t.Errorf("TextWidth of ASCII = %g, want 0.6 em per character", w)
 	}
 }
+
+// Flows drawn at once (the portal's export renders pages in parallel) all succeed.
+func TestSVGConcurrently(t *testing.T) {
+	dot := []byte("digraph g { a -> b }")
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := SVG(t.Context(), dot)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -45,21 +45,25 @@ func run(base, out string, width, maxHeight int64, paths []string) error {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800), chromedp.Navigate(base+p), chromedp.Sleep(500*time.Millisecond)); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
-		height, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
-		if err != nil {
-			return err
-		}
-		if maxHeight > 0 {
-			height = min(height, maxHeight)
-		}
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
-			return err
+		// A page from its top, as tall as it is (up to maxHeight); a section
+		// (path#anchor) as a phone shows it after following a QR code.
+		if !strings.Contains(p, "#") {
+			height, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
+			if err != nil {
+				return err
+			}
+			if maxHeight > 0 {
+				height = min(height, maxHeight)
+			}
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+				return err
+			}
 		}
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			return err
 		}
-		name := strings.Trim(strings.NewReplacer("/", "-", "?", "-", "=", "-").Replace(p), "-")
+		name := strings.Trim(strings.NewReplacer("/", "-", "?", "-", "=", "-", "#", "-").Replace(p), "-")
 		if name == "" {
 			name = "home"
 		}
