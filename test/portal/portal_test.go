@@ -255,7 +255,7 @@ func TestAQRCodeOpensItsSection(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".results")))).To(Succeed())
 	found, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(".results a"), "href"))
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(found.Value).To(Equal("/v/" + mochi + "/"), "search by name, without JavaScript")
+	g.Expect(found.Value).To(Equal("/v/"+mochi+"/"), "search by name, without JavaScript")
 	screenshot(t, ctx, "search-360")
 }
 
@@ -328,4 +328,3 @@ func fetch(g Gomega, path string) (string, int) {
 	g.Expect(err).NotTo(HaveOccurred())
 	return string(b), resp.StatusCode
 }
-
