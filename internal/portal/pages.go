@@ -204,14 +204,25 @@ type taskView struct {
 	Expires                      time.Time
 }
 
-func (s *Site) village(w http.ResponseWriter, r *http.Request) {
+// villageOf is the snapshot and the village the path's {code} names, or
+// false after answering 404.
+func (s *Site) villageOf(w http.ResponseWriter, r *http.Request) (*Snapshot, *governancev1alpha1.Village, bool) {
 	snap := s.snap.Load()
 	code := r.PathValue("code")
 	vil := snap.Village(code)
 	if !villageCode.MatchString(code) || vil == nil {
 		s.notFound(w, r)
+		return nil, nil, false
+	}
+	return snap, vil, true
+}
+
+func (s *Site) village(w http.ResponseWriter, r *http.Request) {
+	snap, vil, ok := s.villageOf(w, r)
+	if !ok {
 		return
 	}
+	code := vil.Name
 	v := newVersions()
 	v.object(vil, vil.Status.Conditions)
 	lists := snap.listsOf(vil)
@@ -403,13 +414,11 @@ type qrSheetData struct {
 
 // qrSheet is the A4 sheet for the office wall: the five 码上 codes (S9).
 func (s *Site) qrSheet(w http.ResponseWriter, r *http.Request) {
-	snap := s.snap.Load()
-	code := r.PathValue("code")
-	vil := snap.Village(code)
-	if !villageCode.MatchString(code) || vil == nil {
-		s.notFound(w, r)
+	_, vil, ok := s.villageOf(w, r)
+	if !ok {
 		return
 	}
+	code := vil.Name
 	v := newVersions()
 	v.add(s.PublicURL, vil.Spec.Name)
 	s.render(w, r, "qrsheet", v, qrSheetData{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	qrreader "github.com/makiuchi-d/gozxing/qrcode"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/portal/portaltest"
 	"github.com/cunshe/cunshe-operator/internal/publish"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
@@ -209,22 +207,13 @@ func TestETagFollowsTheRecords(t *testing.T) {
 	g.Expect(w.Body.String()).To(ContainSubstring("居民公约"))
 }
 
-// decodeQR reads a QR code the way a phone's camera app does.
 func decodeQR(t *testing.T, body io.Reader) string {
 	t.Helper()
-	img, err := png.Decode(body)
+	text, err := portaltest.DecodeQR(body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrreader.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.GetText()
+	return text
 }
 
 func TestQRCodesOpenTheirSection(t *testing.T) {

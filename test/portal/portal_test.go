@@ -20,8 +20,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/makiuchi-d/gozxing"
-	qrreader "github.com/makiuchi-d/gozxing/qrcode"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,6 +28,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/portal/portaltest"
 	"github.com/cunshe/cunshe-operator/internal/publish"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 	"github.com/cunshe/cunshe-operator/internal/testenv"
@@ -273,19 +272,11 @@ func decodeQR(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	img, err := png.Decode(resp.Body)
+	text, err := portaltest.DecodeQR(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrreader.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.GetText()
+	return text
 }
 
 // An anonymous visitor reads what is public and nothing else: a village's
