@@ -124,21 +124,30 @@ func (s *Server) defaults() {
 	}
 }
 
-// handler bounds the requests in flight and their time: a deadline on the
-// request's context, and the server's read and write timeouts for slow
-// clients (http.TimeoutHandler would buffer every page and lose sendfile).
+// handler bounds the requests in flight and their time.
 func (s *Server) handler() http.Handler {
-	slots := make(chan struct{}, s.MaxInFlight)
+	return bounded(s.Site, s.MaxInFlight, s.Timeout, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		s.Site.errorPage(w, r, http.StatusServiceUnavailable)
+	})
+}
+
+// bounded lets at most n requests into h at once (the others get busy, at
+// once: a queue would only hold them past their timeouts) and gives each a
+// deadline on its context. Slow clients are the server's read and write
+// timeouts' to cut: http.TimeoutHandler would buffer every page and lose
+// sendfile.
+func bounded(h http.Handler, n int, timeout time.Duration, busy http.HandlerFunc) http.Handler {
+	slots := make(chan struct{}, n)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case slots <- struct{}{}:
 			defer func() { <-slots }()
-			ctx, cancel := context.WithTimeout(r.Context(), s.Timeout)
+			ctx, cancel := context.WithTimeout(r.Context(), timeout)
 			defer cancel()
-			s.Site.ServeHTTP(w, r.WithContext(ctx))
+			h.ServeHTTP(w, r.WithContext(ctx))
 		default:
-			w.Header().Set("Retry-After", "1")
-			s.Site.errorPage(w, r, http.StatusServiceUnavailable)
+			busy(w, r)
 		}
 	})
 }

@@ -224,9 +224,8 @@ func (s *Site) errorPage(w http.ResponseWriter, r *http.Request, status int) {
 var errorTitles = map[int][2]string{
 	http.StatusNotFound:            {"页面不存在", "Page not found"},
 	http.StatusMethodNotAllowed:    {"只能浏览，不能提交", "This site is read-only"},
-	http.StatusServiceUnavailable:  {"正在加载，请稍后再试", "Loading, please try again shortly"},
+	http.StatusServiceUnavailable:  {"访问人数较多或正在加载，请稍后再试", "Busy or loading, please try again shortly"},
 	http.StatusInternalServerError: {"页面出错", "Something went wrong"},
-	http.StatusTooManyRequests:     {"访问人数较多，请稍后再试", "Too many visitors, please try again shortly"},
 }
 
 // flowSVG draws a flow once per version: Graphviz is slow, flows are few
