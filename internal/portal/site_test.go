@@ -77,6 +77,8 @@ func city() []client.Object {
 			Targets: governancev1alpha1.TaskTargets{Counties: []string{"330302"}}}, Status: governancev1alpha1.TaskStatus{Phase: governancev1alpha1.TaskAdmitted, Department: "tjj"}},
 		&governancev1alpha1.Task{ObjectMeta: meta("ledger", "dept-tjj"), Spec: governancev1alpha1.TaskSpec{Title: "建立纸质台账",
 			Targets: governancev1alpha1.TaskTargets{Villages: []string{gulou}}}, Status: governancev1alpha1.TaskStatus{Phase: governancev1alpha1.TaskViolation, Department: "tjj"}},
+		&governancev1alpha1.Task{ObjectMeta: meta("citywide", "dept-mzj"), Spec: governancev1alpha1.TaskSpec{Title: "全市低保年审",
+			Targets: governancev1alpha1.TaskTargets{All: true}}, Status: governancev1alpha1.TaskStatus{Phase: governancev1alpha1.TaskAdmitted, Department: "mzj"}},
 		&governancev1alpha1.Task{ObjectMeta: meta("elsewhere", "dept-tjj"), Spec: governancev1alpha1.TaskSpec{Title: "别处的事项",
 			Targets: governancev1alpha1.TaskTargets{Counties: []string{"330303"}}}},
 		&governancev1alpha1.PublicNotice{ObjectMeta: meta("report-1", ""), Spec: governancev1alpha1.PublicNoticeSpec{Kind: governancev1alpha1.NoticeReportUpheld,
@@ -141,7 +143,8 @@ func TestVillagePageShowsWhatTheVillageHolds(t *testing.T) {
 	g.Expect(page).To(ContainSubstring("<td>120000</td>"), "Markdown tables render")
 	g.Expect(page).NotTo(ContainSubstring("<script>"), "raw HTML in a record is dropped")
 	g.Expect(page).NotTo(ContainSubstring(`href="javascript:`), "dangerous links are not linked")
-	g.Expect(page).To(ContainSubstring("人口普查入户登记"))
+	g.Expect(page).To(ContainSubstring("人口普查入户登记"), "a task for the village's county")
+	g.Expect(page).To(ContainSubstring("全市低保年审"), "a task for every village")
 	g.Expect(page).To(ContainSubstring("违规派发"), "the violation's standing")
 	g.Expect(page).NotTo(ContainSubstring("别处的事项"), "a task for another county")
 	g.Expect(page).To(ContainSubstring("关于统计局违规派发纸质台账的通报"))

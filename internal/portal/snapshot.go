@@ -57,16 +57,20 @@ type Snapshot struct {
 	townships map[string]*Township
 	villages  map[string]*governancev1alpha1.Village
 	// held is the revision each tenant's lists ConfigMap holds (its annotation).
-	held        map[string]int64
-	revisions   map[revisionKey]*governancev1alpha1.ListRevision
-	catalog     publish.Catalog
-	tasks       []*governancev1alpha1.Task
-	disclosures map[string][]*governancev1alpha1.Disclosure // by namespace
-	notices     []*governancev1alpha1.PublicNotice
-	compliance  map[string]*governancev1alpha1.DepartmentCompliance
-	sets        map[string]*governancev1alpha1.SignboardSet // by namespace
-	styles      map[string]*governancev1alpha1.SignboardStyle
-	units       []*governancev1alpha1.ReviewUnit
+	held      map[string]int64
+	revisions map[revisionKey]*governancev1alpha1.ListRevision
+	catalog   publish.Catalog
+	tasks     []*governancev1alpha1.Task
+	// tasksByTarget indexes the tasks by what their targets name ("" for
+	// all, a county's or a village's code), so a page costs the same with
+	// ten thousand tasks.
+	tasksByTarget map[string][]*governancev1alpha1.Task
+	disclosures   map[string][]*governancev1alpha1.Disclosure // by namespace
+	notices       []*governancev1alpha1.PublicNotice
+	compliance    map[string]*governancev1alpha1.DepartmentCompliance
+	sets          map[string]*governancev1alpha1.SignboardSet // by namespace
+	styles        map[string]*governancev1alpha1.SignboardStyle
+	units         []*governancev1alpha1.ReviewUnit
 	// treeVersion changes when a village's name or place changes, not its status.
 	treeVersion string
 
@@ -245,10 +249,28 @@ func (s *Snapshot) loadTasks(ctx context.Context, r client.Reader) error {
 	for i := range list.Items {
 		s.tasks = append(s.tasks, &list.Items[i])
 	}
-	slices.SortFunc(s.tasks, func(a, b *governancev1alpha1.Task) int {
-		return cmp.Or(b.CreationTimestamp.Compare(a.CreationTimestamp.Time), cmp.Compare(a.Name, b.Name))
-	})
+	slices.SortFunc(s.tasks, newestTaskFirst)
+	s.tasksByTarget = map[string][]*governancev1alpha1.Task{}
+	for _, t := range s.tasks {
+		targets := t.Spec.Targets
+		switch {
+		case targets.All:
+			s.tasksByTarget[""] = append(s.tasksByTarget[""], t)
+		case len(targets.Counties) > 0:
+			for _, c := range targets.Counties {
+				s.tasksByTarget[c] = append(s.tasksByTarget[c], t)
+			}
+		default:
+			for _, v := range targets.Villages {
+				s.tasksByTarget[v] = append(s.tasksByTarget[v], t)
+			}
+		}
+	}
 	return nil
+}
+
+func newestTaskFirst(a, b *governancev1alpha1.Task) int {
+	return cmp.Or(b.CreationTimestamp.Compare(a.CreationTimestamp.Time), cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 }
 
 // loadDisclosures keeps only the records of village tenants: a Disclosure
@@ -373,14 +395,18 @@ func (s *Snapshot) inherit(old *Snapshot) {
 	}
 }
 
-// TasksReaching are the tasks whose targets name the village (rules.TaskReaches).
+// TasksReaching are the tasks whose targets name the village
+// (rules.TaskReaches decides, over the index's candidates), newest first.
 func (s *Snapshot) TasksReaching(v *governancev1alpha1.Village) []*governancev1alpha1.Task {
 	var out []*governancev1alpha1.Task
-	for _, t := range s.tasks {
-		if rules.TaskReaches(t, v) {
-			out = append(out, t)
+	for _, key := range []string{"", v.Spec.County.Code, v.Name} {
+		for _, t := range s.tasksByTarget[key] {
+			if rules.TaskReaches(t, v) && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
 		}
 	}
+	slices.SortFunc(out, newestTaskFirst)
 	return out
 }
 
