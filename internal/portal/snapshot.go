@@ -19,6 +19,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -126,6 +128,42 @@ func Build(ctx context.Context, r client.Reader) (*Snapshot, error) {
 
 var shared = client.UnsafeDisableDeepCopy
 
+// objectsOf lists a kind as pointers. From the manager's cache they are its
+// informer's own objects, with no copy: a province's villages, records and
+// signboard sets would otherwise be copied into every snapshot. From any
+// other reader (the export's live client) through List with opts; callers
+// check what opts select themselves, as the cache's informer may hold more.
+func objectsOf[T any, P interface {
+	*T
+	client.Object
+}](ctx context.Context, r client.Reader, list client.ObjectList, items func() []T, opts ...client.ListOption) ([]P, error) {
+	if c, ok := r.(cache.Cache); ok {
+		inf, err := c.GetInformer(ctx, P(new(T)))
+		if err != nil {
+			return nil, err
+		}
+		if store, ok := inf.(interface{ GetStore() toolscache.Store }); ok {
+			objs := store.GetStore().List()
+			out := make([]P, 0, len(objs))
+			for _, o := range objs {
+				if p, ok := o.(P); ok {
+					out = append(out, p)
+				}
+			}
+			return out, nil
+		}
+	}
+	if err := r.List(ctx, list, append(opts, shared)...); err != nil {
+		return nil, err
+	}
+	its := items()
+	out := make([]P, len(its))
+	for i := range its {
+		out[i] = P(&its[i])
+	}
+	return out, nil
+}
+
 func (s *Snapshot) loadJurisdictions(ctx context.Context, r client.Reader) error {
 	list := &governancev1alpha1.JurisdictionList{}
 	if err := r.List(ctx, list, shared); err != nil {
@@ -139,13 +177,13 @@ func (s *Snapshot) loadJurisdictions(ctx context.Context, r client.Reader) error
 // level sorted by code.
 func (s *Snapshot) loadVillages(ctx context.Context, r client.Reader) error {
 	list := &governancev1alpha1.VillageList{}
-	if err := r.List(ctx, list, shared); err != nil {
+	villages, err := objectsOf[governancev1alpha1.Village](ctx, r, list, func() []governancev1alpha1.Village { return list.Items })
+	if err != nil {
 		return err
 	}
 	cities := map[string]*City{}
 	tree := fnv.New64a()
-	for i := range list.Items {
-		v := &list.Items[i]
+	for _, v := range villages {
 		if !v.DeletionTimestamp.IsZero() {
 			continue
 		}
@@ -199,11 +237,14 @@ func (s *Snapshot) cityName(code string) string {
 // annotation, the same the task webhook reads.
 func (s *Snapshot) loadLists(ctx context.Context, r client.Reader) error {
 	list := &corev1.ConfigMapList{}
-	if err := r.List(ctx, list, shared, client.MatchingLabels{tenant.LabelLists: "true"}); err != nil {
+	cms, err := objectsOf[corev1.ConfigMap](ctx, r, list, func() []corev1.ConfigMap { return list.Items }, client.MatchingLabels{tenant.LabelLists: "true"})
+	if err != nil {
 		return err
 	}
-	for i := range list.Items {
-		cm := &list.Items[i]
+	for _, cm := range cms {
+		if cm.Labels[tenant.LabelLists] != "true" {
+			continue
+		}
 		if n, err := strconv.ParseInt(cm.Annotations[publish.AnnotationRevision], 10, 64); err == nil {
 			s.held[cm.Namespace] = n
 		}
@@ -243,12 +284,11 @@ func (s *Snapshot) loadCatalog(ctx context.Context, r client.Reader) error {
 
 func (s *Snapshot) loadTasks(ctx context.Context, r client.Reader) error {
 	list := &governancev1alpha1.TaskList{}
-	if err := r.List(ctx, list, shared); err != nil {
+	tasks, err := objectsOf[governancev1alpha1.Task](ctx, r, list, func() []governancev1alpha1.Task { return list.Items })
+	if err != nil {
 		return err
 	}
-	for i := range list.Items {
-		s.tasks = append(s.tasks, &list.Items[i])
-	}
+	s.tasks = tasks
 	slices.SortFunc(s.tasks, newestTaskFirst)
 	s.tasksByTarget = map[string][]*governancev1alpha1.Task{}
 	for _, t := range s.tasks {
@@ -277,11 +317,11 @@ func newestTaskFirst(a, b *governancev1alpha1.Task) int {
 // anywhere else was never admitted as one (S10).
 func (s *Snapshot) loadDisclosures(ctx context.Context, r client.Reader) error {
 	list := &governancev1alpha1.DisclosureList{}
-	if err := r.List(ctx, list, shared); err != nil {
+	records, err := objectsOf[governancev1alpha1.Disclosure](ctx, r, list, func() []governancev1alpha1.Disclosure { return list.Items })
+	if err != nil {
 		return err
 	}
-	for i := range list.Items {
-		d := &list.Items[i]
+	for _, d := range records {
 		if rules.VillageOfNamespace(d.Namespace) != "" {
 			s.disclosures[d.Namespace] = append(s.disclosures[d.Namespace], d)
 		}
@@ -322,12 +362,13 @@ func (s *Snapshot) loadCompliance(ctx context.Context, r client.Reader) error {
 }
 
 func (s *Snapshot) loadSignboards(ctx context.Context, r client.Reader) error {
-	sets := &governancev1alpha1.SignboardSetList{}
-	if err := r.List(ctx, sets, shared); err != nil {
+	list := &governancev1alpha1.SignboardSetList{}
+	sets, err := objectsOf[governancev1alpha1.SignboardSet](ctx, r, list, func() []governancev1alpha1.SignboardSet { return list.Items })
+	if err != nil {
 		return err
 	}
-	for i := range sets.Items {
-		if set := &sets.Items[i]; set.Name == governancev1alpha1.SignboardSetName {
+	for _, set := range sets {
+		if set.Name == governancev1alpha1.SignboardSetName {
 			s.sets[set.Namespace] = set
 		}
 	}
