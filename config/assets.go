@@ -18,9 +18,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
 
-//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml rbac/actor_roles.yaml webhook samples/wenzhou-divisions.csv samples/jurisdictions/*/*.yaml
+//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml rbac/actor_roles.yaml webhook samples/wenzhou-divisions.csv samples/jurisdictions/*/*.yaml samples/lists/review-units.yaml
 var files embed.FS
 
 // CRDs returns the generated CustomResourceDefinitions.
@@ -60,6 +62,33 @@ func SampleDivisions() io.Reader {
 		panic(err) // embedded at build time
 	}
 	return bytes.NewReader(data)
+}
+
+// SampleKeys are the public keys of the sample review units (the lists'
+// and every preset's), whose private halves are shipped beside them: base64
+// key → "<unit>/<key id>". Outside local mode the operator refuses them.
+func SampleKeys() (map[string]string, error) {
+	paths := []string{"samples/lists/review-units.yaml"}
+	for _, p := range Presets() {
+		entries, err := fs.Glob(files, path.Join(presetDir, p, "*.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, entries...)
+	}
+	keys := map[string]string{}
+	for _, f := range paths {
+		units, err := decodeKind[governancev1alpha1.ReviewUnit](f, "ReviewUnit")
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range units {
+			for _, k := range u.Spec.PublicKeys {
+				keys[k.Ed25519] = u.Name + "/" + k.ID
+			}
+		}
+	}
+	return keys, nil
 }
 
 // presetDir holds the presets: one folder per city or province, applied by

@@ -201,6 +201,7 @@ func runLocal(ctx context.Context, f flags) error {
 		}
 	}
 	f.WebhookHost, f.WebhookPort, f.WebhookCertDir = cp.WebhookServing()
+	f.AllowSampleKeys = true // the samples' approvals are signed with them
 	return run(ctx, cp.Config, f.Options, func(ctx context.Context, c client.Client) error {
 		return localSetup(ctx, cp.Config, c, f, existing, kubeconfig)
 	})

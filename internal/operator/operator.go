@@ -24,9 +24,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/config"
 	"github.com/cunshe/cunshe-operator/controllers"
 	"github.com/cunshe/cunshe-operator/internal/listindex"
 	"github.com/cunshe/cunshe-operator/internal/portal"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 	"github.com/cunshe/cunshe-operator/internal/webhooks"
 )
@@ -66,6 +68,9 @@ type Options struct {
 	Now func() time.Time
 	// WrapClient, when set, wraps the manager's client (the benchmarks count writes with it).
 	WrapClient func(client.Client) client.Client
+	// AllowSampleKeys accepts the shipped sample review-unit keys (local
+	// mode only: their private halves are public).
+	AllowSampleKeys bool
 	// PortalAddr is where the public portal listens (S9, S10); empty: no portal.
 	PortalAddr string
 	// PortalPublicURL is the portal's address as residents reach it (its QR codes).
@@ -214,7 +219,15 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	if err := setupTasks(ctx, mgr, idx, opts.now()); err != nil {
 		return err
 	}
-	if err := webhooks.Setup(ctx, mgr, idx, opts.now()); err != nil {
+	var sample rules.SampleKeys
+	if !opts.AllowSampleKeys {
+		keys, err := config.SampleKeys()
+		if err != nil {
+			return fmt.Errorf("reading the sample keys: %w", err)
+		}
+		sample = keys
+	}
+	if err := webhooks.Setup(ctx, mgr, idx, opts.now(), sample); err != nil {
 		return fmt.Errorf("setting up the webhooks: %w", err)
 	}
 	return nil

@@ -59,6 +59,9 @@ type Options struct {
 	// NoWebhooks installs no webhook configuration: the schema and the CEL
 	// rules alone decide (the API package's tests, which run no operator).
 	NoWebhooks bool
+	// RefuseSampleKeys runs the operator as in a real cluster, refusing the
+	// shipped sample keys; by default the tests run it as local mode does.
+	RefuseSampleKeys bool
 	// Portal serves the public portal on a free loopback port (Env.PortalURL).
 	Portal bool
 	// Setup runs with an admin client once the manager serves its webhooks,
@@ -132,7 +135,8 @@ func (e *Env) startManager(opts Options) error {
 		e.PortalURL = "http://" + addr
 	}
 	mgr, err := operator.NewManager(e.Config, operator.Options{
-		MetricsAddr: "0", ProbeAddr: "0", PortalAddr: strings.TrimPrefix(e.PortalURL, "http://"), PortalPublicURL: e.PortalURL,
+		AllowSampleKeys: !opts.RefuseSampleKeys,
+		MetricsAddr:     "0", ProbeAddr: "0", PortalAddr: strings.TrimPrefix(e.PortalURL, "http://"), PortalPublicURL: e.PortalURL,
 		WebhookHost: host, WebhookPort: port, WebhookCertDir: certDir,
 		Concurrency: opts.Concurrency, Now: opts.Now,
 		RevisionSettle: time.Second, RevisionHistoryLimit: 2, SkipNameValidation: true,

@@ -38,14 +38,21 @@ func (d *ItemApprovalDefaulter) Default(ctx context.Context, a *governancev1alph
 
 // ItemApprovalValidator admits an approval only if it is signed by its unit
 // or created by a member of its unit (S5), and keeps it immutable.
-type ItemApprovalValidator struct{ readers }
+type ItemApprovalValidator struct {
+	readers
+	sample rules.SampleKeys
+}
 
 func (v *ItemApprovalValidator) ValidateCreate(ctx context.Context, a *governancev1alpha1.ItemApproval) (admission.Warnings, error) {
 	who, err := requester(ctx)
 	if err != nil {
 		return nil, err
 	}
-	verifiedBy, errs := rules.ValidateItemApproval(a, who, v.snapshot(ctx))
+	snap := v.snapshot(ctx)
+	verifiedBy, errs := rules.ValidateItemApproval(a, who, snap)
+	if len(errs) == 0 {
+		errs = rules.ValidateNotSampleSigned(a, snap.ReviewUnit(a.Spec.Unit), v.sample)
+	}
 	if len(errs) == 0 && a.Annotations[governancev1alpha1.AnnotationVerifiedBy] != string(verifiedBy) {
 		// The defaulting webhook did not run: refuse rather than trust the client.
 		errs = field.ErrorList{field.Forbidden(field.NewPath("metadata", "annotations").Key(governancev1alpha1.AnnotationVerifiedBy),

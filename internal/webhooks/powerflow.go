@@ -30,15 +30,25 @@ func (v *PowerFlowValidator) ValidateDelete(ctx context.Context, f *governancev1
 // +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-reviewunit,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reviewunits,verbs=create;update;delete,versions=v1alpha1,name=vreviewunit.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
 // ReviewUnitValidator admits units of a declared jurisdiction whose keys
-// are usable (S5).
-type ReviewUnitValidator struct{ readers }
+// are usable and not the shipped samples' (S5).
+type ReviewUnitValidator struct {
+	readers
+	sample rules.SampleKeys
+}
 
 func (v *ReviewUnitValidator) ValidateCreate(ctx context.Context, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
-	return nil, invalid("ReviewUnit", u.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateReviewUnit(u, snap.Jurisdictions()) }))
+	return nil, v.check(ctx, u)
 }
 
 func (v *ReviewUnitValidator) ValidateUpdate(ctx context.Context, _, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
-	return nil, invalid("ReviewUnit", u.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateReviewUnit(u, snap.Jurisdictions()) }))
+	return nil, v.check(ctx, u)
+}
+
+func (v *ReviewUnitValidator) check(ctx context.Context, u *governancev1alpha1.ReviewUnit) error {
+	if errs := rules.ValidateNoSampleKeys(u, v.sample); len(errs) > 0 {
+		return forbidden("reviewunits", u.Name, errs)
+	}
+	return invalid("ReviewUnit", u.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateReviewUnit(u, snap.Jurisdictions()) }))
 }
 
 func (v *ReviewUnitValidator) ValidateDelete(_ context.Context, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {

@@ -31,7 +31,10 @@ import (
 
 // Setup registers every webhook with the manager; the task and report
 // webhooks read the shared index.
-func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func() time.Time) error {
+//
+// sample are the shipped sample keys that no unit may hold and no approval
+// may be signed with (nil in local mode, which accepts them).
+func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func() time.Time, sample rules.SampleKeys) error {
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
@@ -42,13 +45,13 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ItemApproval{}).
-				WithDefaulter(&ItemApprovalDefaulter{}).WithValidator(&ItemApprovalValidator{readers: reader}).Complete()
+				WithDefaulter(&ItemApprovalDefaulter{}).WithValidator(&ItemApprovalValidator{readers: reader, sample: sample}).Complete()
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.PowerFlow{}).WithValidator(&PowerFlowValidator{readers: reader}).Complete()
 		},
 		func() error {
-			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReviewUnit{}).WithValidator(&ReviewUnitValidator{readers: reader}).Complete()
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReviewUnit{}).WithValidator(&ReviewUnitValidator{readers: reader, sample: sample}).Complete()
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Jurisdiction{}).WithValidator(&JurisdictionValidator{readers: reader}).Complete()

@@ -122,7 +122,7 @@ func startWebhooks(ctx context.Context) (*listindex.Index, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := webhooks.Setup(ctx, mgr, idx, time.Now); err != nil {
+	if err := webhooks.Setup(ctx, mgr, idx, time.Now, nil); err != nil {
 		return nil, nil, err
 	}
 	mgr.GetWebhookServer().Register(noopPath, &webhook.Admission{Handler: admission.HandlerFunc(

@@ -1,0 +1,36 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every sample unit's key is known, so that none can approve outside local
+// mode: the lists' four Wenzhou units and the presets' units.
+func TestSampleKeysCoverEverySampleUnit(t *testing.T) {
+	keys, err := SampleKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, where := range keys {
+		names[where] = true
+	}
+	for _, want := range []string{"sjw/sjw-local-only", "zzb/zzb-local-only", "mzj/mzj-local-only", "nyj/nyj-local-only"} {
+		if !names[want] {
+			t.Errorf("the sample key %s is not known; known: %v", want, keys)
+		}
+	}
+	var presets int
+	for where := range names {
+		if !strings.HasSuffix(where, "-local-only") {
+			t.Errorf("%s: every sample key's ID ends in -local-only", where)
+		}
+		if !strings.HasPrefix(where, "sjw/") && !strings.HasPrefix(where, "zzb/") && !strings.HasPrefix(where, "mzj/") && !strings.HasPrefix(where, "nyj/") {
+			presets++
+		}
+	}
+	if presets == 0 {
+		t.Errorf("no preset's unit key is known: %v", keys)
+	}
+}
