@@ -73,7 +73,7 @@ func NewSite(publicURL string) *Site {
 	m.HandleFunc("GET /d/{$}", s.departments)
 	m.HandleFunc("GET /d/{dept}/{$}", s.department)
 	static, _ := fs.Sub(staticFiles, "static")
-	m.Handle("GET /static/", http.StripPrefix("/static/", immutable(http.FileServerFS(static))))
+	m.Handle("GET /static/", http.StripPrefix("/static/", cachedForADay(http.FileServerFS(static))))
 	m.HandleFunc("/", s.notFound)
 	s.mux = m
 	return s
@@ -91,9 +91,6 @@ func (s *Site) SetSnapshot(snap *Snapshot) {
 	}
 	s.snap.Store(snap)
 }
-
-// Snapshot is what the pages show now.
-func (s *Site) Snapshot() *Snapshot { return s.snap.Load() }
 
 // ServeHTTP serves GET and HEAD only, with the security headers on every answer.
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -117,7 +114,8 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-func immutable(h http.Handler) http.Handler {
+// cachedForADay lets browsers keep the stylesheet: it changes only with a release.
+func cachedForADay(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		h.ServeHTTP(w, r)
