@@ -68,9 +68,14 @@ func TestSampleKeysAreRefusedOutsideLocalMode(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	u.Spec.PublicKeys = []governancev1alpha1.PublicKey{{ID: u.Name + "-2026", Ed25519: base64.StdEncoding.EncodeToString(pub)}}
 	g.Expect(env.Client.Create(ctx, u)).To(Succeed())
-	u.Spec.PublicKeys = append(u.Spec.PublicKeys, sample)
-	err = env.Client.Update(ctx, u)
-	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+	// The unit's status controller writes too: update the newest version.
+	g.Eventually(func(g Gomega) {
+		latest := &governancev1alpha1.ReviewUnit{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(u), latest)).To(Succeed())
+		latest.Spec.PublicKeys = append(latest.Spec.PublicKeys, sample)
+		err := env.Client.Update(ctx, latest)
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+	}).Should(Succeed())
 	stored := &governancev1alpha1.ReviewUnit{}
 	g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(u), stored)).To(Succeed())
 	g.Expect(stored.Spec.PublicKeys).To(HaveLen(1))
