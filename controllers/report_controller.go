@@ -129,6 +129,7 @@ func (r *ReportReconciler) publishNotice(ctx context.Context, report *governance
 		return err
 	}
 	code := rules.VillageOfNamespace(report.Namespace)
+	village, city := r.village(ctx, code)
 	last := report.Status.Decisions[len(report.Status.Decisions)-1]
 	dept := report.Status.Department
 	about := string(report.Spec.Reason)
@@ -139,8 +140,8 @@ func (r *ReportReconciler) publishNotice(ctx context.Context, report *governance
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: governancev1alpha1.PublicNoticeSpec{
 			Kind: governancev1alpha1.NoticeReportUpheld, Rule: rules.S8, Department: dept, Villages: []string{code},
-			Jurisdiction: r.city(ctx, code),
-			Title:        fmt.Sprintf("关于 %s 向村（社区）%s 摊派清单外事项的通报", dept, code),
+			Jurisdiction: city,
+			Title:        fmt.Sprintf("关于 %s 向%s摊派清单外事项的通报", dept, village),
 			Text: truncateRunes(fmt.Sprintf("%s 通报：村（社区）反映 %s/%s（%s，%s）经联审单位 %s 认定属实，请 %s 立即纠正：%s / "+
 				"notice: the village's report %s/%s (%s, %s) was upheld by review unit %s; %s must correct it: %s",
 				rules.S19, report.Namespace, report.Name, report.Spec.Reason, about, last.Unit, dept, report.Status.Findings,
@@ -155,14 +156,15 @@ func (r *ReportReconciler) publishNotice(ctx context.Context, report *governance
 	return nil
 }
 
-// city is the jurisdiction of the village's city, "" when the cluster
-// declares none or the village is not known.
-func (r *ReportReconciler) city(ctx context.Context, code string) string {
+// village names the village for the notice's title (its name and code, or
+// its code alone when it is gone) and gives its city's jurisdiction ("" when
+// the cluster declares none or the village is not known).
+func (r *ReportReconciler) village(ctx context.Context, code string) (name, city string) {
 	v := r.Index.Snapshot(ctx).Village(code)
 	if v == nil {
-		return ""
+		return "村（社区）" + code, ""
 	}
-	return r.Index.Jurisdictions(ctx).CityOf(v.Spec.County.Code)
+	return v.Spec.Name + "（" + code + "）", r.Index.Jurisdictions(ctx).CityOf(v.Spec.County.Code)
 }
 
 // truncateRunes keeps at most n characters of s.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"hash"
 	"hash/fnv"
 	"html/template"
 	"io/fs"
@@ -125,14 +126,12 @@ func cachedForADay(h http.Handler) http.Handler {
 // versions hashes what a page was made of into its ETag: the objects'
 // resourceVersions and the portal's own version (templates change with it).
 type versions struct {
-	h       interface{ Write([]byte) (int, error) }
-	sum     func() uint64
+	h       hash.Hash64
 	modTime time.Time
 }
 
 func newVersions() *versions {
-	h := fnv.New64a()
-	v := &versions{h: h, sum: h.Sum64}
+	v := &versions{h: fnv.New64a()}
 	v.add(version.Version)
 	return v
 }
@@ -162,7 +161,7 @@ func (v *versions) touch(t time.Time) {
 	}
 }
 
-func (v *versions) etag() string { return fmt.Sprintf(`"%016x"`, v.sum()) }
+func (v *versions) etag() string { return fmt.Sprintf(`"%016x"`, v.h.Sum64()) }
 
 // notModified answers 304 when the client holds this version.
 func notModified(w http.ResponseWriter, r *http.Request, etag string) bool {

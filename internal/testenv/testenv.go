@@ -251,3 +251,15 @@ func (e *Env) ClientAs(t testing.TB, user string, groups ...string) client.Clien
 	}
 	return c
 }
+
+// ExpectRefused checks the whole message a user reads when a webhook refuses.
+func ExpectRefused(t testing.TB, err error, webhook, exact string) {
+	t.Helper()
+	want := `admission webhook "` + webhook + `" denied the request: ` + exact
+	switch {
+	case err == nil:
+		t.Errorf("admitted; want the refusal:\n%s", want)
+	case err.Error() != want:
+		t.Errorf("refused with:\n%s\nwant:\n%s", err, want)
+	}
+}

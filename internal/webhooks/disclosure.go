@@ -47,7 +47,9 @@ func (v *DisclosureValidator) ValidateDelete(ctx context.Context, d *governancev
 
 // disclosureSnapshot answers the disclosure rules: villages from the cache
 // (then the API server), and a namespace's records from the API server, so
-// that two corrections of one record a moment apart cannot both pass.
+// that a correction made just after another sees it (two created in the same
+// instant can still both pass; the controller then names the newer in
+// status.supersededBy, and both stay on record).
 type disclosureSnapshot struct {
 	readers
 	ctx context.Context

@@ -85,18 +85,6 @@ func waitForTenant(t *testing.T, code string) string {
 	return ns
 }
 
-// expectRefused checks the whole message a user reads when a webhook refuses.
-func expectRefused(t *testing.T, err error, webhook, exact string) {
-	t.Helper()
-	want := `admission webhook "` + webhook + `" denied the request: ` + exact
-	switch {
-	case err == nil:
-		t.Errorf("admitted; want the refusal:\n%s", want)
-	case err.Error() != want:
-		t.Errorf("refused with:\n%s\nwant:\n%s", err, want)
-	}
-}
-
 func record(ns, name string) *governancev1alpha1.Disclosure {
 	return &governancev1alpha1.Disclosure{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
@@ -142,7 +130,7 @@ func TestDisclosureAdmission(t *testing.T) {
 		err := neighbour.Create(ctx, record(ns, "forged"))
 		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
 		g.Expect(err.Error()).To(ContainSubstring(`User "cadre-baili" cannot create resource "disclosures" in API group "governance.cunshe.io" in the namespace "village-330302006071"`))
-		expectRefused(t, as(t, "cadre-baili", cadreFmt+baili, writers).Create(ctx, record(ns, "forged")), "vdisclosure.governance.cunshe.io",
+		testenv.ExpectRefused(t, as(t, "cadre-baili", cadreFmt+baili, writers).Create(ctx, record(ns, "forged")), "vdisclosure.governance.cunshe.io",
 			`disclosures.governance.cunshe.io "forged" is forbidden: metadata.namespace: Forbidden: `+
 				`S10 用户 "cadre-baili" 不属于 cunshe:village:330302006071 组，只有本村（社区）干部可以发布本村（社区）的公开记录 / `+
 				`user "cadre-baili" is not in group cunshe:village:330302006071; only the village's own cadres publish its records`)
@@ -152,7 +140,7 @@ func TestDisclosureAdmission(t *testing.T) {
 	t.Run("S10 a body over 32768 bytes is refused", func(t *testing.T) {
 		big := record(ns, "big")
 		big.Spec.Body = strings.Repeat("收支明细", 3334) // 40,008 bytes, under the schema's 65,536 characters
-		expectRefused(t, cadre.Create(ctx, big), "vdisclosure.governance.cunshe.io",
+		testenv.ExpectRefused(t, cadre.Create(ctx, big), "vdisclosure.governance.cunshe.io",
 			`Disclosure.governance.cunshe.io "big" is invalid: spec.body: Too long: `+
 				`S10 正文不超过 32768 字节，现有 40008 字节；长篇材料请作为链接附上 / a body has at most 32768 bytes; this one has 40008 — attach long documents as links`)
 		expectNoRecord(t, ns, "big")
@@ -161,7 +149,7 @@ func TestDisclosureAdmission(t *testing.T) {
 	t.Run("S10 a link is http or https", func(t *testing.T) {
 		bad := record(ns, "bad-link")
 		bad.Spec.Links = []governancev1alpha1.DisclosureLink{{Title: "凭证", URL: "javascript:alert(document.cookie)"}}
-		expectRefused(t, cadre.Create(ctx, bad), "vdisclosure.governance.cunshe.io",
+		testenv.ExpectRefused(t, cadre.Create(ctx, bad), "vdisclosure.governance.cunshe.io",
 			`Disclosure.governance.cunshe.io "bad-link" is invalid: spec.links[0].url: Invalid value: "javascript:alert(document.cookie)": `+
 				`S10 链接须是以 http:// 或 https:// 开头的完整网址 / a link is a full address starting with http:// or https://`)
 		expectNoRecord(t, ns, "bad-link")
@@ -174,11 +162,11 @@ func TestDisclosureAdmission(t *testing.T) {
 		edited := stored.DeepCopy()
 		edited.Spec.Body = "| 上级补助收入 | 107,000.00 |"
 		for _, c := range []client.Client{as(t, "cadre-baxian", cadreFmt+baxian, writers), env.Client} {
-			expectRefused(t, c.Update(ctx, edited.DeepCopy()), "vdisclosure.governance.cunshe.io",
+			testenv.ExpectRefused(t, c.Update(ctx, edited.DeepCopy()), "vdisclosure.governance.cunshe.io",
 				`disclosures.governance.cunshe.io "finance-2026-q3" is forbidden: spec: Forbidden: `+
 					`S10 公开记录 "finance-2026-q3" 一经发布不得修改；如需更正，请另发一条记录，在 spec.supersedes 中写明 "finance-2026-q3" 并说明更正原因 / `+
 					`record "finance-2026-q3" never changes once published; to correct it, publish a new record with spec.supersedes: "finance-2026-q3" and the reason in spec.correction`)
-			expectRefused(t, c.Delete(ctx, stored.DeepCopy()), "vdisclosure.governance.cunshe.io",
+			testenv.ExpectRefused(t, c.Delete(ctx, stored.DeepCopy()), "vdisclosure.governance.cunshe.io",
 				`disclosures.governance.cunshe.io "finance-2026-q3" is forbidden: metadata.name: Forbidden: `+
 					`S10 公开记录 "finance-2026-q3" 须持续公开，不得删除；如有错误，请另发一条更正记录（spec.supersedes） / `+
 					`record "finance-2026-q3" stays published and cannot be deleted; to correct it, publish a new record that supersedes it (spec.supersedes)`)
@@ -201,7 +189,7 @@ func TestDisclosureAdmission(t *testing.T) {
 		g := NewWithT(t)
 		nowhere := record(ns, "finance-2026-q3-fix0")
 		nowhere.Spec.Supersedes, nowhere.Spec.Correction = "finance-2025-q4", "办公经费金额录入有误"
-		expectRefused(t, cadre.Create(ctx, nowhere), "vdisclosure.governance.cunshe.io",
+		testenv.ExpectRefused(t, cadre.Create(ctx, nowhere), "vdisclosure.governance.cunshe.io",
 			`Disclosure.governance.cunshe.io "finance-2026-q3-fix0" is invalid: spec.supersedes: Not found: "finance-2025-q4": `+
 				`S10 本命名空间中没有公开记录 "finance-2025-q4"，无从更正 / there is no record "finance-2025-q4" in this namespace to supersede`)
 		expectNoRecord(t, ns, nowhere.Name)
@@ -213,7 +201,7 @@ func TestDisclosureAdmission(t *testing.T) {
 
 		again := record(ns, "finance-2026-q3-fix2")
 		again.Spec.Supersedes, again.Spec.Correction = published.Name, "再次更正"
-		expectRefused(t, cadre.Create(ctx, again), "vdisclosure.governance.cunshe.io",
+		testenv.ExpectRefused(t, cadre.Create(ctx, again), "vdisclosure.governance.cunshe.io",
 			`Disclosure.governance.cunshe.io "finance-2026-q3-fix2" is invalid: spec.supersedes: Invalid value: "finance-2026-q3": `+
 				`S10 公开记录 "finance-2026-q3" 已被 "finance-2026-q3-fix1" 更正，请更正最新的记录 / record "finance-2026-q3" was already superseded by "finance-2026-q3-fix1"; supersede the newest record instead`)
 		expectNoRecord(t, ns, again.Name)
@@ -274,13 +262,13 @@ func TestPublicNoticeWithdrawal(t *testing.T) {
 
 	edited := stored()
 	edited.Spec.Department = "mzj"
-	expectRefused(t, env.Client.Update(ctx, edited), "vpublicnotice.governance.cunshe.io",
+	testenv.ExpectRefused(t, env.Client.Update(ctx, edited), "vpublicnotice.governance.cunshe.io",
 		`publicnotices.governance.cunshe.io "report-village-330302006071-extra-forms" is forbidden: spec: Forbidden: `+
 			`S19 通报 "report-village-330302006071-extra-forms" 发布后内容不得修改，只能由联审单位撤回（spec.withdrawal） / `+
 			`notice "report-village-330302006071-extra-forms" never changes once issued; a review unit may only withdraw it (spec.withdrawal)`)
 	g.Expect(stored().Spec.Department).To(Equal("tjj"))
 
-	expectRefused(t, withdraw(as(t, "tjj-clerk", deptTJJ, writers), "mzj", "已整改"), "vpublicnotice.governance.cunshe.io",
+	testenv.ExpectRefused(t, withdraw(as(t, "tjj-clerk", deptTJJ, writers), "mzj", "已整改"), "vpublicnotice.governance.cunshe.io",
 		`publicnotices.governance.cunshe.io "report-village-330302006071-extra-forms" is forbidden: spec.withdrawal.unit: Forbidden: `+
 			`S19 用户 "tjj-clerk" 不属于联审单位 "mzj" 的成员组 cunshe:unit:mzj，不能代表其撤回通报 / `+
 			`user "tjj-clerk" is not in review unit "mzj"'s group cunshe:unit:mzj and cannot withdraw a notice for it`)
@@ -298,11 +286,11 @@ func TestPublicNoticeWithdrawal(t *testing.T) {
 		g.Expect(meta.FindStatusCondition(got.Status.Conditions, governancev1alpha1.ReadyCondition)).To(HaveField("Reason", governancev1alpha1.ReasonWithdrawn))
 	}).WithTimeout(20 * time.Second).Should(Succeed())
 
-	expectRefused(t, withdraw(member, "mzj", "另有理由"), "vpublicnotice.governance.cunshe.io",
+	testenv.ExpectRefused(t, withdraw(member, "mzj", "另有理由"), "vpublicnotice.governance.cunshe.io",
 		`publicnotices.governance.cunshe.io "report-village-330302006071-extra-forms" is forbidden: spec.withdrawal: Forbidden: `+
 			`S19 通报 "report-village-330302006071-extra-forms" 已由联审单位 "mzj" 撤回，撤回记录不得修改或删除 / `+
 			`notice "report-village-330302006071-extra-forms" was withdrawn by review unit "mzj"; the withdrawal cannot be changed or removed`)
-	expectRefused(t, env.Client.Delete(ctx, stored()), "vpublicnotice.governance.cunshe.io",
+	testenv.ExpectRefused(t, env.Client.Delete(ctx, stored()), "vpublicnotice.governance.cunshe.io",
 		`publicnotices.governance.cunshe.io "report-village-330302006071-extra-forms" is forbidden: metadata.name: Forbidden: `+
 			`S19 通报 "report-village-330302006071-extra-forms" 须留档备查，不得删除；如需撤回，请由联审单位设置 spec.withdrawal / `+
 			`notice "report-village-330302006071-extra-forms" stays on record and cannot be deleted; a review unit withdraws it with spec.withdrawal`)

@@ -160,18 +160,6 @@ func expectPhase(t *testing.T, ns, name string, phase governancev1alpha1.TaskPha
 	return got
 }
 
-// expectRefused checks the whole message a user reads when a webhook refuses.
-func expectRefused(t *testing.T, err error, webhook, exact string) {
-	t.Helper()
-	want := `admission webhook "` + webhook + `" denied the request: ` + exact
-	switch {
-	case err == nil:
-		t.Errorf("admitted; want the refusal:\n%s", want)
-	case err.Error() != want:
-		t.Errorf("refused with:\n%s\nwant:\n%s", err, want)
-	}
-}
-
 func TestTasks(t *testing.T) {
 	ctx := context.Background()
 	g := NewWithT(t)
@@ -210,7 +198,7 @@ func TestTasks(t *testing.T) {
 	t.Run("S1 an unlisted task is refused with the closest listed items", func(t *testing.T) {
 		tk := task("dept-tjj", "census-extra", "census-extra-forms", all)
 		tk.Spec.Title = "人口普查补充表格填报"
-		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
+		testenv.ExpectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`Task.governance.cunshe.io "census-extra" is invalid: spec.itemRef: Not found: "census-extra-forms": `+
 				`S1 清单之外无事项：清单中没有事项 "census-extra-forms"；最接近的清单事项：l1-census-assist（协助开展人口普查入户登记） / `+
 				`nothing outside the lists: there is no list item "census-extra-forms"; closest listed items: l1-census-assist（协助开展人口普查入户登记）`)
@@ -219,7 +207,7 @@ func TestTasks(t *testing.T) {
 	t.Run("S2 villages that assist are not made to undertake", func(t *testing.T) {
 		tk := task("dept-tjj", "census-undertake", census.Name, all)
 		tk.Spec.VillageRole = governancev1alpha1.RoleUndertake
-		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
+		testenv.ExpectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`Task.governance.cunshe.io "census-undertake" is invalid: spec.villageRole: Invalid value: "Undertake": `+
 				`S2 事项 "l1-census-assist" 规定村（社区）只协助（Assist），不得要求其承担（Undertake），这是将部门职责转嫁给村（社区）；请改为 villageRole: Assist / `+
 				`item "l1-census-assist" has villages Assist only; asking them to Undertake shifts the department's duty onto them — use villageRole: Assist`)
@@ -228,7 +216,7 @@ func TestTasks(t *testing.T) {
 	t.Run("S2 only the item's responsible departments assign it", func(t *testing.T) {
 		xfj, _ := department(t, "xfj")
 		tk := task("dept-xfj", "census-by-fire", census.Name, all)
-		expectRefused(t, xfj.Create(ctx, tk), "vtask.governance.cunshe.io",
+		testenv.ExpectRefused(t, xfj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`tasks.governance.cunshe.io "census-by-fire" is forbidden: spec.itemRef: Forbidden: `+
 				`S2 部门 "xfj" 不是事项 "l1-census-assist" 的责任部门（tjj），不得据此派发任务；请由责任部门派发，或另行申请列入清单（S4） / `+
 				`department "xfj" is not among item "l1-census-assist"'s responsible departments (tjj) and may not assign tasks under it; ask a responsible department, or apply for an item of your own (S4)`)
@@ -247,7 +235,7 @@ func TestTasks(t *testing.T) {
 	})
 
 	t.Run("S2 tasks are created in a department's namespace", func(t *testing.T) {
-		expectRefused(t, as(t, "someone").Create(ctx, task("scratch", "stray", census.Name, all)), "vtask.governance.cunshe.io",
+		testenv.ExpectRefused(t, as(t, "someone").Create(ctx, task("scratch", "stray", census.Name, all)), "vtask.governance.cunshe.io",
 			`tasks.governance.cunshe.io "stray" is forbidden: metadata.namespace: Forbidden: S2 命名空间 "scratch" 没有部门标签 governance.cunshe.io/department，任务只能在部门的命名空间中创建 / `+
 				`namespace "scratch" carries no governance.cunshe.io/department label; tasks are created in a department's namespace`)
 	})
@@ -256,7 +244,7 @@ func TestTasks(t *testing.T) {
 		g := NewWithT(t)
 		tk := task("dept-tjj", "ledger-check", census.Name, all)
 		tk.Spec.Type = governancev1alpha1.TaskPaperLedgerInspection
-		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
+		testenv.ExpectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`tasks.governance.cunshe.io "ledger-check" is forbidden: spec.type: Forbidden: `+
 				`S11 2 个目标村（社区）（如 330302006001）已在智慧村社通平台留痕，不再检查纸质台账；请在平台上查阅，或从任务对象中去除这些村（社区） / `+
 				`2 target villages (e.g. 330302006001) keep their records on the platform and are no longer asked for paper ledgers; inspect them on the platform, or leave them out of the targets`)
@@ -267,7 +255,7 @@ func TestTasks(t *testing.T) {
 	t.Run("S14 no exclusive use of rooms", func(t *testing.T) {
 		tk := task("dept-tjj", "census-office", census.Name, all)
 		tk.Spec.Type = governancev1alpha1.TaskExclusiveRoomUse
-		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
+		testenv.ExpectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`tasks.governance.cunshe.io "census-office" is forbidden: spec.type: Forbidden: `+
 				`S14 任何单位和部门不得对村（社区）场所作出排他性使用要求；场所一室多用，请改为在已列入清单的事项下派发工作任务 / `+
 				`no department may demand exclusive use of a village room; rooms are multi-use — assign a Work task under a listed item instead`)
@@ -284,7 +272,7 @@ func TestTasks(t *testing.T) {
 		g := NewWithT(t)
 		tk := task("dept-tjj", "duties-on-wall", duties.Name, all)
 		tk.Spec.Type, tk.Spec.VillageRole = governancev1alpha1.TaskWallPosting, ""
-		expectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
+		testenv.ExpectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
 			`tasks.governance.cunshe.io "duties-on-wall" is forbidden: spec.type: Forbidden: `+
 				`S17 事项 "l4-secretary-duties"（HeadDuty）不是群众需要知晓的服务事项或办事流程，内部制度、流程和职责清单不得要求上墙；请改用宣传册或电子屏 / `+
 				`item "l4-secretary-duties" (HeadDuty) is not a service item or procedure residents need to know; internal rules, procedures and responsibility lists may not be required on walls — use a brochure or an electronic screen`)
@@ -334,7 +322,7 @@ func TestTasks(t *testing.T) {
 				TaskRef: &governancev1alpha1.TaskReference{Namespace: "dept-tjj", Name: "census-2026"},
 				Details: "要求村里额外填写五张统计报表，超出协助入户登记的范围"}}
 		neighbour := as(t, "cadre-gulou", "cunshe:village:"+gulou)
-		expectRefused(t, neighbour.Create(ctx, report.DeepCopy()), "vreport.governance.cunshe.io",
+		testenv.ExpectRefused(t, neighbour.Create(ctx, report.DeepCopy()), "vreport.governance.cunshe.io",
 			`reports.governance.cunshe.io "census-extra-forms" is forbidden: metadata.namespace: Forbidden: `+
 				`S8 用户 "cadre-gulou" 不属于 cunshe:village:330302101201 组，只有本村（社区）干部可以提交本村（社区）的反映 / `+
 				`user "cadre-gulou" is not in group cunshe:village:330302101201; only the village's own cadres file its reports`)
@@ -348,7 +336,7 @@ func TestTasks(t *testing.T) {
 			return &governancev1alpha1.ReportDecision{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 				Spec: governancev1alpha1.ReportDecisionSpec{Report: report.Name, Unit: "mzj", Outcome: outcome, Findings: findings}}
 		}
-		expectRefused(t, as(t, "tjj-clerk", "cunshe:dept:tjj").Create(ctx, decision("census-extra-forms.tjj", governancev1alpha1.OutcomeDismissed, "无此事")), "vreportdecision.governance.cunshe.io",
+		testenv.ExpectRefused(t, as(t, "tjj-clerk", "cunshe:dept:tjj").Create(ctx, decision("census-extra-forms.tjj", governancev1alpha1.OutcomeDismissed, "无此事")), "vreportdecision.governance.cunshe.io",
 			`reportdecisions.governance.cunshe.io "census-extra-forms.tjj" is forbidden: spec.unit: Forbidden: `+
 				`S8 用户 "tjj-clerk" 不属于联审单位 "mzj" 的成员组 cunshe:unit:mzj，不能代表其作出处理意见 / `+
 				`user "tjj-clerk" is not in review unit "mzj"'s group cunshe:unit:mzj and cannot decide for it`)
@@ -399,6 +387,8 @@ func TestTasks(t *testing.T) {
 			g.Expect(n.Spec.Rule).To(Equal("S8"))
 			g.Expect(n.Spec.Department).To(Equal("tjj"))
 			g.Expect(n.Spec.Villages).To(Equal([]string{xiaonan}))
+			g.Expect(n.Spec.Title).To(Equal("关于 tjj 向"+testenv.Village(xiaonan, governancev1alpha1.TypeVillage).Spec.Name+"（"+xiaonan+"）摊派清单外事项的通报"),
+				"the title names the village as residents know it")
 			g.Expect(n.Spec.Text).To(HavePrefix("S19 通报：村（社区）反映 village-330302101201/census-extra-forms"))
 			g.Expect(n.Spec.Text).To(ContainSubstring(" / notice: the village's report village-330302101201/census-extra-forms"))
 			g.Expect(n.Status.Active).To(BeTrue())
