@@ -66,6 +66,14 @@ controlplane: ## Build etcd, kube-apiserver and kube-controller-manager from Go 
 test: controlplane helm chromium ## Run all tests: unit tests, envtest integration tests against a real apiserver, the chart through bin/helm, the portal in headless Chromium.
 	go test ./... -count=1 -timeout 30m
 
+.PHONY: faults
+faults: controlplane build ## Fault suite on the local control plane (kill loop, failover, apiserver/etcd restarts, webhook down, slow apiserver); one line per scenario.
+	bash hack/faults.sh
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for a fixed budget each (FUZZTIME, default 50s); ends with `fuzz targets=N execs=... crashes=0`.
+	bash hack/fuzz.sh
+
 .PHONY: bench
 bench: controlplane ## Run every benchmark (admission, validate, task webhook latency, provisioning, rollouts); each ends with a machine-readable line.
 	bash hack/bench.sh
@@ -76,6 +84,11 @@ bench: controlplane ## Run every benchmark (admission, validate, task webhook la
 build: ## Build the manager and kubectl-cunshe into bin/.
 	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/manager ./cmd/manager
 	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/kubectl-cunshe ./cmd/kubectl-cunshe
+	install -m 0755 hack/kubectl_complete-cunshe $(LOCALBIN)/kubectl_complete-cunshe
+
+.PHONY: dist
+dist: ## Build the kubectl plugin archives for krew (linux/darwin/windows x amd64/arm64) into dist/ with their sha256, and plugins/cunshe.yaml.
+	VERSION=$(VERSION) bash hack/dist.sh
 
 .PHONY: run
 run: controlplane build ## Run the operator: its own local control plane (or $$KUBECONFIG's cluster), CRDs, webhooks, samples.

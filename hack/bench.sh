@@ -2,7 +2,7 @@
 # make bench: every benchmark of the project. Each part ends with one
 # machine-readable line; times are medians of several runs, and every speed
 # is also given as a ratio to a floor measured in the same run.
-#   BENCH_ONLY=rules|validate|webhook|cluster|province|portal   run one part
+#   BENCH_ONLY=rules|validate|webhook|cluster|province|portal|faults   run one part
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${BENCH_ONLY:-}
@@ -71,4 +71,9 @@ if [[ -z $only || $only == portal ]]; then
   echo "== the public portal: village pages at 50 and 200 clients against net/http.FileServer serving the same bytes, heap growth (test/portalbench)"
   go test ./test/portalbench/ -run '^$' -bench . -benchtime 1x -timeout 60m -count=1 -v | tee "$tmp/portal.txt"
   grep -E '^portal ' "$tmp/portal.txt" || true
+fi
+
+# Faults (kill loop, failover, restarts, webhook down, slow apiserver): also `make faults`.
+if [[ $only == faults ]]; then
+  bash hack/faults.sh
 fi
