@@ -44,6 +44,7 @@ func parseFlags() flags {
 	flag.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&f.ProbeAddr, "health-probe-bind-address", ":8081", "Address the health probes bind to.")
 	flag.BoolVar(&f.LeaderElection, "leader-elect", false, "Elect a leader, so that only one replica reconciles.")
+	flag.StringVar(&f.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease; default: the pod's own (outside a cluster it must be given).")
 	flag.IntVar(&f.WebhookPort, "webhook-port", 9443, "Port the webhook server listens on.")
 	flag.StringVar(&f.WebhookCertDir, "webhook-cert-dir", "", "Directory with tls.crt and tls.key for the webhook server.")
 	flag.IntVar(&f.Concurrency, "concurrency", operator.DefaultConcurrency, "Parallel reconciles per controller.")
