@@ -172,7 +172,7 @@ func (r *TaskAuditReconciler) announce(task *governancev1alpha1.Task, was govern
 	switch now {
 	case governancev1alpha1.TaskNonCompliant:
 		for _, e := range v.Errs {
-			metrics.AuditFindings.WithLabelValues(dept, rules.RuleOf(rules.Sentence(e))).Inc()
+			metrics.AuditFindings.WithLabelValues(dept, rules.RuleOf(e)).Inc()
 		}
 		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, EventNotOnLists, "Audit", "%s", strings.Join(task.Status.Findings, "; "))
 	case governancev1alpha1.TaskExpired:

@@ -489,14 +489,11 @@ func (c *checker) addFieldErrors(m manifest, defaultRule string, errs field.Erro
 				msg = defaultRule + " " + msg
 			}
 		}
-		c.add(m, severityError, ruleOf(msg, defaultRule), e.Field, msg)
+		c.add(m, severityError, cmp.Or(rules.RuleOf(e), defaultRule), e.Field, msg)
 	}
 }
 
 func (c *checker) add(m manifest, severity, rule, fieldPath, msg string) {
-	if rule == "" {
-		rule = ruleOf(msg, "")
-	}
 	c.findings = append(c.findings, finding{File: m.file, Document: m.index, Object: m.ref(), Severity: severity, Rule: rule, Field: fieldPath, Message: msg})
 }
 
@@ -506,9 +503,6 @@ var errorTypeZH = map[field.ErrorType]string{
 	field.ErrorTypeNotFound:  "未找到",
 	field.ErrorTypeRequired:  "必填",
 }
-
-// ruleOf is the rule a message starts with, else def.
-func ruleOf(msg, def string) string { return cmp.Or(rules.RuleOf(msg), def) }
 
 // text renders the report for people: one line per finding, then the
 // items' phases and a summary.

@@ -28,25 +28,24 @@ func ValidateItemApproval(a *governancev1alpha1.ItemApproval, who Requester, sna
 	unitPath := specPath.Child("unit")
 	unit := snap.ReviewUnit(a.Spec.Unit)
 	if unit == nil {
-		return "", field.ErrorList{notFound(unitPath, a.Spec.Unit, msg(S5, "联审单位 %q 不存在", "review unit %q does not exist", a.Spec.Unit, a.Spec.Unit))}
+		return "", field.ErrorList{notFound(unitPath, a.Spec.Unit, msg(S5, "联审单位 %q 不存在", "review unit %q does not exist", a.Spec.Unit))}
 	}
 	if item := snap.ListItem(a.Spec.Item); item != nil {
 		juris := snap.Jurisdictions()
 		if itemJur := juris.Resolve(item.Spec.Jurisdiction); juris.UnitJurisdiction(unit) != itemJur {
-			return "", field.ErrorList{field.Forbidden(unitPath, otherJurisdiction(unit, itemJur, juris))}
+			return "", field.ErrorList{forbidden(unitPath, otherJurisdiction(unit, itemJur, juris))}
 		}
 	}
 	if a.Spec.Signature != nil {
-		if err := VerifySignature(&a.Spec, unit); err != nil {
-			return "", field.ErrorList{field.Invalid(specPath.Child("signature"), a.Spec.Signature.KeyID, err.Error())}
+		if m, bad := signatureProblem(&a.Spec, unit); bad {
+			return "", field.ErrorList{invalid(specPath.Child("signature"), a.Spec.Signature.KeyID, m)}
 		}
 		return governancev1alpha1.VerifiedBySignature, nil
 	}
 	if !who.MemberOf(unit) {
-		return "", field.ErrorList{field.Forbidden(unitPath, msg(S5,
+		return "", field.ErrorList{forbidden(unitPath, msg(S5,
 			"用户 %q 不是联审单位 %q 的成员（组 %s），不能代其提交未签名的审核意见；请用该单位的密钥签名（kubectl cunshe approve）",
-			"user %q is not a member of review unit %q (group %s) and cannot approve for it unsigned; sign the approval with the unit's key (kubectl cunshe approve)",
-			who.Username, unit.Name, unit.Spec.Group, who.Username, unit.Name, unit.Spec.Group))}
+			"user %q is not a member of review unit %q (group %s) and cannot approve for it unsigned; sign the approval with the unit's key (kubectl cunshe approve)", who.Username, unit.Name, unit.Spec.Group))}
 	}
 	return governancev1alpha1.VerifiedByMembership, nil
 }
@@ -57,7 +56,7 @@ func ValidateItemApprovalUpdate(old, updated *governancev1alpha1.ItemApproval) f
 	var errs field.ErrorList
 	for _, key := range []string{governancev1alpha1.AnnotationCreatedBy, governancev1alpha1.AnnotationVerifiedBy} {
 		if old.Annotations[key] != updated.Annotations[key] {
-			errs = append(errs, field.Forbidden(field.NewPath("metadata", "annotations").Key(key),
+			errs = append(errs, forbidden(field.NewPath("metadata", "annotations").Key(key),
 				msg(S5, "审核意见的提交人与验证方式不可修改", "who made an approval and how it was verified cannot change")))
 		}
 	}
@@ -72,11 +71,11 @@ func ValidateReviewUnit(u *governancev1alpha1.ReviewUnit, juris Jurisdictions) f
 		pub, err := DecodePublicKey(k.Ed25519)
 		switch {
 		case err != nil:
-			errs = append(errs, field.Invalid(specPath.Child("publicKeys").Index(i).Child("ed25519"), k.Ed25519,
-				msg(S5, "公钥 %q 不是 32 字节 Ed25519 公钥的 base64 编码", "public key %q is not base64 of a 32-byte Ed25519 key", k.ID, k.ID)))
+			errs = append(errs, invalid(specPath.Child("publicKeys").Index(i).Child("ed25519"), k.Ed25519,
+				msg(S5, "公钥 %q 不是 32 字节 Ed25519 公钥的 base64 编码", "public key %q is not base64 of a 32-byte Ed25519 key", k.ID)))
 		case smallOrder(pub):
-			errs = append(errs, field.Invalid(specPath.Child("publicKeys").Index(i).Child("ed25519"), k.Ed25519,
-				msg(S5, "公钥 %q 是小阶点（如单位元），任何人都能伪造可通过它验证的签名", "public key %q is a point of small order (such as the identity): anyone can forge signatures it accepts", k.ID, k.ID)))
+			errs = append(errs, invalid(specPath.Child("publicKeys").Index(i).Child("ed25519"), k.Ed25519,
+				msg(S5, "公钥 %q 是小阶点（如单位元），任何人都能伪造可通过它验证的签名", "public key %q is a point of small order (such as the identity): anyone can forge signatures it accepts", k.ID)))
 		}
 	}
 	return errs
@@ -88,10 +87,9 @@ func ValidateItemApprovalDelete(a *governancev1alpha1.ItemApproval, snap Snapsho
 	if snap.ListItem(a.Spec.Item) == nil {
 		return nil
 	}
-	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), msg(S5,
+	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(S5,
 		"审核意见是联合审核的记录，事项 %q 存在时不可删除；如需改变意见，请提交新的审核意见",
-		"an approval is the record of the joint review and cannot be deleted while item %q exists; to change a decision, create a new approval",
-		a.Spec.Item, a.Spec.Item))}
+		"an approval is the record of the joint review and cannot be deleted while item %q exists; to change a decision, create a new approval", a.Spec.Item))}
 }
 
 // ValidateReviewUnitDelete: deleting a required unit would lower the bar of
@@ -101,8 +99,7 @@ func ValidateReviewUnitDelete(u *governancev1alpha1.ReviewUnit) field.ErrorList 
 	if !u.IsRequired() {
 		return nil
 	}
-	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), msg(S5,
+	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(S5,
 		"联审单位 %q 是必需审核单位，删除会降低所有事项的审核要求；如确需撤销，请先将 spec.required 设为 false",
-		"review unit %q is required; deleting it would lower the bar for every item — set spec.required to false first if it really leaves the joint review",
-		u.Name, u.Name))}
+		"review unit %q is required; deleting it would lower the bar for every item — set spec.required to false first if it really leaves the joint review", u.Name))}
 }

@@ -73,5 +73,5 @@ func StandardCharacters(path *field.Path, text string, placeNames ...string) *fi
 		return nil
 	}
 	list := strings.Join(found, "、")
-	return field.Invalid(path, text, msg(S15, "须用规范汉字，不得使用繁体字或异体字：%s", "must use standard simplified characters; traditional or variant characters: %s", list, list))
+	return invalid(path, text, msg(S15, "须用规范汉字，不得使用繁体字或异体字：%s", "must use standard simplified characters; traditional or variant characters: %s", list))
 }

@@ -7,7 +7,6 @@ package rules
 
 import (
 	"fmt"
-	"regexp"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -26,20 +25,52 @@ const (
 	P1 = "P1" // micro-power flowcharts
 )
 
-// msg formats a finding the way users read it: rule, Chinese, English.
-func msg(rule, zh, en string, args ...any) string {
-	return fmt.Sprintf(rule+" "+zh+" / "+en, args...)
+// Message is a finding's text in Chinese and English and the rule it cites.
+// The rule travels as data: findings carry it in field.Error.Origin (RuleOf),
+// so metrics, JSON output and tests read it without parsing the text.
+type Message struct {
+	Rule string
+	Text string
+}
+
+func (m Message) String() string { return m.Text }
+
+// Error lets a Message be returned as an error (VerifySignature).
+func (m Message) Error() string { return m.Text }
+
+// msg is the one bilingual message helper: the rule, the Chinese and the
+// English sentence, and their arguments given once (a sentence that needs
+// them in another order uses explicit indexes such as %[2]s).
+func msg(rule, zh, en string, args ...any) Message {
+	return Message{Rule: rule, Text: rule + " " + fmt.Sprintf(zh, args...) + " / " + fmt.Sprintf(en, args...)}
+}
+
+// finding stamps a field error with its message and rule.
+func finding(e *field.Error, m Message) *field.Error {
+	e.Detail, e.Origin = m.Text, m.Rule
+	return e
+}
+
+func invalid(path *field.Path, value any, m Message) *field.Error {
+	return finding(field.Invalid(path, value, ""), m)
+}
+
+func required(path *field.Path, m Message) *field.Error {
+	return finding(field.Required(path, ""), m)
+}
+
+func forbidden(path *field.Path, m Message) *field.Error {
+	return finding(field.Forbidden(path, ""), m)
 }
 
 // notFound reports a reference to something that does not exist, keeping
 // the bad value and the bilingual explanation apart (field.NotFound would
 // quote the explanation as if it were the value).
-func notFound(path *field.Path, value any, detail string) *field.Error {
-	return &field.Error{Type: field.ErrorTypeNotFound, Field: path.String(), BadValue: value, Detail: detail}
+func notFound(path *field.Path, value any, m Message) *field.Error {
+	return finding(&field.Error{Type: field.ErrorTypeNotFound, Field: path.String(), BadValue: value}, m)
 }
 
-// Sentence is the message a user reads for a finding: its detail, or for
-// field.NotFound, whose explanation the rules pass as the value, that value.
+// Sentence is the message a user reads for a finding.
 func Sentence(e *field.Error) string {
 	if e.Detail != "" {
 		return e.Detail
@@ -48,15 +79,9 @@ func Sentence(e *field.Error) string {
 	return s
 }
 
-var ruleIDPrefix = regexp.MustCompile(`^([SP][0-9]+) `)
-
-// RuleOf is the rule ID (S1–S20, P1) a message starts with, or "".
-func RuleOf(sentence string) string {
-	if m := ruleIDPrefix.FindStringSubmatch(sentence); m != nil {
-		return m[1]
-	}
-	return ""
-}
+// RuleOf is the rule ID (S1–S20, P1) a finding cites, or "" for an error
+// that is not one of the notice's rules (e.g. a malformed object).
+func RuleOf(e *field.Error) string { return e.Origin }
 
 // Snapshot is what the rules may know of the cluster (or of a folder of
 // manifests, for the CLI). Implementations must not call the API server

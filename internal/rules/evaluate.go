@@ -53,10 +53,10 @@ func EvaluateItem(item *governancev1alpha1.ListItem, units []governancev1alpha1.
 		}
 		if prev := latest[a.Spec.Unit]; prev != nil {
 			if newer(prev, a) {
-				e.Void[a.Name] = msg(S5, "已被本单位较新的意见 %q 取代", "superseded by the unit's newer approval %q", prev.Name, prev.Name)
+				e.Void[a.Name] = msg(S5, "已被本单位较新的意见 %q 取代", "superseded by the unit's newer approval %q", prev.Name).Text
 				continue
 			}
-			e.Void[prev.Name] = msg(S5, "已被本单位较新的意见 %q 取代", "superseded by the unit's newer approval %q", a.Name, a.Name)
+			e.Void[prev.Name] = msg(S5, "已被本单位较新的意见 %q 取代", "superseded by the unit's newer approval %q", a.Name).Text
 		}
 		latest[a.Spec.Unit] = a
 	}
@@ -102,17 +102,17 @@ func phase(item *governancev1alpha1.ListItem, e Evaluation, rejected bool, today
 func voidReason(a *governancev1alpha1.ItemApproval, digest string, unit *governancev1alpha1.ReviewUnit, itemJur string, juris Jurisdictions) string {
 	switch {
 	case unit == nil:
-		return msg(S5, "联审单位 %q 不存在", "review unit %q does not exist", a.Spec.Unit, a.Spec.Unit)
+		return msg(S5, "联审单位 %q 不存在", "review unit %q does not exist", a.Spec.Unit).Text
 	case juris.UnitJurisdiction(unit) != itemJur:
-		return otherJurisdiction(unit, itemJur, juris)
+		return otherJurisdiction(unit, itemJur, juris).Text
 	case a.Spec.Digest != digest:
-		return msg(S5, "审核的是事项的旧版本（摘要 %s），事项已变更", "it approves an earlier version of the item (digest %s); the item has changed", short(a.Spec.Digest), short(a.Spec.Digest))
+		return msg(S5, "审核的是事项的旧版本（摘要 %s），事项已变更", "it approves an earlier version of the item (digest %s); the item has changed", short(a.Spec.Digest)).Text
 	case a.Spec.Signature != nil:
 		if err := VerifySignature(&a.Spec, unit); err != nil {
 			return err.Error()
 		}
 	case a.Annotations[governancev1alpha1.AnnotationVerifiedBy] != string(governancev1alpha1.VerifiedByMembership):
-		return msg(S5, "未签名且未经准入校验确认提交人身份", "unsigned, and admission did not verify its creator's membership")
+		return msg(S5, "未签名且未经准入校验确认提交人身份", "unsigned, and admission did not verify its creator's membership").Text
 	}
 	return ""
 }
@@ -145,10 +145,9 @@ func short(digest string) string {
 
 // otherJurisdiction says that a unit of one jurisdiction cannot review the
 // items of another (S5): a Hangzhou unit never counts for a Wenzhou item.
-func otherJurisdiction(unit *governancev1alpha1.ReviewUnit, itemJur string, juris Jurisdictions) string {
+func otherJurisdiction(unit *governancev1alpha1.ReviewUnit, itemJur string, juris Jurisdictions) Message {
 	of := juris.UnitJurisdiction(unit)
-	return msg(S5, "联审单位 %q 属于辖区 %s，不能审核辖区 %s 的事项", "review unit %q belongs to jurisdiction %s and cannot review items of jurisdiction %s",
-		unit.Name, quoted(of), quoted(itemJur), unit.Name, quoted(of), quoted(itemJur))
+	return msg(S5, "联审单位 %q 属于辖区 %s，不能审核辖区 %s 的事项", "review unit %q belongs to jurisdiction %s and cannot review items of jurisdiction %s", unit.Name, quoted(of), quoted(itemJur))
 }
 
 func quoted(code string) string {

@@ -203,6 +203,7 @@ var (
 
 // bilingual fails unless s starts with a rule ID and reads "<rule> 中文 / English".
 func bilingual(g Gomega, s string) {
+	g.ExpectWithOffset(1, s).NotTo(ContainSubstring("%!"), "a formatting slip (arguments of the Chinese and English sentences)")
 	g.ExpectWithOffset(1, s).To(MatchRegexp(`^(S1|S2|S3|S4|S5|S6|S7|S8|S10|S11|S12|S13|S14|S15|S16|S17|S19|P1) `), "a message starts with its rule ID")
 	zh, en, ok := strings.Cut(s, " / ")
 	g.ExpectWithOffset(1, ok).To(BeTrue(), "a message separates Chinese and English with \" / \": %s", s)
@@ -225,7 +226,9 @@ func expectFindings(t *testing.T, errs field.ErrorList, want []finding) {
 		e := errs[i]
 		g.Expect(e.Type).To(Equal(w.typ), "type of %s", got[i])
 		g.Expect(e.Field).To(Equal(w.path), "path of %s", got[i])
+		g.Expect(rules.RuleOf(e)).To(Equal(w.rule), "the rule as data (field.Error.Origin) of %s", got[i])
 		g.Expect(text(e)).To(HavePrefix(w.rule+" "), "rule of %s", got[i])
+		g.Expect(text(e)).NotTo(ContainSubstring("%!"), "a formatting slip in %s", got[i])
 		g.Expect(text(e)).To(ContainSubstring(w.contains), "message of %s", got[i])
 		bilingual(g, text(e))
 	}

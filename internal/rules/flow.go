@@ -18,20 +18,19 @@ func ValidatePowerFlow(f *governancev1alpha1.PowerFlow) field.ErrorList {
 	index := map[string]int{}
 	for i, s := range f.Spec.Steps {
 		if _, dup := index[s.ID]; dup {
-			e := field.Duplicate(steps.Index(i).Child("id"), s.ID)
-			e.Detail = msg(P1, "步骤编号 %q 重复", "step id %q is used more than once", s.ID, s.ID)
-			errs = append(errs, e)
+			errs = append(errs, finding(field.Duplicate(steps.Index(i).Child("id"), s.ID),
+				msg(P1, "步骤编号 %q 重复", "step id %q is used more than once", s.ID)))
 			continue
 		}
 		index[s.ID] = i
 	}
 	if _, ok := index[f.Spec.Start]; !ok {
-		errs = append(errs, notFound(specPath.Child("start"), f.Spec.Start, msg(P1, "起始步骤 %q 不存在", "start step %q is not a step of the flow", f.Spec.Start, f.Spec.Start)))
+		errs = append(errs, notFound(specPath.Child("start"), f.Spec.Start, msg(P1, "起始步骤 %q 不存在", "start step %q is not a step of the flow", f.Spec.Start)))
 	}
 	for i, s := range f.Spec.Steps {
 		for j, n := range s.Next {
 			if _, ok := index[n]; !ok {
-				errs = append(errs, notFound(steps.Index(i).Child("next").Index(j), n, msg(P1, "步骤 %q 的后续步骤 %q 不存在", "step %q goes to %q, which is not a step", s.ID, n, s.ID, n)))
+				errs = append(errs, notFound(steps.Index(i).Child("next").Index(j), n, msg(P1, "步骤 %q 的后续步骤 %q 不存在", "step %q goes to %q, which is not a step", s.ID, n)))
 			}
 		}
 	}
@@ -49,10 +48,10 @@ func ValidatePowerFlow(f *governancev1alpha1.PowerFlow) field.ErrorList {
 	finishing := reach(ends, backward)
 	for i, s := range f.Spec.Steps {
 		if !reached.Has(s.ID) {
-			errs = append(errs, field.Invalid(steps.Index(i), s.ID, msg(P1, "步骤 %q 无法从起始步骤 %q 到达", "step %q cannot be reached from the start %q", s.ID, f.Spec.Start, s.ID, f.Spec.Start)))
+			errs = append(errs, invalid(steps.Index(i), s.ID, msg(P1, "步骤 %q 无法从起始步骤 %q 到达", "step %q cannot be reached from the start %q", s.ID, f.Spec.Start)))
 		}
 		if !finishing.Has(s.ID) {
-			errs = append(errs, field.Invalid(steps.Index(i), s.ID, msg(P1, "从步骤 %q 无法到达任何结束步骤（流程出现死循环）", "no end can be reached from step %q (the flow loops forever)", s.ID, s.ID)))
+			errs = append(errs, invalid(steps.Index(i), s.ID, msg(P1, "从步骤 %q 无法到达任何结束步骤（流程出现死循环）", "no end can be reached from step %q (the flow loops forever)", s.ID)))
 		}
 	}
 	return errs
@@ -91,6 +90,6 @@ func ValidatePowerFlowDelete(f *governancev1alpha1.PowerFlow, snap Snapshot) fie
 	if len(users) == 0 {
 		return nil
 	}
-	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), msg(P1, "运行流程图 %q 仍被事项 %v 使用，须先退出这些事项",
-		"PowerFlow %q is still used by items %v; retire them first", f.Name, users, f.Name, users))}
+	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(P1, "运行流程图 %q 仍被事项 %v 使用，须先退出这些事项",
+		"PowerFlow %q is still used by items %v; retire them first", f.Name, users))}
 }

@@ -144,10 +144,9 @@ func ValidateJurisdictionRef(code string, cityOnly bool, j Jurisdictions, path *
 	case code == "" && j.None():
 		return nil
 	case code == "" && j.Default() == "":
-		return field.ErrorList{field.Required(path, msg(S1,
+		return field.ErrorList{required(path, msg(S1,
 			"集群中有多个辖区而没有默认市，须写明 jurisdiction；已有辖区：%s",
-			"the cluster declares jurisdictions but no default city: name the jurisdiction; known jurisdictions: %s",
-			j.knownList(), j.knownList()))}
+			"the cluster declares jurisdictions but no default city: name the jurisdiction; known jurisdictions: %s", j.knownList()))}
 	case code == "":
 		return nil
 	case cityOnly && !cityCode.MatchString(code), !cityOnly && !jurisdictionCode.MatchString(code):
@@ -155,10 +154,10 @@ func ValidateJurisdictionRef(code string, cityOnly bool, j Jurisdictions, path *
 		if cityOnly {
 			zh, en = "4 位市级区划代码", "a 4-digit city code"
 		}
-		return field.ErrorList{field.Invalid(path, code, msg(S1, "jurisdiction 须为%s", "jurisdiction must be %s", zh, en))}
+		return field.ErrorList{invalid(path, code, msg(S1, "jurisdiction 须为%[1]s", "jurisdiction must be %[2]s", zh, en))}
 	case j.Get(code) == nil:
 		return field.ErrorList{notFound(path, code, msg(S1, "辖区 %q 不存在；已有辖区：%s",
-			"jurisdiction %q does not exist; known jurisdictions: %s", code, j.knownList(), code, j.knownList()))}
+			"jurisdiction %q does not exist; known jurisdictions: %s", code, j.knownList()))}
 	}
 	return nil
 }
@@ -175,8 +174,7 @@ func ValidateVillageJurisdiction(v *governancev1alpha1.Village, j Jurisdictions)
 	}
 	return field.ErrorList{notFound(specPath.Child("code"), v.Spec.Code, msg(S1,
 		"村（社区）%s 的区划代码前缀 %s 不是已登记的市；请先创建该市的 Jurisdiction。已有辖区：%s",
-		"village %s: its code's prefix %s names no declared city; create that city's Jurisdiction first. Known jurisdictions: %s",
-		v.Spec.Code, city, j.knownList(), v.Spec.Code, city, j.knownList()))}
+		"village %s: its code's prefix %s names no declared city; create that city's Jurisdiction first. Known jurisdictions: %s", v.Spec.Code, city, j.knownList()))}
 }
 
 // ValidateJurisdiction checks a Jurisdiction beside the others: at most one
@@ -185,17 +183,17 @@ func ValidateJurisdiction(jur *governancev1alpha1.Jurisdiction, j Jurisdictions)
 	var errs field.ErrorList
 	if jur.Spec.Default {
 		if jur.Spec.Level != governancev1alpha1.LevelCity {
-			errs = append(errs, field.Invalid(specPath.Child("default"), true, msg(S1,
+			errs = append(errs, invalid(specPath.Child("default"), true, msg(S1,
 				"只有市级辖区可以是默认辖区", "only a city can be the default jurisdiction")))
 		} else if other := j.Default(); other != "" && other != jur.Spec.Code {
-			errs = append(errs, field.Invalid(specPath.Child("default"), true, msg(S1,
-				"默认市已是 %s；一个集群只有一个默认市", "the default city is already %s; a cluster has one default city", other, other)))
+			errs = append(errs, invalid(specPath.Child("default"), true, msg(S1,
+				"默认市已是 %s；一个集群只有一个默认市", "the default city is already %s; a cluster has one default city", other)))
 		}
 	}
 	if tz := jur.Spec.TimeZone; tz != "" {
 		if _, err := time.LoadLocation(tz); err != nil {
-			errs = append(errs, field.Invalid(specPath.Child("timeZone"), tz, msg(S1,
-				"未知的时区 %q（须为 IANA 时区名，如 Asia/Shanghai）", "unknown time zone %q (an IANA zone name, e.g. Asia/Shanghai)", tz, tz)))
+			errs = append(errs, invalid(specPath.Child("timeZone"), tz, msg(S1,
+				"未知的时区 %q（须为 IANA 时区名，如 Asia/Shanghai）", "unknown time zone %q (an IANA zone name, e.g. Asia/Shanghai)", tz)))
 		}
 	}
 	return errs
@@ -212,10 +210,9 @@ func ValidateRolloutSteps(ro *governancev1alpha1.ListRollout, j Jurisdictions) f
 	for i, step := range ro.Spec.Steps {
 		for k, county := range step.Counties {
 			if !strings.HasPrefix(county, city) {
-				errs = append(errs, field.Invalid(specPath.Child("steps").Index(i).Child("counties").Index(k), county, msg(S1,
+				errs = append(errs, invalid(specPath.Child("steps").Index(i).Child("counties").Index(k), county, msg(S1,
 					"县（市、区）%s 不属于本发布计划的市 %s；一个市的发布计划不能下发到其他市的村（社区）",
-					"county %s is not in the rollout's city %s; a city's rollout cannot reach another city's villages",
-					county, city, county, city)))
+					"county %s is not in the rollout's city %s; a city's rollout cannot reach another city's villages", county, city)))
 			}
 		}
 	}

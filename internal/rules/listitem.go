@@ -35,14 +35,14 @@ func validateItemJurisdiction(spec *governancev1alpha1.ListItemSpec, juris Juris
 	code := juris.Resolve(spec.Jurisdiction)
 	outside := func(county string) bool { return !strings.HasPrefix(county, code) }
 	if spec.Applicant.Kind == governancev1alpha1.ApplicantCounty && outside(spec.Applicant.Name) {
-		errs = append(errs, field.Invalid(specPath.Child("applicant", "name"), spec.Applicant.Name, msg(S4,
-			"申报的县（市、区）%s 不属于事项所属辖区 %s", "applicant county %s is not in the item's jurisdiction %s", spec.Applicant.Name, code, spec.Applicant.Name, code)))
+		errs = append(errs, invalid(specPath.Child("applicant", "name"), spec.Applicant.Name, msg(S4,
+			"申报的县（市、区）%s 不属于事项所属辖区 %s", "applicant county %s is not in the item's jurisdiction %s", spec.Applicant.Name, code)))
 	}
 	for i, c := range spec.Scope.Counties {
 		if outside(c) {
-			errs = append(errs, field.Invalid(specPath.Child("scope", "counties").Index(i), c, msg(S2,
+			errs = append(errs, invalid(specPath.Child("scope", "counties").Index(i), c, msg(S2,
 				"适用范围中的县（市、区）%s 不属于事项所属辖区 %s；一个辖区的事项只下发到本辖区的村（社区）",
-				"scope county %s is not in the item's jurisdiction %s; a jurisdiction's items reach its own villages only", c, code, c, code)))
+				"scope county %s is not in the item's jurisdiction %s; a jurisdiction's items reach its own villages only", c, code)))
 		}
 	}
 	return errs
@@ -54,21 +54,21 @@ func validateListFields(spec *governancev1alpha1.ListItemSpec, snap Snapshot) fi
 	role := specPath.Child("villageRole")
 	switch {
 	case spec.List == governancev1alpha1.ListAdmission && spec.VillageRole == "":
-		errs = append(errs, field.Required(role, msg(S1, "准入事项须写明村（社区）承担（Undertake）还是协助（Assist）",
+		errs = append(errs, required(role, msg(S1, "准入事项须写明村（社区）承担（Undertake）还是协助（Assist）",
 			"an Admission item must say whether villages Undertake or Assist")))
 	case spec.List != governancev1alpha1.ListAdmission && spec.VillageRole != "":
-		errs = append(errs, field.Forbidden(role, msg(S1, "村（社区）角色只适用于准入事项，%s 事项不得填写",
-			"villageRole applies to Admission items only, not to %s items", spec.List, spec.List)))
+		errs = append(errs, forbidden(role, msg(S1, "村（社区）角色只适用于准入事项，%s 事项不得填写",
+			"villageRole applies to Admission items only, not to %s items", spec.List)))
 	}
 	flow := specPath.Child("flowRef")
 	switch {
 	case spec.List == governancev1alpha1.ListMicroPower && spec.FlowRef == "":
-		errs = append(errs, field.Required(flow, msg(P1, "小微权力事项须指定运行流程图（PowerFlow）",
+		errs = append(errs, required(flow, msg(P1, "小微权力事项须指定运行流程图（PowerFlow）",
 			"a MicroPower item must name its PowerFlow")))
 	case spec.List == governancev1alpha1.ListMicroPower && snap.PowerFlow(spec.FlowRef) == nil:
-		errs = append(errs, notFound(flow, spec.FlowRef, msg(P1, "运行流程图 %q 不存在", "PowerFlow %q does not exist", spec.FlowRef, spec.FlowRef)))
+		errs = append(errs, notFound(flow, spec.FlowRef, msg(P1, "运行流程图 %q 不存在", "PowerFlow %q does not exist", spec.FlowRef)))
 	case spec.List != governancev1alpha1.ListMicroPower && spec.FlowRef != "":
-		errs = append(errs, field.Forbidden(flow, msg(P1, "只有小微权力事项才有运行流程图", "only MicroPower items have a flow")))
+		errs = append(errs, forbidden(flow, msg(P1, "只有小微权力事项才有运行流程图", "only MicroPower items have a flow")))
 	}
 	return errs
 }
@@ -78,11 +78,11 @@ func validateListFields(spec *governancev1alpha1.ListItemSpec, snap Snapshot) fi
 func validateBasis(b *governancev1alpha1.Basis, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if strings.TrimSpace(b.Citation) == "" {
-		errs = append(errs, field.Required(path.Child("citation"), msg(S3, "须写明设立依据的出处（法律法规条款或文件文号）",
+		errs = append(errs, required(path.Child("citation"), msg(S3, "须写明设立依据的出处（法律法规条款或文件文号）",
 			"the basis needs a citation (the article of law or regulation, or the document number)")))
 	}
 	if b.Kind == governancev1alpha1.BasisResidentInterest && strings.TrimSpace(b.Justification) == "" {
-		errs = append(errs, field.Required(path.Child("justification"), msg(S3, "依据为群众利益的事项须说明确需村（社区）承担或协助的理由",
+		errs = append(errs, required(path.Child("justification"), msg(S3, "依据为群众利益的事项须说明确需村（社区）承担或协助的理由",
 			"a ResidentInterest basis needs a justification of why the village really is needed")))
 	}
 	return errs
@@ -95,12 +95,12 @@ func validateApplicant(a *governancev1alpha1.Applicant, snap Snapshot, path *fie
 	case governancev1alpha1.ApplicantCounty:
 		if !snap.CountyKnown(a.Name) {
 			return field.ErrorList{notFound(name, a.Name, msg(S4, "申报主体 %q 不是登记在册的县（市、区）代码",
-				"applicant %q is not the code of a county in the village registry", a.Name, a.Name))}
+				"applicant %q is not the code of a county in the village registry", a.Name))}
 		}
 	case governancev1alpha1.ApplicantCityDepartment:
 		if !snap.DepartmentKnown(a.Name) {
 			return field.ErrorList{notFound(name, a.Name, msg(S4, "申报主体 %q 不是已登记的市直部门（须有带 %s 标签的命名空间）",
-				"applicant %q is not a registered city department (a namespace labelled %s)", a.Name, governancev1alpha1.LabelDepartment, a.Name, governancev1alpha1.LabelDepartment))}
+				"applicant %q is not a registered city department (a namespace labelled %s)", a.Name, governancev1alpha1.LabelDepartment))}
 		}
 	}
 	return nil
@@ -113,13 +113,13 @@ func validateDepartmentsAndScope(spec *governancev1alpha1.ListItemSpec, snap Sna
 	for i, d := range spec.ResponsibleDepartments {
 		if !snap.DepartmentKnown(d) {
 			errs = append(errs, notFound(specPath.Child("responsibleDepartments").Index(i), d,
-				msg(S2, "责任部门 %q 未登记", "responsible department %q is not registered", d, d)))
+				msg(S2, "责任部门 %q 未登记", "responsible department %q is not registered", d)))
 		}
 	}
 	for i, c := range spec.Scope.Counties {
 		if !snap.CountyKnown(c) {
 			errs = append(errs, notFound(specPath.Child("scope", "counties").Index(i), c,
-				msg(S2, "适用范围中的县（市、区）%q 不在登记表中", "scope county %q is not in the village registry", c, c)))
+				msg(S2, "适用范围中的县（市、区）%q 不在登记表中", "scope county %q is not in the village registry", c)))
 		}
 	}
 	return errs
@@ -133,11 +133,11 @@ func ValidateListItemUpdate(old, updated *governancev1alpha1.ListItem) field.Err
 	}
 	var errs field.ErrorList
 	if Digest(&old.Spec) != Digest(&updated.Spec) {
-		errs = append(errs, field.Forbidden(specPath, msg(S5, "事项 %q 已通过联合审核，内容不可修改，只能设置 retirement 退出；如需变更请新建事项并重新审核",
-			"item %q was approved by the joint review; its spec cannot change except for retirement — propose a new item instead", old.Name, old.Name)))
+		errs = append(errs, forbidden(specPath, msg(S5, "事项 %q 已通过联合审核，内容不可修改，只能设置 retirement 退出；如需变更请新建事项并重新审核",
+			"item %q was approved by the joint review; its spec cannot change except for retirement — propose a new item instead", old.Name)))
 	}
 	if old.Spec.Retirement != nil && !equality.Semantic.DeepEqual(old.Spec.Retirement, updated.Spec.Retirement) {
-		errs = append(errs, field.Forbidden(specPath.Child("retirement"), msg(S7, "事项 %q 的退出设置不可撤销或修改", "the retirement of item %q cannot be undone or changed", old.Name, old.Name)))
+		errs = append(errs, forbidden(specPath.Child("retirement"), msg(S7, "事项 %q 的退出设置不可撤销或修改", "the retirement of item %q cannot be undone or changed", old.Name)))
 	}
 	return errs
 }
@@ -148,7 +148,7 @@ func ValidateListItemDelete(old *governancev1alpha1.ListItem) field.ErrorList {
 	if !old.WasApproved() {
 		return nil
 	}
-	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), msg(S7,
+	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(S7,
 		"事项 %q 曾通过联合审核，不可删除；请设置 spec.retirement（理由与生效日期）使其退出",
-		"item %q was approved once and can never be deleted; retire it with spec.retirement (reason and effective date)", old.Name, old.Name))}
+		"item %q was approved once and can never be deleted; retire it with spec.retirement (reason and effective date)", old.Name))}
 }

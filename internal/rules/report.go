@@ -34,12 +34,12 @@ func ValidateReport(r *governancev1alpha1.Report, who Requester, snap ReportSnap
 	code := VillageOfNamespace(r.Namespace)
 	ns := field.NewPath("metadata", "namespace")
 	if code == "" || snap.Village(code) == nil {
-		return field.ErrorList{field.Forbidden(ns, msg(S8, "反映只能在村（社区）自己的命名空间（village-<代码>）中提交，%q 不是",
-			"a report is filed in a village's own tenant namespace (village-<code>); %q is not one", r.Namespace, r.Namespace))}
+		return field.ErrorList{forbidden(ns, msg(S8, "反映只能在村（社区）自己的命名空间（village-<代码>）中提交，%q 不是",
+			"a report is filed in a village's own tenant namespace (village-<code>); %q is not one", r.Namespace))}
 	}
 	if !slices.Contains(who.Groups, governancev1alpha1.VillageGroupPrefix+code) {
-		return field.ErrorList{field.Forbidden(ns, msg(S8, "用户 %q 不属于 %s%s 组，只有本村（社区）干部可以提交本村（社区）的反映",
-			"user %q is not in group %s%s; only the village's own cadres file its reports", who.Username, governancev1alpha1.VillageGroupPrefix, code, who.Username, governancev1alpha1.VillageGroupPrefix, code))}
+		return field.ErrorList{forbidden(ns, msg(S8, "用户 %q 不属于 %s%s 组，只有本村（社区）干部可以提交本村（社区）的反映",
+			"user %q is not in group %s%s; only the village's own cadres file its reports", who.Username, governancev1alpha1.VillageGroupPrefix, code))}
 	}
 	spec := specPath
 	switch {
@@ -47,16 +47,15 @@ func ValidateReport(r *governancev1alpha1.Report, who Requester, snap ReportSnap
 		task := snap.Task(r.Spec.TaskRef.Namespace, r.Spec.TaskRef.Name)
 		ref := r.Spec.TaskRef.Namespace + "/" + r.Spec.TaskRef.Name
 		if task == nil {
-			return field.ErrorList{notFound(spec.Child("taskRef"), ref, msg(S8, "任务 %s 不存在", "task %s does not exist", ref, ref))}
+			return field.ErrorList{notFound(spec.Child("taskRef"), ref, msg(S8, "任务 %s 不存在", "task %s does not exist", ref))}
 		}
 		if !TaskReaches(task, snap.Village(code)) {
-			return field.ErrorList{field.Invalid(spec.Child("taskRef"), ref, msg(S8, "任务 %s 没有派发给本村（社区）%s",
-				"task %s does not target this village (%s)", ref, code, ref, code))}
+			return field.ErrorList{invalid(spec.Child("taskRef"), ref, msg(S8, "任务 %s 没有派发给本村（社区）%s",
+				"task %s does not target this village (%s)", ref, code))}
 		}
 	case r.Spec.Demand != nil && !snap.DepartmentKnown(r.Spec.Demand.Department):
 		return field.ErrorList{notFound(spec.Child("demand", "department"), r.Spec.Demand.Department, msg(S8,
-			"没有标签为 %s=%s 的部门命名空间", "no department namespace is labelled %s=%s",
-			governancev1alpha1.LabelDepartment, r.Spec.Demand.Department, governancev1alpha1.LabelDepartment, r.Spec.Demand.Department))}
+			"没有标签为 %s=%s 的部门命名空间", "no department namespace is labelled %s=%s", governancev1alpha1.LabelDepartment, r.Spec.Demand.Department))}
 	}
 	return nil
 }
@@ -80,14 +79,12 @@ func ValidateReportDelete(r *governancev1alpha1.Report) field.ErrorList {
 	case r.Status.Phase == governancev1alpha1.ReportDismissed:
 		return nil
 	case r.Status.Phase == governancev1alpha1.ReportUpheld:
-		return field.ErrorList{field.Forbidden(field.NewPath("status", "phase"), msg(S19,
-			"反映 %q 已被认定属实，是部门违规的记录，不得删除", "report %q was upheld and is the record of the department's violation; it cannot be deleted",
-			r.Name, r.Name))}
+		return field.ErrorList{forbidden(field.NewPath("status", "phase"), msg(S19,
+			"反映 %q 已被认定属实，是部门违规的记录，不得删除", "report %q was upheld and is the record of the department's violation; it cannot be deleted", r.Name))}
 	}
 	phase := cmp.Or(r.Status.Phase, governancev1alpha1.ReportFiled)
-	return field.ErrorList{field.Forbidden(field.NewPath("status", "phase"), msg(S8,
-		"反映 %q 尚在处理中（%s），联审单位作出认定前不得删除", "report %q is still open (%s) and cannot be deleted before a review unit decides it",
-		r.Name, phase, r.Name, phase))}
+	return field.ErrorList{forbidden(field.NewPath("status", "phase"), msg(S8,
+		"反映 %q 尚在处理中（%s），联审单位作出认定前不得删除", "report %q is still open (%s) and cannot be deleted before a review unit decides it", r.Name, phase))}
 }
 
 // ValidateReportDecision checks a decision as it is made: on an existing
@@ -96,20 +93,20 @@ func ValidateReportDecision(d *governancev1alpha1.ReportDecision, reportExists b
 	unit := snap.ReviewUnit(d.Spec.Unit)
 	switch {
 	case unit == nil:
-		return field.ErrorList{notFound(specPath.Child("unit"), d.Spec.Unit, msg(S8, "联审单位 %q 不存在", "review unit %q does not exist", d.Spec.Unit, d.Spec.Unit))}
+		return field.ErrorList{notFound(specPath.Child("unit"), d.Spec.Unit, msg(S8, "联审单位 %q 不存在", "review unit %q does not exist", d.Spec.Unit))}
 	case !who.MemberOf(unit):
-		return field.ErrorList{field.Forbidden(specPath.Child("unit"), msg(S8, "用户 %q 不属于联审单位 %q 的成员组 %s，不能代表其作出处理意见",
-			"user %q is not in review unit %q's group %s and cannot decide for it", who.Username, unit.Name, unit.Spec.Group, who.Username, unit.Name, unit.Spec.Group))}
+		return field.ErrorList{forbidden(specPath.Child("unit"), msg(S8, "用户 %q 不属于联审单位 %q 的成员组 %s，不能代表其作出处理意见",
+			"user %q is not in review unit %q's group %s and cannot decide for it", who.Username, unit.Name, unit.Spec.Group))}
 	case !reportExists:
-		return field.ErrorList{notFound(specPath.Child("report"), d.Spec.Report, msg(S8, "本命名空间中没有反映 %q", "there is no report %q in this namespace", d.Spec.Report, d.Spec.Report))}
+		return field.ErrorList{notFound(specPath.Child("report"), d.Spec.Report, msg(S8, "本命名空间中没有反映 %q", "there is no report %q in this namespace", d.Spec.Report))}
 	}
 	return nil
 }
 
 // ValidateReportDecisionDelete keeps every decision on record (S8).
 func ValidateReportDecisionDelete(d *governancev1alpha1.ReportDecision) field.ErrorList {
-	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), msg(S8,
-		"处理意见 %q 须留档备查，不得删除", "decision %q stays on record and cannot be deleted", d.Name, d.Name))}
+	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(S8,
+		"处理意见 %q 须留档备查，不得删除", "decision %q stays on record and cannot be deleted", d.Name))}
 }
 
 // ReportOutcome is a report's standing after its decisions.

@@ -17,7 +17,7 @@ func ValidateNoSampleKeys(u *governancev1alpha1.ReviewUnit, sample SampleKeys) f
 	var errs field.ErrorList
 	for i, k := range u.Spec.PublicKeys {
 		if shipped, ok := sample[k.Ed25519]; ok {
-			errs = append(errs, field.Forbidden(specPath.Child("publicKeys").Index(i).Child("ed25519"), sampleKeyMessage(k.ID, shipped)))
+			errs = append(errs, forbidden(specPath.Child("publicKeys").Index(i).Child("ed25519"), sampleKeyMessage(k.ID, shipped)))
 		}
 	}
 	return errs
@@ -31,14 +31,13 @@ func ValidateNotSampleSigned(a *governancev1alpha1.ItemApproval, unit *governanc
 	}
 	for _, k := range unit.Spec.PublicKeys {
 		if shipped, ok := sample[k.Ed25519]; ok && k.ID == a.Spec.Signature.KeyID {
-			return field.ErrorList{field.Forbidden(specPath.Child("signature", "keyID"), sampleKeyMessage(k.ID, shipped))}
+			return field.ErrorList{forbidden(specPath.Child("signature", "keyID"), sampleKeyMessage(k.ID, shipped))}
 		}
 	}
 	return nil
 }
 
-func sampleKeyMessage(id, shipped string) string {
+func sampleKeyMessage(id, shipped string) Message {
 	return msg(S5, "公钥 %q 是随软件发布的示例密钥（%s，私钥已公开），只能在本地演示模式（make run）中使用；请用 kubectl cunshe keygen 生成本单位自己的密钥",
-		"public key %q is a sample key shipped with the software (%s; its private half is public) and is accepted only in local mode (make run); make the unit's own key with kubectl cunshe keygen",
-		id, shipped, id, shipped)
+		"public key %q is a sample key shipped with the software (%s; its private half is public) and is accepted only in local mode (make run); make the unit's own key with kubectl cunshe keygen", id, shipped)
 }

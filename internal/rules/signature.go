@@ -26,8 +26,15 @@ func Sign(spec *governancev1alpha1.ItemApprovalSpec, keyID string, key ed25519.P
 }
 
 // VerifySignature checks an approval's signature against the unit's keys; it
-// returns a bilingual reason when it does not verify.
+// returns a bilingual reason (a Message, citing S5) when it does not verify.
 func VerifySignature(spec *governancev1alpha1.ItemApprovalSpec, unit *governancev1alpha1.ReviewUnit) error {
+	if m, bad := signatureProblem(spec, unit); bad {
+		return m
+	}
+	return nil
+}
+
+func signatureProblem(spec *governancev1alpha1.ItemApprovalSpec, unit *governancev1alpha1.ReviewUnit) (Message, bool) {
 	sig := spec.Signature
 	for _, k := range unit.Spec.PublicKeys {
 		if k.ID != sig.KeyID {
@@ -35,20 +42,19 @@ func VerifySignature(spec *governancev1alpha1.ItemApprovalSpec, unit *governance
 		}
 		pub, err := DecodePublicKey(k.Ed25519)
 		if err != nil {
-			return fmt.Errorf("%s", msg(S5, "联审单位 %q 的公钥 %q 无效", "public key %q of review unit %q is unusable", unit.Name, k.ID, k.ID, unit.Name))
+			return msg(S5, "联审单位 %[1]q 的公钥 %[2]q 无效", "public key %[2]q of review unit %[1]q is unusable", unit.Name, k.ID), true
 		}
 		raw, err := base64.StdEncoding.DecodeString(sig.Value)
 		if err != nil || len(raw) != ed25519.SignatureSize {
-			return fmt.Errorf("%s", msg(S5, "签名不是 64 字节的 base64 编码", "the signature is not base64 of 64 bytes"))
+			return msg(S5, "签名不是 64 字节的 base64 编码", "the signature is not base64 of 64 bytes"), true
 		}
 		if !ed25519.Verify(pub, SigningMessage(spec.Item, spec.Digest, spec.Unit, spec.Decision), raw) {
-			return fmt.Errorf("%s", msg(S5, "签名无法用联审单位 %q 的公钥 %q 验证（伪造或签署内容不同）",
-				"the signature does not verify against key %q of review unit %q (forged, or signed for other content)",
-				unit.Name, sig.KeyID, sig.KeyID, unit.Name))
+			return msg(S5, "签名无法用联审单位 %[1]q 的公钥 %[2]q 验证（伪造或签署内容不同）",
+				"the signature does not verify against key %[2]q of review unit %[1]q (forged, or signed for other content)", unit.Name, sig.KeyID), true
 		}
-		return nil
+		return Message{}, false
 	}
-	return fmt.Errorf("%s", msg(S5, "联审单位 %q 没有编号为 %q 的公钥", "review unit %q has no public key %q", unit.Name, sig.KeyID, unit.Name, sig.KeyID))
+	return msg(S5, "联审单位 %q 没有编号为 %q 的公钥", "review unit %q has no public key %q", unit.Name, sig.KeyID), true
 }
 
 // DecodePublicKey decodes a base64 Ed25519 public key.

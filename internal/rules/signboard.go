@@ -137,13 +137,13 @@ func SignboardVillage(namespace string, get func(code string) *governancev1alpha
 	path := field.NewPath("metadata", "namespace")
 	code, ok := strings.CutPrefix(namespace, governancev1alpha1.TenantNamespaceName(""))
 	if !ok || code == "" {
-		return nil, field.ErrorList{field.Invalid(path, namespace, msg(S12, "牌子只能放在村（社区）的租户命名空间 village-<代码> 中",
+		return nil, field.ErrorList{invalid(path, namespace, msg(S12, "牌子只能放在村（社区）的租户命名空间 village-<代码> 中",
 			"a SignboardSet belongs in a village's tenant namespace, village-<code>"))}
 	}
 	village := get(code)
 	if village == nil {
 		return nil, field.ErrorList{notFound(path, namespace, msg(S12, "没有代码为 %s 的村（社区）（Village %q 不存在）",
-			"no village has the code %s (Village %q does not exist)", code, code, code, code))}
+			"no village has the code %s (Village %q does not exist)", code, code))}
 	}
 	return village, nil
 }
@@ -171,17 +171,17 @@ func checkStyle(r *SignboardReport, set *governancev1alpha1.SignboardSet, v *gov
 	want := v.Spec.Township.Code
 	switch {
 	case set.Spec.Style != want:
-		r.Errors = append(r.Errors, field.Invalid(path, set.Spec.Style, msg(S15, "须使用本乡镇（街道）%s 的统一样式 %q，不得使用其他样式",
-			"must be the style %q of the village's township %s; a village cannot choose another", v.Spec.Township.Name, want, want, v.Spec.Township.Name)))
+		r.Errors = append(r.Errors, invalid(path, set.Spec.Style, msg(S15, "须使用本乡镇（街道）%[1]s 的统一样式 %[2]q，不得使用其他样式",
+			"must be the style %[2]q of the village's township %[1]s; a village cannot choose another", v.Spec.Township.Name, want)))
 	case style == nil:
-		r.Errors = append(r.Errors, notFound(path, set.Spec.Style, msg(S15, "乡镇（街道）%s 的牌子样式 SignboardStyle %q 不存在，须由乡镇先行制定",
-			"the SignboardStyle %q of township %s does not exist; the township sets it first", v.Spec.Township.Name, want, want, v.Spec.Township.Name)))
+		r.Errors = append(r.Errors, notFound(path, set.Spec.Style, msg(S15, "乡镇（街道）%[1]s 的牌子样式 SignboardStyle %[2]q 不存在，须由乡镇先行制定",
+			"the SignboardStyle %[2]q of township %[1]s does not exist; the township sets it first", v.Spec.Township.Name, want)))
 	}
 }
 
 // checkInstitutionBoards: exactly the four institution boards, once each (S12).
 func checkInstitutionBoards(r *SignboardReport, set *governancev1alpha1.SignboardSet, v *governancev1alpha1.Village) {
-	required := RequiredInstitutionBoards(v.Spec.Type)
+	boards := RequiredInstitutionBoards(v.Spec.Type)
 	seen := map[governancev1alpha1.InstitutionBoardType]bool{}
 	for i, b := range set.Spec.InstitutionBoards {
 		path := specPathBoards.Index(i)
@@ -190,27 +190,24 @@ func checkInstitutionBoards(r *SignboardReport, set *governancev1alpha1.Signboar
 		switch {
 		case !kind.fits(v.Spec.Type):
 			r.Extra = append(r.Extra, string(b.Type))
-			r.Errors = append(r.Errors, field.Invalid(path.Child("type"), b.Type, msg(S12, "%s是%s的机构牌子，%s %s 应挂%s",
-				"%s is a board for a %s; %s %s hangs %s", kind.name, typeName(kind.onlyFor), typeName(v.Spec.Type), v.Spec.Name, committeeLabel(v.Spec.Type),
-				label, kind.onlyFor, v.Spec.Type, v.Spec.Name, committeeLabel(v.Spec.Type))))
+			r.Errors = append(r.Errors, invalid(path.Child("type"), b.Type, msg(S12, "%[1]s是%[2]s的机构牌子，%[3]s %[4]s 应挂%[5]s",
+				"%[6]s is a board for a %[7]s; %[8]s %[4]s hangs %[5]s", kind.name, typeName(kind.onlyFor), typeName(v.Spec.Type), v.Spec.Name, committeeLabel(v.Spec.Type), label, kind.onlyFor, v.Spec.Type)))
 			continue
 		case seen[b.Type]:
 			r.Extra = append(r.Extra, string(b.Type))
-			e := field.Duplicate(path.Child("type"), b.Type)
-			e.Detail = msg(S12, "机构牌子%s重复，每种只挂一块", "the institution board %s hangs more than once; each hangs once", label, label)
-			r.Errors = append(r.Errors, e)
+			r.Errors = append(r.Errors, finding(field.Duplicate(path.Child("type"), b.Type),
+				msg(S12, "机构牌子%s重复，每种只挂一块", "the institution board %s hangs more than once; each hangs once", label)))
 			continue
 		}
 		seen[b.Type] = true
 		r.Errors = append(r.Errors, checkText(path.Child("text"), b.Text, label, kind, v, S12)...)
 	}
-	for _, t := range required {
+	for _, t := range boards {
 		if !seen[t] {
 			label := typeLabel(institutionKinds[t].name, string(t))
 			r.Missing = append(r.Missing, string(t))
-			r.Errors = append(r.Errors, field.Required(specPathBoards, msg(S12, "缺少机构牌子%s；须恰好挂党组织、%s、村（居）务监督委员会、村经济（股份经济）合作社四块",
-				"the institution board %s is missing; exactly four hang: PartyOrganization, %s, SupervisionCommittee, EconomicCooperative",
-				label, committeeLabel(v.Spec.Type), label, committeeType(v.Spec.Type))))
+			r.Errors = append(r.Errors, required(specPathBoards, msg(S12, "缺少机构牌子%[1]s；须恰好挂党组织、%[2]s、村（居）务监督委员会、村经济（股份经济）合作社四块",
+				"the institution board %[1]s is missing; exactly four hang: PartyOrganization, %[3]s, SupervisionCommittee, EconomicCooperative", label, committeeLabel(v.Spec.Type), committeeType(v.Spec.Type))))
 		}
 	}
 }
@@ -244,18 +241,14 @@ func checkServiceSigns(r *SignboardReport, set *governancev1alpha1.SignboardSet,
 		switch {
 		case slot < 0:
 			r.Extra = append(r.Extra, string(s.Type))
-			r.Errors = append(r.Errors, field.Invalid(path.Child("type"), s.Type, msg(S13, "%s %s 不挂%s，应挂%s",
-				"%s %s does not hang %s; it hangs %s", typeName(v.Spec.Type), v.Spec.Name, label, alternateFor(slots, s.Type, true),
-				v.Spec.Type, v.Spec.Name, label, alternateFor(slots, s.Type, false))))
+			r.Errors = append(r.Errors, invalid(path.Child("type"), s.Type, msg(S13, "%[1]s %[2]s 不挂%[3]s，应挂%[4]s",
+				"%[5]s %[2]s does not hang %[3]s; it hangs %[6]s", typeName(v.Spec.Type), v.Spec.Name, label, alternateFor(slots, s.Type, true), v.Spec.Type, alternateFor(slots, s.Type, false))))
 			continue
 		case filledBy[slot] > 0:
 			r.Extra = append(r.Extra, string(s.Type))
 			first := set.Spec.ServiceSigns[filledBy[slot]-1].Type
-			e := field.Duplicate(path.Child("type"), s.Type)
-			e.Detail = msg(S13, "服务标牌%s与 serviceSigns[%d] 的%s重复（%s只挂一块）", "the service sign %s repeats serviceSigns[%d], %s (%s hangs once)",
-				label, filledBy[slot]-1, typeLabel(serviceKinds[first].name, string(first)), slots[slot].chinese(),
-				label, filledBy[slot]-1, first, slots[slot])
-			r.Errors = append(r.Errors, e)
+			r.Errors = append(r.Errors, finding(field.Duplicate(path.Child("type"), s.Type),
+				msg(S13, "服务标牌%[1]s与 serviceSigns[%[2]d] 的%[3]s重复（%[4]s只挂一块）", "the service sign %[1]s repeats serviceSigns[%[2]d], %[5]s (%[6]s hangs once)", label, filledBy[slot]-1, typeLabel(serviceKinds[first].name, string(first)), slots[slot].chinese(), first, slots[slot])))
 			continue
 		}
 		filledBy[slot] = i + 1
@@ -264,8 +257,7 @@ func checkServiceSigns(r *SignboardReport, set *governancev1alpha1.SignboardSet,
 	for i, slot := range slots {
 		if filledBy[i] == 0 {
 			r.Missing = append(r.Missing, slot.String())
-			r.Errors = append(r.Errors, field.Required(specPathSigns, msg(S13, "缺少服务标牌%s", "the service sign %s is missing",
-				typeLabel(slot.chinese(), slot.String()), slot)))
+			r.Errors = append(r.Errors, required(specPathSigns, msg(S13, "缺少服务标牌%[1]s", "the service sign %[2]s is missing", typeLabel(slot.chinese(), slot.String()), slot)))
 		}
 	}
 }
@@ -289,9 +281,8 @@ func alternateFor(slots []ServiceSlot, t governancev1alpha1.ServiceSignType, chi
 func checkHonours(r *SignboardReport, set *governancev1alpha1.SignboardSet) {
 	for i, h := range set.Spec.Honours {
 		if h.Display != governancev1alpha1.DisplayInside {
-			r.Errors = append(r.Errors, field.Forbidden(specPathHonours.Index(i).Child("display"), msg(S16,
-				"荣誉 %q 不得在室外悬挂，须在室内集中展示（display: Inside）", "the honour %q may not hang outside; honours are shown together inside (display: Inside)",
-				h.Title, h.Title)))
+			r.Errors = append(r.Errors, forbidden(specPathHonours.Index(i).Child("display"), msg(S16,
+				"荣誉 %q 不得在室外悬挂，须在室内集中展示（display: Inside）", "the honour %q may not hang outside; honours are shown together inside (display: Inside)", h.Title)))
 		}
 	}
 }
@@ -309,12 +300,10 @@ func checkText(path *field.Path, text, label string, kind boardKind, v *governan
 		}
 	}
 	if !strings.Contains(text, v.Spec.Name) {
-		errs = append(errs, field.Invalid(path, text, msg(rule, "%s的文字未写明本村（社区）名称 %q", "the text of %s does not name the village %q",
-			label, v.Spec.Name, label, v.Spec.Name)))
+		errs = append(errs, invalid(path, text, msg(rule, "%s的文字未写明本村（社区）名称 %q", "the text of %s does not name the village %q", label, v.Spec.Name)))
 	}
 	if !slices.ContainsFunc(kind.designation, func(d string) bool { return strings.Contains(text, d) }) {
-		errs = append(errs, field.Invalid(path, text, msg(rule, "文字不是%s的牌子：应含 %q", "the text is not that of %s: it should contain %q",
-			label, strings.Join(kind.designation, "或"), label, strings.Join(kind.designation, `" or "`))))
+		errs = append(errs, invalid(path, text, msg(rule, "文字不是%[1]s的牌子：应含 %[2]q", "the text is not that of %[1]s: it should contain %[3]q", label, strings.Join(kind.designation, "或"), strings.Join(kind.designation, `" or "`))))
 	}
 	return errs
 }
@@ -333,7 +322,7 @@ func ValidateStyleOwner(style *governancev1alpha1.SignboardStyle, who Requester)
 		return nil
 	}
 	mine := strings.Join(own, ", ")
-	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), msg(S15,
+	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(S15,
 		"乡镇（街道）%s 只能维护本乡镇（街道）的牌子样式，不能修改 %q 的样式",
-		"township %s maintains its own signboard style only, not the style of %q", mine, style.Name, mine, style.Name))}
+		"township %s maintains its own signboard style only, not the style of %q", mine, style.Name))}
 }

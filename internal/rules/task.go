@@ -89,14 +89,13 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 	groups, unknown := snap.TargetVillages(t.Spec.Targets)
 	v.Errs = append(v.Errs, unknownTargets(t.Spec.Targets, unknown)...)
 	if tc.Department == "" {
-		v.Errs = append(v.Errs, field.Forbidden(field.NewPath("metadata", "namespace"), msg(S2,
+		v.Errs = append(v.Errs, forbidden(field.NewPath("metadata", "namespace"), msg(S2,
 			"命名空间 %q 没有部门标签 %s，任务只能在部门的命名空间中创建",
-			"namespace %q carries no %s label; tasks are created in a department's namespace",
-			t.Namespace, governancev1alpha1.LabelDepartment, t.Namespace, governancev1alpha1.LabelDepartment)))
+			"namespace %q carries no %s label; tasks are created in a department's namespace", t.Namespace, governancev1alpha1.LabelDepartment)))
 	}
 	switch t.Spec.Type {
 	case governancev1alpha1.TaskExclusiveRoomUse:
-		v.Errs = append(v.Errs, field.Forbidden(taskType, msg(S14,
+		v.Errs = append(v.Errs, forbidden(taskType, msg(S14,
 			"任何单位和部门不得对村（社区）场所作出排他性使用要求；场所一室多用，请改为在已列入清单的事项下派发工作任务",
 			"no department may demand exclusive use of a village room; rooms are multi-use — assign a Work task under a listed item instead")))
 		return v
@@ -108,8 +107,7 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 		v.TargetVillages = total(groups)
 		if v.Allowed() {
 			v.Warnings = append(v.Warnings, msg(S6, "紧急任务（%s）不受清单限制，至 %s 自动失效，已记录备查",
-				"emergency task (%s) admitted outside the lists until %s; it is recorded and audited",
-				t.Spec.Emergency.Category, expiry(t.Spec.Emergency), t.Spec.Emergency.Category, expiry(t.Spec.Emergency)))
+				"emergency task (%s) admitted outside the lists until %s; it is recorded and audited", t.Spec.Emergency.Category, expiry(t.Spec.Emergency)).Text)
 		}
 		return v
 	}
@@ -126,7 +124,7 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 	v.Errs = append(v.Errs, publishedFindings(item, inScope, snap)...)
 	v.TargetVillages = total(inScope)
 	if v.TargetVillages == 0 && len(unknown) == 0 && len(scopeErrs) == 0 {
-		v.Errs = append(v.Errs, field.Invalid(taskTargets, "", msg(S2, "任务对象中没有事项适用范围内的村（社区）",
+		v.Errs = append(v.Errs, invalid(taskTargets, "", msg(S2, "任务对象中没有事项适用范围内的村（社区）",
 			"the targets reach no village within the item's scope")))
 	}
 	return v
@@ -140,8 +138,7 @@ func unknownTargets(t governancev1alpha1.TaskTargets, unknown []string) field.Er
 	if len(t.Villages) == 0 { // villages, when named, are what was resolved
 		path, zh, en = taskTargets.Child("counties"), "县（市、区）", "county"
 	}
-	return field.ErrorList{notFound(path, strings.Join(unknown, ","), msg(S2, "登记册中没有%s %s", "no %s %s in the division registry",
-		zh, strings.Join(unknown, ", "), en, strings.Join(unknown, ", ")))}
+	return field.ErrorList{notFound(path, strings.Join(unknown, ","), msg(S2, "登记册中没有%[1]s %[2]s", "no %[3]s %[2]s in the division registry", zh, strings.Join(unknown, ", "), en))}
 }
 
 // paperLedgerFindings refuses inspecting paper ledgers of villages that keep
@@ -159,10 +156,9 @@ func paperLedgerFindings(groups []VillageGroup) field.ErrorList {
 	if exempt == 0 {
 		return nil
 	}
-	return field.ErrorList{field.Forbidden(taskType, msg(S11,
+	return field.ErrorList{forbidden(taskType, msg(S11,
 		"%d 个目标村（社区）（如 %s）已在智慧村社通平台留痕，不再检查纸质台账；请在平台上查阅，或从任务对象中去除这些村（社区）",
-		"%d target villages (e.g. %s) keep their records on the platform and are no longer asked for paper ledgers; inspect them on the platform, or leave them out of the targets",
-		exempt, example, exempt, example))}
+		"%d target villages (e.g. %s) keep their records on the platform and are no longer asked for paper ledgers; inspect them on the platform, or leave them out of the targets", exempt, example))}
 }
 
 // emergencyFindings checks the S6 exemption: an expiry after creation and at
@@ -171,15 +167,14 @@ func emergencyFindings(e *governancev1alpha1.Emergency, created time.Time, limit
 	path := taskEmerg.Child("expires")
 	switch {
 	case e.Expires == nil:
-		return field.ErrorList{field.Required(path, msg(S6, "紧急任务须写明豁免截止时间", "an emergency task needs an expiry"))}
+		return field.ErrorList{required(path, msg(S6, "紧急任务须写明豁免截止时间", "an emergency task needs an expiry"))}
 	case !e.Expires.After(created):
-		return field.ErrorList{field.Invalid(path, expiry(e), msg(S6, "豁免截止时间须晚于任务创建时间", "the expiry must be after the task's creation"))}
+		return field.ErrorList{invalid(path, expiry(e), msg(S6, "豁免截止时间须晚于任务创建时间", "the expiry must be after the task's creation"))}
 	case e.Expires.Sub(created) > limit:
 		days, until := int(limit/(24*time.Hour)), created.Add(limit).UTC().Format(time.RFC3339)
-		return field.ErrorList{field.Invalid(path, expiry(e), msg(S6,
+		return field.ErrorList{invalid(path, expiry(e), msg(S6,
 			"紧急豁免最长 %d 天（至 %s）；更长的工作须列入清单",
-			"an emergency exemption lasts at most %d days (until %s); longer work must be put on the lists",
-			days, until, days, until))}
+			"an emergency exemption lasts at most %d days (until %s); longer work must be put on the lists", days, until))}
 	}
 	return nil
 }
@@ -197,34 +192,32 @@ func listedItem(t *governancev1alpha1.Task, snap TaskSnapshot) (*governancev1alp
 	wall := t.Spec.Type == governancev1alpha1.TaskWallPosting
 	if t.Spec.ItemRef == "" {
 		zh, en := suggestions(t, snap, wall)
-		return nil, field.ErrorList{field.Required(taskItem, msg(S1, "清单之外无事项：任务须引用已公布的清单事项%s",
-			"nothing outside the lists: a task must cite a published list item%s", zh, en))}
+		return nil, field.ErrorList{required(taskItem, msg(S1, "清单之外无事项：任务须引用已公布的清单事项%[1]s",
+			"nothing outside the lists: a task must cite a published list item%[2]s", zh, en))}
 	}
 	item := snap.ListItem(t.Spec.ItemRef)
 	if item == nil {
 		zh, en := suggestions(t, snap, wall)
-		return nil, field.ErrorList{notFound(taskItem, t.Spec.ItemRef, msg(S1, "清单之外无事项：清单中没有事项 %q%s",
-			"nothing outside the lists: there is no list item %q%s", t.Spec.ItemRef, zh, t.Spec.ItemRef, en))}
+		return nil, field.ErrorList{notFound(taskItem, t.Spec.ItemRef, msg(S1, "清单之外无事项：清单中没有事项 %[1]q%[2]s",
+			"nothing outside the lists: there is no list item %[1]q%[3]s", t.Spec.ItemRef, zh, en))}
 	}
 	switch {
 	case item.Status.Phase == governancev1alpha1.PhaseRetired:
 		zh, en := suggestions(t, snap, wall)
-		return nil, field.ErrorList{field.Invalid(taskItem, item.Name, msg(S7, "事项 %q 已退出清单，不得再据此派发任务%s",
-			"item %q has been retired from the lists; no task may cite it%s", item.Name, zh, item.Name, en))}
+		return nil, field.ErrorList{invalid(taskItem, item.Name, msg(S7, "事项 %[1]q 已退出清单，不得再据此派发任务%[2]s",
+			"item %[1]q has been retired from the lists; no task may cite it%[3]s", item.Name, zh, en))}
 	case item.Status.Phase != governancev1alpha1.PhaseApproved:
-		return nil, field.ErrorList{field.Invalid(taskItem, item.Name, msg(S1, "事项 %q 尚未通过联合审核（%s），不在清单中",
-			"item %q has not passed joint review (%s) and is not on the lists", item.Name, item.Status.Phase, item.Name, item.Status.Phase))}
+		return nil, field.ErrorList{invalid(taskItem, item.Name, msg(S1, "事项 %q 尚未通过联合审核（%s），不在清单中",
+			"item %q has not passed joint review (%s) and is not on the lists", item.Name, item.Status.Phase))}
 	case wall && !item.Spec.ResidentFacing:
-		return nil, field.ErrorList{field.Forbidden(taskType, msg(S17,
+		return nil, field.ErrorList{forbidden(taskType, msg(S17,
 			"事项 %q（%s）不是群众需要知晓的服务事项或办事流程，内部制度、流程和职责清单不得要求上墙；请改用宣传册或电子屏",
-			"item %q (%s) is not a service item or procedure residents need to know; internal rules, procedures and responsibility lists may not be required on walls — use a brochure or an electronic screen",
-			item.Name, item.Spec.List, item.Name, item.Spec.List))}
+			"item %q (%s) is not a service item or procedure residents need to know; internal rules, procedures and responsibility lists may not be required on walls — use a brochure or an electronic screen", item.Name, item.Spec.List))}
 	case !wall && item.Spec.List != governancev1alpha1.ListAdmission:
 		zh, en := suggestions(t, snap, wall)
-		return nil, field.ErrorList{field.Invalid(taskItem, item.Name, msg(S1,
-			"事项 %q 属于 %s 清单；向村（社区）派发工作只能依据准入事项清单（Admission）%s",
-			"item %q is on the %s list; work may be asked of villages only under an Admission item%s",
-			item.Name, item.Spec.List, zh, item.Name, item.Spec.List, en))}
+		return nil, field.ErrorList{invalid(taskItem, item.Name, msg(S1,
+			"事项 %[1]q 属于 %[2]s 清单；向村（社区）派发工作只能依据准入事项清单（Admission）%[3]s",
+			"item %[1]q is on the %[2]s list; work may be asked of villages only under an Admission item%[4]s", item.Name, item.Spec.List, zh, en))}
 	}
 	return item, nil
 }
@@ -232,10 +225,9 @@ func listedItem(t *governancev1alpha1.Task, snap TaskSnapshot) (*governancev1alp
 // roleFindings: a village that only assists may not be made to undertake (S2).
 func roleFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem) field.ErrorList {
 	if t.Spec.VillageRole == governancev1alpha1.RoleUndertake && item.Spec.VillageRole == governancev1alpha1.RoleAssist {
-		return field.ErrorList{field.Invalid(taskRole, t.Spec.VillageRole, msg(S2,
+		return field.ErrorList{invalid(taskRole, t.Spec.VillageRole, msg(S2,
 			"事项 %q 规定村（社区）只协助（Assist），不得要求其承担（Undertake），这是将部门职责转嫁给村（社区）；请改为 villageRole: Assist",
-			"item %q has villages Assist only; asking them to Undertake shifts the department's duty onto them — use villageRole: Assist",
-			item.Name, item.Name))}
+			"item %q has villages Assist only; asking them to Undertake shifts the department's duty onto them — use villageRole: Assist", item.Name))}
 	}
 	return nil
 }
@@ -246,10 +238,9 @@ func departmentFindings(item *governancev1alpha1.ListItem, dept string) field.Er
 		return nil
 	}
 	list := strings.Join(item.Spec.ResponsibleDepartments, ", ")
-	return field.ErrorList{field.Forbidden(taskItem, msg(S2,
+	return field.ErrorList{forbidden(taskItem, msg(S2,
 		"部门 %q 不是事项 %q 的责任部门（%s），不得据此派发任务；请由责任部门派发，或另行申请列入清单（S4）",
-		"department %q is not among item %q's responsible departments (%s) and may not assign tasks under it; ask a responsible department, or apply for an item of your own (S4)",
-		dept, item.Name, list, dept, item.Name, list))}
+		"department %q is not among item %q's responsible departments (%s) and may not assign tasks under it; ask a responsible department, or apply for an item of your own (S4)", dept, item.Name, list))}
 }
 
 // scopeFindings splits the targets by the item's scope (S2): "all" means
@@ -272,10 +263,9 @@ func scopeFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem
 		return in, nil
 	}
 	scope := describeScope(item.Spec.Scope)
-	return in, field.ErrorList{field.Invalid(taskTargets, example, msg(S2,
+	return in, field.ErrorList{invalid(taskTargets, example, msg(S2,
 		"不得扩大事项范围：%d 个目标村（社区）（如 %s）不在事项 %q 的适用范围（%s）内；请将任务对象限定在该范围内",
-		"the task may not enlarge the item's scope: %d target villages (e.g. %s) are outside item %q's scope (%s); keep the targets within it",
-		out, example, item.Name, scope, out, example, item.Name, scope))}
+		"the task may not enlarge the item's scope: %d target villages (e.g. %s) are outside item %q's scope (%s); keep the targets within it", out, example, item.Name, scope))}
 }
 
 func inScope(s governancev1alpha1.Scope, g VillageGroup) bool {
@@ -316,10 +306,9 @@ func publishedFindings(item *governancev1alpha1.ListItem, groups []VillageGroup,
 	if missing == 0 {
 		return nil
 	}
-	return field.ErrorList{field.Invalid(taskItem, item.Name, msg(S1,
-		"清单之外无事项：%d/%d 个目标村（社区）（如 %s）持有的已公布清单中没有事项 %q；请等待清单发布到这些村（社区）（kubectl cunshe rollout status），或只派发给已持有的村（社区）",
-		"nothing outside the lists: item %q is not on the published lists held by %d of %d target villages (e.g. %s); wait for the rollout to reach them (kubectl cunshe rollout status), or target only villages that hold it",
-		missing, all, example, item.Name, item.Name, missing, all, example))}
+	return field.ErrorList{invalid(taskItem, item.Name, msg(S1,
+		"清单之外无事项：%[1]d/%[2]d 个目标村（社区）（如 %[3]s）持有的已公布清单中没有事项 %[4]q；请等待清单发布到这些村（社区）（kubectl cunshe rollout status），或只派发给已持有的村（社区）",
+		"nothing outside the lists: item %[4]q is not on the published lists held by %[1]d of %[2]d target villages (e.g. %[3]s); wait for the rollout to reach them (kubectl cunshe rollout status), or target only villages that hold it", missing, all, example, item.Name))}
 }
 
 func total(groups []VillageGroup) int {

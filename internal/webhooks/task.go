@@ -99,7 +99,7 @@ func forbiddenOnly(errs field.ErrorList) bool {
 
 func recordAdmission(t *governancev1alpha1.Task, dept string, v rules.TaskVerdict, creating bool) {
 	if !v.Allowed() {
-		metrics.TaskAdmissions.WithLabelValues("denied", rules.RuleOf(rules.Sentence(v.Errs[0]))).Inc()
+		metrics.TaskAdmissions.WithLabelValues("denied", rules.RuleOf(v.Errs[0])).Inc()
 		return
 	}
 	rule := "none"
