@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -33,6 +34,7 @@ type ListItemReconciler struct {
 }
 
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=listitems;itemapprovals;reviewunits;powerflows,verbs=get;list;watch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=itemapprovals,verbs=patch
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=listitems/status;itemapprovals/status;reviewunits/status;powerflows/status,verbs=get;update;patch
 
 // Reconcile evaluates one item against the review units and its approvals.
@@ -54,15 +56,55 @@ func (r *ListItemReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	flow, err := r.flowOf(ctx, item)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	now := r.Now().In(juris.Location(item.Spec.Jurisdiction))
-	eval := rules.EvaluateItem(item, units.Items, approvals.Items, juris, now.Format(time.DateOnly))
+	eval := rules.EvaluateItem(item, flow, units.Items, approvals.Items, juris, now.Format(time.DateOnly))
 	if err := r.patchItemStatus(ctx, item, eval, now); err != nil {
 		return ctrl.Result{}, err
 	}
 	if err := r.patchApprovalStatuses(ctx, approvals.Items, eval); err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := r.ownApprovals(ctx, item, approvals.Items); err != nil {
+		return ctrl.Result{}, err
+	}
 	return r.untilRetirement(item, eval, now), nil
+}
+
+// flowOf is the content of a MicroPower item's flow, part of its digest
+// (P1); nil for the other lists or a flow that does not exist (yet).
+func (r *ListItemReconciler) flowOf(ctx context.Context, item *governancev1alpha1.ListItem) (*governancev1alpha1.PowerFlowSpec, error) {
+	if item.Spec.List != governancev1alpha1.ListMicroPower {
+		return nil, nil
+	}
+	flow := &governancev1alpha1.PowerFlow{}
+	if err := r.Get(ctx, client.ObjectKey{Name: item.Spec.FlowRef}, flow); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	return &flow.Spec, nil
+}
+
+// ownApprovals makes the item the owner of its approvals, so that the
+// approvals of a pending item that is deleted go with it (an approved item
+// is never deleted, S7). Approvals a GitOps sync applied before their item
+// are adopted here once the item exists.
+func (r *ListItemReconciler) ownApprovals(ctx context.Context, item *governancev1alpha1.ListItem, approvals []governancev1alpha1.ItemApproval) error {
+	owner := metav1.OwnerReference{APIVersion: governancev1alpha1.GroupVersion.String(), Kind: "ListItem", Name: item.Name, UID: item.UID}
+	for i := range approvals {
+		a := &approvals[i]
+		if slices.ContainsFunc(a.OwnerReferences, func(o metav1.OwnerReference) bool { return o.UID == item.UID }) {
+			continue
+		}
+		before := a.DeepCopy()
+		a.OwnerReferences = append(a.OwnerReferences, owner)
+		if err := r.Patch(ctx, a, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("adopting approval %s: %w", a.Name, err)
+		}
+	}
+	return nil
 }
 
 func (r *ListItemReconciler) patchItemStatus(ctx context.Context, item *governancev1alpha1.ListItem, eval rules.Evaluation, now time.Time) error {
@@ -177,15 +219,34 @@ func (r *ListItemReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 	}); err != nil {
 		return err
 	}
+
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.ListItem{}).
 		Watches(&governancev1alpha1.ItemApproval{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: o.(*governancev1alpha1.ItemApproval).Spec.Item}}}
 		})).
+		Watches(&governancev1alpha1.PowerFlow{}, handler.EnqueueRequestsFromMapFunc(r.itemsUsingFlow)).
 		Watches(&governancev1alpha1.ReviewUnit{}, handler.EnqueueRequestsFromMapFunc(r.allItems)).
 		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.allItems)).
 		Named("listitem").
 		Complete(r)
+}
+
+// itemsUsingFlow requeues the items whose digest covers the flow (P1).
+// Flows change rarely: a scan of the cached items is enough.
+func (r *ListItemReconciler) itemsUsingFlow(ctx context.Context, o client.Object) []reconcile.Request {
+	items := &governancev1alpha1.ListItemList{}
+	if err := r.List(ctx, items); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing the items of a flow", "PowerFlow", o.GetName())
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, item := range items.Items {
+		if item.Spec.FlowRef == o.GetName() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&item)})
+		}
+	}
+	return reqs
 }
 
 // allItems requeues every item when a review unit or a jurisdiction

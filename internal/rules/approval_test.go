@@ -104,7 +104,7 @@ func TestValidateItemApproval(t *testing.T) {
 			approval: func() governancev1alpha1.ItemApproval {
 				a := signed(approval(item, "mzj", governancev1alpha1.DecisionApprove, 0))
 				other := projectItem()
-				a.Spec.Digest = rules.Digest(&other.Spec)
+				a.Spec.Digest = rules.Digest(&other.Spec, nil)
 				return a
 			},
 			who:  bot,

@@ -86,12 +86,12 @@ func BenchmarkEvaluateItem(b *testing.B) {
 	item := benchItem()
 	units := fourUnits()
 	approvals := append(allFour(item), signed(approval(item, "mzj", governancev1alpha1.DecisionReject, -5)))
-	if e := rules.EvaluateItem(item, units, approvals, rules.Jurisdictions{}, "2026-06-01"); e.Phase != governancev1alpha1.PhaseApproved {
+	if e := rules.EvaluateItem(item, nil, units, approvals, rules.Jurisdictions{}, "2026-06-01"); e.Phase != governancev1alpha1.PhaseApproved {
 		b.Fatal(e.Phase, e.Void)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		rules.EvaluateItem(item, units, approvals, rules.Jurisdictions{}, "2026-06-01")
+		rules.EvaluateItem(item, nil, units, approvals, rules.Jurisdictions{}, "2026-06-01")
 	}
 }
 
@@ -99,7 +99,7 @@ func BenchmarkDigest(b *testing.B) {
 	spec := benchItem().Spec
 	b.ReportAllocs()
 	for b.Loop() {
-		rules.Digest(&spec)
+		rules.Digest(&spec, nil)
 	}
 }
 

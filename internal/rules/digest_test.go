@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,9 +78,9 @@ func TestDigestIsStableAcrossYAMLWriting(t *testing.T) {
 	g.Expect(yaml.UnmarshalStrict([]byte(itemYAMLBlock), &a)).To(Succeed())
 	g.Expect(yaml.UnmarshalStrict([]byte(itemYAMLFlow), &b)).To(Succeed())
 	g.Expect(a.Spec).NotTo(Equal(b.Spec), "the two documents decode to different Go values")
-	g.Expect(rules.Digest(&a.Spec)).To(Equal(rules.Digest(&b.Spec)))
-	g.Expect(rules.CanonicalJSON(&a.Spec)).To(Equal(rules.CanonicalJSON(&b.Spec)))
-	g.Expect(rules.Digest(&a.Spec)).To(MatchRegexp(digestFormat))
+	g.Expect(rules.Digest(&a.Spec, nil)).To(Equal(rules.Digest(&b.Spec, nil)))
+	g.Expect(rules.CanonicalJSON(&a.Spec, nil)).To(Equal(rules.CanonicalJSON(&b.Spec, nil)))
+	g.Expect(rules.Digest(&a.Spec, nil)).To(MatchRegexp(digestFormat))
 }
 
 func TestDigestIsStableAcrossKeyOrderInJSON(t *testing.T) {
@@ -87,7 +88,7 @@ func TestDigestIsStableAcrossKeyOrderInJSON(t *testing.T) {
 	var a, b governancev1alpha1.ListItemSpec
 	g.Expect(json.Unmarshal([]byte(`{"list":"Seal","title":"居住证明","applicant":{"kind":"County","name":"330302"},"basis":{"kind":"CityDocument","citation":"温民发〔2019〕1号"}}`), &a)).To(Succeed())
 	g.Expect(json.Unmarshal([]byte(`{"basis":{"citation":"温民发〔2019〕1号","kind":"CityDocument"},"applicant":{"name":"330302","kind":"County"},"title":"居住证明","list":"Seal"}`), &b)).To(Succeed())
-	g.Expect(rules.Digest(&a)).To(Equal(rules.Digest(&b)))
+	g.Expect(rules.Digest(&a, nil)).To(Equal(rules.Digest(&b, nil)))
 }
 
 func TestDigestEquivalences(t *testing.T) {
@@ -167,8 +168,8 @@ func TestDigestEquivalences(t *testing.T) {
 			a, b := censusItem().Spec, censusItem().Spec
 			tc.a(&a)
 			tc.b(&b)
-			g.Expect(rules.Digest(&a)).To(Equal(rules.Digest(&b)))
-			g.Expect(string(rules.CanonicalJSON(&a))).To(Equal(string(rules.CanonicalJSON(&b))))
+			g.Expect(rules.Digest(&a, nil)).To(Equal(rules.Digest(&b, nil)))
+			g.Expect(string(rules.CanonicalJSON(&a, nil))).To(Equal(string(rules.CanonicalJSON(&b, nil))))
 		})
 	}
 }
@@ -203,13 +204,13 @@ var digestChanges = map[string]func(s *governancev1alpha1.ListItemSpec){
 
 func TestDigestChangesWithEveryOtherField(t *testing.T) {
 	base := censusItem().Spec
-	seen := map[string]string{rules.Digest(&base): "the census item"}
+	seen := map[string]string{rules.Digest(&base, nil): "the census item"}
 	for path, change := range digestChanges {
 		t.Run(path, func(t *testing.T) {
 			g := NewWithT(t)
 			s := *base.DeepCopy()
 			change(&s)
-			d := rules.Digest(&s)
+			d := rules.Digest(&s, nil)
 			g.Expect(d).To(MatchRegexp(digestFormat))
 			g.Expect(seen).NotTo(HaveKey(d), "the digest of a change of %s equals that of %s", path, seen[d])
 			seen[d] = path
@@ -278,8 +279,8 @@ const (
 func TestDigestGolden(t *testing.T) {
 	g := NewWithT(t)
 	s := goldenSpec()
-	g.Expect(string(rules.CanonicalJSON(&s))).To(Equal(goldenCanonical))
-	g.Expect(rules.Digest(&s)).To(Equal(goldenDigest), "the digest algorithm changed: every signed approval in every cluster would be void")
+	g.Expect(string(rules.CanonicalJSON(&s, nil))).To(Equal(goldenCanonical))
+	g.Expect(rules.Digest(&s, nil)).To(Equal(goldenDigest), "the digest algorithm changed: every signed approval in every cluster would be void")
 	sum := sha256.Sum256([]byte(goldenCanonical))
 	g.Expect(goldenDigest).To(Equal("sha256:"+hex.EncodeToString(sum[:])), "the digest is the SHA-256 of the canonical JSON")
 }
@@ -294,13 +295,13 @@ func TestCanonicalJSONOfTheDocsExample(t *testing.T) {
 		Basis:       governancev1alpha1.Basis{Kind: governancev1alpha1.BasisLaw, Citation: "《全国人口普查条例》第十条"},
 		VillageRole: governancev1alpha1.RoleAssist,
 	}
-	g.Expect(string(rules.CanonicalJSON(&s))).To(Equal(`{"applicant":{"kind":"CityDepartment","name":"tjj"},"basis":{"citation":"《全国人口普查条例》第十条","kind":"Law"},"list":"Admission","scope":{"villageTypes":["Community","Village"]},"title":"协助开展人口普查入户登记","villageRole":"Assist"}`))
+	g.Expect(string(rules.CanonicalJSON(&s, nil))).To(Equal(`{"applicant":{"kind":"CityDepartment","name":"tjj"},"basis":{"citation":"《全国人口普查条例》第十条","kind":"Law"},"list":"Admission","scope":{"villageTypes":["Community","Village"]},"title":"协助开展人口普查入户登记","villageRole":"Assist"}`))
 }
 
 func TestCanonicalJSON(t *testing.T) {
 	g := NewWithT(t)
 	s := goldenSpec()
-	canonical := rules.CanonicalJSON(&s)
+	canonical := rules.CanonicalJSON(&s, nil)
 
 	g.Expect(json.Valid(canonical)).To(BeTrue())
 	g.Expect(string(canonical)).To(ContainSubstring(`<入户> & 摸底`), "no HTML escaping")
@@ -314,7 +315,7 @@ func TestCanonicalJSON(t *testing.T) {
 	// Canonical JSON is canonical: decoding it and digesting again gives the same bytes.
 	var back governancev1alpha1.ListItemSpec
 	g.Expect(json.Unmarshal(canonical, &back)).To(Succeed())
-	g.Expect(rules.CanonicalJSON(&back)).To(Equal(canonical))
+	g.Expect(rules.CanonicalJSON(&back, nil)).To(Equal(canonical))
 
 	// Digest does not touch its argument.
 	g.Expect(s).To(Equal(goldenSpec()))
@@ -354,4 +355,33 @@ func expectSortedKeys(t *testing.T, doc []byte) {
 	if dec.More() {
 		t.Errorf("more than one JSON value: %s", doc)
 	}
+}
+
+// P1: a MicroPower item's digest covers its flow's content, so an approval
+// covers the steps the units saw; the order in which steps are written does
+// not matter, any change of a step does, and the other lists ignore flows.
+func TestDigestCoversTheFlowOfAMicroPowerItem(t *testing.T) {
+	g := NewWithT(t)
+	item := governancev1alpha1.ListItemSpec{List: governancev1alpha1.ListMicroPower, Title: "村级工程项目建设", FlowRef: "village-project",
+		Applicant: governancev1alpha1.Applicant{Kind: governancev1alpha1.ApplicantCityDepartment, Name: "jw"},
+		Basis:     governancev1alpha1.Basis{Kind: governancev1alpha1.BasisLaw, Citation: "《中华人民共和国村民委员会组织法》第二十四条"}}
+	flow := governancev1alpha1.PowerFlowSpec{Title: "村级工程项目", Start: "propose", Steps: []governancev1alpha1.FlowStep{
+		{ID: "propose", Name: "村党组织提议", Actor: governancev1alpha1.ActorPartyOrganization, Next: []string{"resolve"}},
+		{ID: "resolve", Name: "村民（代表）会议决议", Actor: governancev1alpha1.ActorVillagersAssembly},
+	}}
+	withFlow := rules.Digest(&item, &flow)
+	g.Expect(withFlow).NotTo(Equal(rules.Digest(&item, nil)), "the flow is part of what is approved")
+	g.Expect(string(rules.CanonicalJSON(&item, &flow))).To(ContainSubstring(`"flowContent":{"start":"propose","steps":[{"actor":"PartyOrganization"`))
+
+	reordered := flow.DeepCopy()
+	slices.Reverse(reordered.Steps)
+	g.Expect(rules.Digest(&item, reordered)).To(Equal(withFlow), "steps are a map by id")
+
+	renamed := flow.DeepCopy()
+	renamed.Steps[1].Name = "村民代表会议决议"
+	g.Expect(rules.Digest(&item, renamed)).NotTo(Equal(withFlow), "a changed step changes the digest")
+
+	admission := item.DeepCopy()
+	admission.List, admission.FlowRef = governancev1alpha1.ListAdmission, ""
+	g.Expect(rules.Digest(admission, &flow)).To(Equal(rules.Digest(admission, nil)), "only MicroPower items cover a flow")
 }

@@ -31,8 +31,10 @@ func (e Evaluation) Summary() string { return fmt.Sprintf("%d/%d", e.Approved, e
 // Approved when the jurisdiction's quorum of required units approved (all
 // of them by default), Rejected when one rejected; an approved item is
 // Retired from its retirement's effective date (S7). today is YYYY-MM-DD.
-func EvaluateItem(item *governancev1alpha1.ListItem, units []governancev1alpha1.ReviewUnit, approvals []governancev1alpha1.ItemApproval, juris Jurisdictions, today string) Evaluation {
-	e := Evaluation{Digest: Digest(&item.Spec), Void: map[string]string{}}
+// flow is a MicroPower item's PowerFlow spec (nil otherwise): its content is
+// part of the digest (P1), so a change of the flow voids earlier approvals.
+func EvaluateItem(item *governancev1alpha1.ListItem, flow *governancev1alpha1.PowerFlowSpec, units []governancev1alpha1.ReviewUnit, approvals []governancev1alpha1.ItemApproval, juris Jurisdictions, today string) Evaluation {
+	e := Evaluation{Digest: Digest(&item.Spec, flow), Void: map[string]string{}}
 	if item.WasApproved() {
 		e.Digest = item.Status.ApprovedDigest
 	}

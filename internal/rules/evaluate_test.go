@@ -299,11 +299,11 @@ func TestEvaluateItem(t *testing.T) {
 			if today == "" {
 				today = "2026-06-01"
 			}
-			e := rules.EvaluateItem(item, units, tc.approvals(item), rules.Jurisdictions{}, today)
+			e := rules.EvaluateItem(item, nil, units, tc.approvals(item), rules.Jurisdictions{}, today)
 
 			g.Expect(e.Phase).To(Equal(tc.phase))
 			g.Expect(e.Summary()).To(Equal(tc.summary))
-			g.Expect(e.Digest).To(Equal(rules.Digest(&item.Spec)))
+			g.Expect(e.Digest).To(Equal(rules.Digest(&item.Spec, nil)))
 			decisions := map[string]string{}
 			for i, d := range e.Decisions {
 				decisions[d.Unit] = d.Approval
@@ -337,7 +337,7 @@ func retiredOn(date string) func() *governancev1alpha1.ListItem {
 func TestEvaluateItemDecisions(t *testing.T) {
 	g := NewWithT(t)
 	item := censusItem()
-	e := rules.EvaluateItem(item, fourUnits(), []governancev1alpha1.ItemApproval{
+	e := rules.EvaluateItem(item, nil, fourUnits(), []governancev1alpha1.ItemApproval{
 		signed(approval(item, "mzj", approve, 0)), approval(item, "zzb", reject, 1),
 	}, rules.Jurisdictions{}, "2026-06-01")
 	g.Expect(e.Decisions).To(HaveLen(2))
@@ -361,11 +361,11 @@ func TestEvaluateItemKeepsApprovedDigest(t *testing.T) {
 	atApproval := allFour(item)
 
 	item.Spec.Title = "协助开展人口抽样调查" // only conceivable past admission, e.g. restored from a backup
-	current := rules.Digest(&item.Spec)
+	current := rules.Digest(&item.Spec, nil)
 	g.Expect(current).NotTo(Equal(approvedDigest))
 	now := signed(approval(item, "mzj", reject, 20))
 
-	e := rules.EvaluateItem(item, fourUnits(), append(atApproval, now), rules.Jurisdictions{}, "2026-06-01")
+	e := rules.EvaluateItem(item, nil, fourUnits(), append(atApproval, now), rules.Jurisdictions{}, "2026-06-01")
 	g.Expect(e.Digest).To(Equal(approvedDigest))
 	g.Expect(e.Phase).To(Equal(governancev1alpha1.PhaseApproved))
 	g.Expect(e.Summary()).To(Equal("4/4"))

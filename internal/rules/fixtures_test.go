@@ -146,7 +146,7 @@ func projectItem() *governancev1alpha1.ListItem {
 
 // approved marks an item as approved at its current digest.
 func approved(item *governancev1alpha1.ListItem) *governancev1alpha1.ListItem {
-	item.Status.ApprovedDigest = rules.Digest(&item.Spec)
+	item.Status.ApprovedDigest = rules.Digest(&item.Spec, nil)
 	item.Status.Phase = governancev1alpha1.PhaseApproved
 	return item
 }
@@ -166,7 +166,7 @@ func approval(item *governancev1alpha1.ListItem, unit string, decision governanc
 				governancev1alpha1.AnnotationVerifiedBy: string(governancev1alpha1.VerifiedByMembership),
 			},
 		},
-		Spec: governancev1alpha1.ItemApprovalSpec{Item: item.Name, Digest: rules.Digest(&item.Spec), Unit: unit, Decision: decision, Comment: "经审核，符合准入条件"},
+		Spec: governancev1alpha1.ItemApprovalSpec{Item: item.Name, Digest: rules.Digest(&item.Spec, nil), Unit: unit, Decision: decision, Comment: "经审核，符合准入条件"},
 	}
 }
 

@@ -3,6 +3,7 @@ package rules
 import (
 	"slices"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -92,4 +93,55 @@ func ValidatePowerFlowDelete(f *governancev1alpha1.PowerFlow, snap Snapshot) fie
 	}
 	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(P1, "运行流程图 %q 仍被事项 %v 使用，须先退出这些事项",
 		"PowerFlow %q is still used by items %v; retire them first", f.Name, users))}
+}
+
+// ValidatePowerFlowUpdate: a flow is part of what the review units approved
+// for the items that use it (its content is in their digest, P1). Once one of
+// those items is approved the flow is frozen with it — a changed flow is a
+// new PowerFlow and a new item, reviewed again — so that a published
+// revision's flowcharts never change under its number. A flow used only by
+// pending items may change; their earlier approvals then no longer count.
+func ValidatePowerFlowUpdate(old, updated *governancev1alpha1.PowerFlow, snap Snapshot) field.ErrorList {
+	if equality.Semantic.DeepEqual(old.Spec, updated.Spec) {
+		return nil
+	}
+	var approved []string
+	for _, name := range snap.ItemsUsingFlow(old.Name) {
+		if item := snap.ListItem(name); item != nil && item.WasApproved() {
+			approved = append(approved, name)
+		}
+	}
+	if len(approved) == 0 {
+		return nil
+	}
+	return field.ErrorList{forbidden(specPath, msg(P1,
+		"运行流程图 %[1]q 已随事项 %[2]v 通过联合审核，内容不可修改；如需变更，请新建流程图并以新事项重新审核",
+		"PowerFlow %[1]q was approved with items %[2]v and cannot change; create a new flow and propose a new item for review", old.Name, approved))}
+}
+
+// staleApproval refuses an approval whose digest is not the item's current
+// one (S5): it could never count, and while the item exists it could never
+// be deleted either. The message names the digest to approve.
+func staleApproval(a *governancev1alpha1.ItemApproval, item *governancev1alpha1.ListItem, snap Snapshot) field.ErrorList {
+	current := Digest(&item.Spec, itemFlow(item, snap))
+	if item.WasApproved() {
+		current = item.Status.ApprovedDigest
+	}
+	if a.Spec.Digest == current {
+		return nil
+	}
+	return field.ErrorList{invalid(specPath.Child("digest"), a.Spec.Digest, msg(S5,
+		"审核意见的摘要不是事项 %[1]q 的当前摘要 %[2]s，不会计入；请审核当前版本（kubectl cunshe digest / approve）",
+		"the digest is not the current digest %[2]s of item %[1]q, so the approval could never count; review the current version (kubectl cunshe digest / approve)", item.Name, current))}
+}
+
+// itemFlow is the content of a MicroPower item's flow, part of its digest.
+func itemFlow(item *governancev1alpha1.ListItem, snap Snapshot) *governancev1alpha1.PowerFlowSpec {
+	if item.Spec.List != governancev1alpha1.ListMicroPower {
+		return nil
+	}
+	if f := snap.PowerFlow(item.Spec.FlowRef); f != nil {
+		return &f.Spec
+	}
+	return nil
 }

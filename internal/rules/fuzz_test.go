@@ -67,17 +67,17 @@ func FuzzDigest(f *testing.F) {
 		}
 		before := spec.DeepCopy()
 
-		d := rules.Digest(&spec)
+		d := rules.Digest(&spec, nil)
 		if !digestPattern.MatchString(d) {
 			t.Fatalf("digest %q does not match %s", d, digestFormat)
 		}
-		if again := rules.Digest(&spec); again != d {
+		if again := rules.Digest(&spec, nil); again != d {
 			t.Fatalf("digest not deterministic: %s then %s", d, again)
 		}
 		if !reflect.DeepEqual(&spec, before) {
 			t.Fatalf("Digest changed its argument")
 		}
-		canonical := rules.CanonicalJSON(&spec)
+		canonical := rules.CanonicalJSON(&spec, nil)
 		if sum := sha256.Sum256(canonical); d != rules.DigestPrefix+hex.EncodeToString(sum[:]) {
 			t.Fatalf("digest %s is not the SHA-256 of the canonical JSON", d)
 		}
@@ -92,8 +92,8 @@ func FuzzDigest(f *testing.F) {
 		}
 		slices.Reverse(shuffled.Scope.VillageTypes)
 		shuffled.Retirement = &governancev1alpha1.Retirement{Reason: retirement, Effective: "2030-01-01"}
-		if got := rules.Digest(shuffled); got != d {
-			t.Fatalf("digest depends on set order, duplicates or retirement:\n%s\n%s", canonical, rules.CanonicalJSON(shuffled))
+		if got := rules.Digest(shuffled, nil); got != d {
+			t.Fatalf("digest depends on set order, duplicates or retirement:\n%s\n%s", canonical, rules.CanonicalJSON(shuffled, nil))
 		}
 
 		// The canonical JSON is valid, and canonical: decoding it gives a spec
@@ -105,10 +105,10 @@ func FuzzDigest(f *testing.F) {
 		if err := json.Unmarshal(canonical, &back); err != nil {
 			t.Fatalf("canonical JSON does not decode into a ListItemSpec: %v", err)
 		}
-		if again := rules.CanonicalJSON(&back); !bytes.Equal(again, canonical) {
+		if again := rules.CanonicalJSON(&back, nil); !bytes.Equal(again, canonical) {
 			t.Fatalf("canonical JSON does not round-trip:\n%q\n%q", canonical, again)
 		}
-		if got := rules.Digest(&back); got != d {
+		if got := rules.Digest(&back, nil); got != d {
 			t.Fatalf("the decoded canonical JSON has digest %s, not %s", got, d)
 		}
 	})
@@ -306,7 +306,7 @@ func FuzzVerifySignature(f *testing.F) {
 	key := unitKey("mzj")
 	realPub := key.Public().(ed25519.PublicKey)
 	item := censusItem()
-	d := rules.Digest(&item.Spec)
+	d := rules.Digest(&item.Spec, nil)
 	f.Add("l1-census-assist", d, "Approve", "mzj-2026", []byte{}, "", "other", "")
 	f.Add("l1-census-assist", d, "Reject", "mzj-2026", []byte{0, 0, 1}, "", "other", "")
 	f.Add("l1-census-assist", d, "Approve", "other", []byte{}, "", "other", publicKeyB64(key))

@@ -97,7 +97,7 @@ func TestEvaluateItemPerJurisdiction(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
 			item := tc.item()
-			e := rules.EvaluateItem(item, provinceUnits(), tc.approvals(item), zhejiang(), "2026-06-01")
+			e := rules.EvaluateItem(item, nil, provinceUnits(), tc.approvals(item), zhejiang(), "2026-06-01")
 			g.Expect(e.Phase).To(Equal(tc.phase))
 			g.Expect(e.Summary()).To(Equal(tc.summary))
 			for approval, reason := range tc.void {
@@ -116,17 +116,17 @@ func TestQuorumCannotBeLoweredByAUnit(t *testing.T) {
 	item := censusItem()
 	units := fourUnits()
 	units[3].Spec.Required = ptr.To(false) // the fourth unit declares itself optional
-	e := rules.EvaluateItem(item, units, allFour(item)[:3], zhejiang(), "2026-06-01")
+	e := rules.EvaluateItem(item, nil, units, allFour(item)[:3], zhejiang(), "2026-06-01")
 	g.Expect(e.Phase).To(Equal(governancev1alpha1.PhasePending), "the city's four units stay required")
 	g.Expect(e.Summary()).To(Equal("3/4"))
 
-	e = rules.EvaluateItem(item, units[:3], allFour(item)[:3], zhejiang(), "2026-06-01")
+	e = rules.EvaluateItem(item, nil, units[:3], allFour(item)[:3], zhejiang(), "2026-06-01")
 	g.Expect(e.Phase).To(Equal(governancev1alpha1.PhasePending), "a deleted unit's seat is empty, not gone")
 	g.Expect(e.Summary()).To(Equal("3/4"))
 
 	three := zhejiang().Get("3303").DeepCopy()
 	three.Spec.Review.Quorum = ptr.To(int32(3))
-	e = rules.EvaluateItem(item, units[:3], allFour(item)[:3], rules.NewJurisdictions([]governancev1alpha1.Jurisdiction{*three}), "2026-06-01")
+	e = rules.EvaluateItem(item, nil, units[:3], allFour(item)[:3], rules.NewJurisdictions([]governancev1alpha1.Jurisdiction{*three}), "2026-06-01")
 	g.Expect(e.Phase).To(Equal(governancev1alpha1.PhaseApproved), "a quorum of 3 declared by the city is met by three")
 }
 

@@ -132,7 +132,7 @@ func ValidateListItemUpdate(old, updated *governancev1alpha1.ListItem) field.Err
 		return nil
 	}
 	var errs field.ErrorList
-	if Digest(&old.Spec) != Digest(&updated.Spec) {
+	if Digest(&old.Spec, nil) != Digest(&updated.Spec, nil) {
 		errs = append(errs, forbidden(specPath, msg(S5, "事项 %q 已通过联合审核，内容不可修改，只能设置 retirement 退出；如需变更请新建事项并重新审核",
 			"item %q was approved by the joint review; its spec cannot change except for retirement — propose a new item instead", old.Name)))
 	}

@@ -430,6 +430,6 @@ func TestValidateListItemDoesNotModifyItem(t *testing.T) {
 	before := item.DeepCopy()
 	rules.ValidateListItem(item, snapshot())
 	rules.ValidateListItemUpdate(approved(before.DeepCopy()), item)
-	rules.Digest(&item.Spec)
+	rules.Digest(&item.Spec, nil)
 	g.Expect(item).To(Equal(before))
 }

@@ -47,12 +47,22 @@ func CreateDepartment(ctx context.Context, c client.Client, id string) error {
 		Labels: map[string]string{governancev1alpha1.LabelDepartment: id}}})
 }
 
-// Approve signs and applies an approval of the item's current spec by every unit.
+// Approve signs and applies an approval of the item's current spec (and,
+// for a MicroPower item, its flow's current content: P1) by every unit.
 func (u Units) Approve(ctx context.Context, c client.Client, item *governancev1alpha1.ListItem) error {
+	var flow *governancev1alpha1.PowerFlowSpec
+	if item.Spec.List == governancev1alpha1.ListMicroPower {
+		f := &governancev1alpha1.PowerFlow{}
+		if err := c.Get(ctx, client.ObjectKey{Name: item.Spec.FlowRef}, f); err != nil {
+			return fmt.Errorf("reading the flow of %s: %w", item.Name, err)
+		}
+		flow = &f.Spec
+	}
+	digest := rules.Digest(&item.Spec, flow)
 	for id, key := range u {
 		a := &governancev1alpha1.ItemApproval{
 			ObjectMeta: metav1.ObjectMeta{GenerateName: item.Name + "." + id + "-"},
-			Spec: governancev1alpha1.ItemApprovalSpec{Item: item.Name, Digest: rules.Digest(&item.Spec), Unit: id,
+			Spec: governancev1alpha1.ItemApprovalSpec{Item: item.Name, Digest: digest, Unit: id,
 				Decision: governancev1alpha1.DecisionApprove},
 		}
 		rules.Sign(&a.Spec, id+"-test", key)

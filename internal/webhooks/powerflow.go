@@ -19,7 +19,10 @@ func (v *PowerFlowValidator) ValidateCreate(_ context.Context, f *governancev1al
 	return nil, invalid("PowerFlow", f.Name, rules.ValidatePowerFlow(f))
 }
 
-func (v *PowerFlowValidator) ValidateUpdate(_ context.Context, _, f *governancev1alpha1.PowerFlow) (admission.Warnings, error) {
+func (v *PowerFlowValidator) ValidateUpdate(ctx context.Context, old, f *governancev1alpha1.PowerFlow) (admission.Warnings, error) {
+	if errs := rules.ValidatePowerFlowUpdate(old, f, v.snapshot(ctx)); len(errs) > 0 {
+		return nil, forbidden("powerflows", f.Name, errs)
+	}
 	return nil, invalid("PowerFlow", f.Name, rules.ValidatePowerFlow(f))
 }
 

@@ -40,7 +40,7 @@ func censusItem() *governancev1alpha1.ListItem {
 func approval(item *governancev1alpha1.ListItem, unit string, decision governancev1alpha1.ApprovalDecision) *governancev1alpha1.ItemApproval {
 	return &governancev1alpha1.ItemApproval{
 		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s.%s.%d", item.Name, unit, seq.Add(1))},
-		Spec: governancev1alpha1.ItemApprovalSpec{Item: item.Name, Digest: rules.Digest(&item.Spec), Unit: unit, Decision: decision,
+		Spec: governancev1alpha1.ItemApprovalSpec{Item: item.Name, Digest: rules.Digest(&item.Spec, nil), Unit: unit, Decision: decision,
 			Comment: "经审核，符合准入条件"},
 	}
 }
@@ -224,7 +224,7 @@ func TestJointApproval(t *testing.T) {
 	approveByAll(t, item)
 
 	g.Expect(item.Status.ApprovalSummary).To(Equal("4/4"))
-	g.Expect(item.Status.ApprovedDigest).To(Equal(rules.Digest(&item.Spec)))
+	g.Expect(item.Status.ApprovedDigest).To(Equal(rules.Digest(&item.Spec, nil)))
 	g.Expect(meta.IsStatusConditionTrue(item.Status.Conditions, governancev1alpha1.ReadyCondition)).To(BeTrue())
 	g.Expect(item.Status.Approvals).To(HaveLen(4))
 
@@ -293,7 +293,7 @@ func TestApprovalForAnOldDigestDoesNotCount(t *testing.T) {
 	g.Expect(env.Client.Update(ctx, item)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(item), item)).To(Succeed())
-		g.Expect(item.Status.Digest).To(Equal(rules.Digest(&item.Spec)))
+		g.Expect(item.Status.Digest).To(Equal(rules.Digest(&item.Spec, nil)))
 		g.Expect(item.Status.ApprovalSummary).To(Equal("0/4"))
 		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(old), old)).To(Succeed())
 		ready := meta.FindStatusCondition(old.Status.Conditions, governancev1alpha1.ReadyCondition)
@@ -341,14 +341,51 @@ func TestPowerFlows(t *testing.T) {
 			g.Expect(meta.IsStatusConditionTrue(flow.Status.Conditions, governancev1alpha1.ReadyCondition)).To(BeTrue())
 		}).WithTimeout(15 * time.Second).Should(Succeed())
 	})
+	item := censusItem()
+	item.Spec.List, item.Spec.VillageRole, item.Spec.FlowRef = governancev1alpha1.ListMicroPower, "", flow.Name
+	item.Spec.Title = "村级工程项目建设"
 	t.Run("a flow that an item uses cannot be deleted", func(t *testing.T) {
 		g := NewWithT(t)
-		item := censusItem()
-		item.Spec.List, item.Spec.VillageRole, item.Spec.FlowRef = governancev1alpha1.ListMicroPower, "", flow.Name
-		item.Spec.Title = "村级工程项目建设"
 		createItem(t, item)
 		g.Eventually(func() error { return env.Client.Delete(ctx, flow) }).WithTimeout(10 * time.Second).
 			Should(MatchError(ContainSubstring(fmt.Sprintf(`P1 运行流程图 "%s" 仍被事项 [%s] 使用`, flow.Name, item.Name))))
+	})
+	t.Run("the item's digest covers the flow's steps, and an approved flow is frozen", func(t *testing.T) {
+		g := NewWithT(t)
+		specOnly, withFlow := rules.Digest(&item.Spec, nil), rules.Digest(&item.Spec, &flow.Spec)
+		g.Expect(withFlow).NotTo(Equal(specOnly), "P1: an approval of a micro-power item covers its flow")
+		stored := &governancev1alpha1.ListItem{}
+		g.Eventually(func(g Gomega) {
+			g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(item), stored)).To(Succeed())
+			g.Expect(stored.Status.Digest).To(Equal(withFlow))
+		}).WithTimeout(15 * time.Second).Should(Succeed())
+
+		// While the item is pending the flow may change; the item's digest follows it.
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(flow), flow)).To(Succeed())
+		flow.Spec.Steps[0].Name = "村党组织提议（经村务监督委员会列席）"
+		g.Expect(env.Client.Update(ctx, flow)).To(Succeed())
+		changed := rules.Digest(&item.Spec, &flow.Spec)
+		g.Expect(changed).NotTo(Equal(withFlow))
+		g.Eventually(func(g Gomega) {
+			g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(item), stored)).To(Succeed())
+			g.Expect(stored.Status.Digest).To(Equal(changed), "a changed flow changes the digest of the items that use it")
+		}).WithTimeout(15 * time.Second).Should(Succeed())
+
+		item.Status.Digest = changed
+		for unit, key := range unitKeys {
+			a := approval(item, unit, governancev1alpha1.DecisionApprove)
+			a.Spec.Digest = changed
+			g.Expect(bot(t).Create(ctx, signed(a, key, unit+"-2026"))).To(Succeed())
+		}
+		waitForPhase(t, item, governancev1alpha1.PhaseApproved)
+
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(flow), flow)).To(Succeed())
+		before := flow.DeepCopy()
+		flow.Spec.Steps[0].Name = "村党组织提议"
+		g.Eventually(func() error { return env.Client.Update(ctx, flow) }).WithTimeout(10 * time.Second).
+			Should(MatchError(ContainSubstring(fmt.Sprintf(`P1 运行流程图 %q 已随事项 [%s] 通过联合审核，内容不可修改`, flow.Name, item.Name))))
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(flow), flow)).To(Succeed())
+		g.Expect(flow.Spec).To(Equal(before.Spec), "the refused change left the flow as it was")
 	})
 }
 
@@ -366,18 +403,47 @@ func TestDigestSurvivesTheAPIServer(t *testing.T) {
 	g := NewWithT(t)
 	item := censusItem()
 	item.Spec.ResponsibleDepartments = []string{"tjj", "mzj"} // a set, in any order
-	local := rules.Digest(&item.Spec)
+	local := rules.Digest(&item.Spec, nil)
 	createItem(t, item)
 	stored := &governancev1alpha1.ListItem{}
 	g.Eventually(func(g Gomega) {
 		g.Expect(env.Client.Get(context.Background(), client.ObjectKeyFromObject(item), stored)).To(Succeed())
 		g.Expect(stored.Status.Digest).To(Equal(local), "the operator's digest is the one a unit signs from the file")
 	}).WithTimeout(15 * time.Second).Should(Succeed())
-	g.Expect(rules.Digest(&stored.Spec)).To(Equal(local), "what the API server stored digests like the manifest")
+	g.Expect(rules.Digest(&stored.Spec, nil)).To(Equal(local), "what the API server stored digests like the manifest")
 }
 
 func TestTheReviewRecordStays(t *testing.T) {
 	ctx := context.Background()
+	t.Run("an approval over a digest that is not the item's current one is refused, naming the current one", func(t *testing.T) {
+		g := NewWithT(t)
+		item := censusItem()
+		createItem(t, item)
+		stale := item.DeepCopy()
+		stale.Spec.Content += "（旧版本）"
+		a := signed(approval(stale, "sjw", governancev1alpha1.DecisionApprove), unitKeys["sjw"], "sjw-2026")
+		var err error
+		g.Eventually(func() bool { err = bot(t).Create(ctx, a); return err != nil }).WithTimeout(10 * time.Second).Should(BeTrue())
+		g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%v", err)
+		g.Expect(err.Error()).To(ContainSubstring(fmt.Sprintf("S5 审核意见的摘要不是事项 %q 的当前摘要 %s", item.Name, rules.Digest(&item.Spec, nil))))
+		g.Expect(err.Error()).To(ContainSubstring("so the approval could never count"))
+		g.Expect(apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(a), &governancev1alpha1.ItemApproval{}))).To(BeTrue(), "nothing stored")
+	})
+	t.Run("the approvals of a pending item that is deleted go with it", func(t *testing.T) {
+		g := NewWithT(t)
+		item := censusItem()
+		createItem(t, item)
+		a := signed(approval(item, "sjw", governancev1alpha1.DecisionApprove), unitKeys["sjw"], "sjw-2026")
+		g.Expect(bot(t).Create(ctx, a)).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(a), a)).To(Succeed())
+			g.Expect(a.OwnerReferences).To(ContainElement(HaveField("Name", item.Name)), "the item owns its approvals")
+		}).WithTimeout(15 * time.Second).Should(Succeed())
+		g.Expect(env.Client.Delete(ctx, item)).To(Succeed())
+		g.Eventually(func() bool {
+			return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(a), a))
+		}).WithTimeout(30*time.Second).Should(BeTrue(), "the garbage collector deletes the approvals of the deleted item")
+	})
 	t.Run("an approval of an existing item cannot be deleted", func(t *testing.T) {
 		g := NewWithT(t)
 		item := censusItem()

@@ -227,7 +227,7 @@ func rollout(name, jurisdiction string) *governancev1alpha1.ListRollout {
 
 func signedApproval(it *governancev1alpha1.ListItem, unit string) *governancev1alpha1.ItemApproval {
 	a := &governancev1alpha1.ItemApproval{ObjectMeta: metav1.ObjectMeta{Name: it.Name + "." + unit},
-		Spec: governancev1alpha1.ItemApprovalSpec{Item: it.Name, Digest: rules.Digest(&it.Spec), Unit: unit, Decision: governancev1alpha1.DecisionApprove}}
+		Spec: governancev1alpha1.ItemApprovalSpec{Item: it.Name, Digest: rules.Digest(&it.Spec, nil), Unit: unit, Decision: governancev1alpha1.DecisionApprove}}
 	rules.Sign(&a.Spec, unit+"-test", keys[unit])
 	return a
 }

@@ -308,7 +308,7 @@ func (c *cluster) converge(t *testing.T, province []file, approvals map[string][
 			g.Expect(c.env.Client.Get(ctx, client.ObjectKey{Name: provinceItem}, item)).To(Succeed())
 			g.Expect(item.Status.Phase).To(Equal(governancev1alpha1.PhaseApproved), "conditions: %+v", item.Status.Conditions)
 			g.Expect(item.Status.ApprovalSummary).To(Equal("2/2"))
-			g.Expect(item.Status.ApprovedDigest).To(Equal(rules.Digest(&item.Spec)))
+			g.Expect(item.Status.ApprovedDigest).To(Equal(rules.Digest(&item.Spec, nil)))
 			var units []string
 			for _, d := range item.Status.Approvals {
 				g.Expect(d.VerifiedBy).To(Equal(governancev1alpha1.VerifiedBySignature), "unit %s", d.Unit)
@@ -490,7 +490,7 @@ func buildForgedApprovals() (map[string]*governancev1alpha1.ItemApproval, error)
 	}
 	other := &governancev1alpha1.ItemApproval{
 		TypeMeta: impostor.TypeMeta,
-		Spec: governancev1alpha1.ItemApprovalSpec{Item: provinceItem, Digest: rules.Digest(&item.Spec), Unit: "szz",
+		Spec: governancev1alpha1.ItemApprovalSpec{Item: provinceItem, Digest: rules.Digest(&item.Spec, nil), Unit: "szz",
 			Decision: governancev1alpha1.DecisionApprove},
 	}
 	other.Name = provinceItem + ".szz-by-smz"

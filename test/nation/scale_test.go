@@ -72,7 +72,7 @@ func listsSize(t *testing.T, n int) (rendered, stored int) {
 	for i := range n {
 		it := sampleItem(i)
 		catalog.Items[it.Name] = it
-		rev.Spec.Items = append(rev.Spec.Items, governancev1alpha1.PublishedItem{Name: it.Name, List: it.Spec.List, Digest: rules.Digest(&it.Spec)})
+		rev.Spec.Items = append(rev.Spec.Items, governancev1alpha1.PublishedItem{Name: it.Name, List: it.Spec.List, Digest: rules.Digest(&it.Spec, nil)})
 	}
 	v := &governancev1alpha1.Village{Spec: governancev1alpha1.VillageSpec{Code: "330302006044", Type: governancev1alpha1.TypeCommunity,
 		County: governancev1alpha1.Division{Code: "330302"}, Township: governancev1alpha1.Division{Code: "330302006"}}}
@@ -155,7 +155,7 @@ func TestMeasureScale(t *testing.T) {
 	parallel(measureItems*len(provinceUnits), func(i int) error {
 		it, unit := sampleItem(i/len(provinceUnits)), provinceUnits[i%len(provinceUnits)]
 		a := &governancev1alpha1.ItemApproval{ObjectMeta: metav1.ObjectMeta{Name: it.Name + "." + unit},
-			Spec: governancev1alpha1.ItemApprovalSpec{Item: it.Name, Digest: rules.Digest(&it.Spec), Unit: unit, Decision: governancev1alpha1.DecisionApprove}}
+			Spec: governancev1alpha1.ItemApprovalSpec{Item: it.Name, Digest: rules.Digest(&it.Spec, nil), Unit: unit, Decision: governancev1alpha1.DecisionApprove}}
 		rules.Sign(&a.Spec, keyOf[unit].id, keyOf[unit].key)
 		return c.env.Client.Create(ctx, a)
 	})
@@ -319,7 +319,7 @@ func samplesCompression(t *testing.T) {
 			}
 			it.Spec.Scope = governancev1alpha1.Scope{}
 			catalog.Items[it.Name] = it
-			rev.Spec.Items = append(rev.Spec.Items, governancev1alpha1.PublishedItem{Name: it.Name, List: it.Spec.List, Digest: rules.Digest(&it.Spec)})
+			rev.Spec.Items = append(rev.Spec.Items, governancev1alpha1.PublishedItem{Name: it.Name, List: it.Spec.List, Digest: rules.Digest(&it.Spec, nil)})
 		}
 	}
 	v := &governancev1alpha1.Village{Spec: governancev1alpha1.VillageSpec{Code: "330302006044", Type: governancev1alpha1.TypeCommunity,

@@ -106,7 +106,7 @@ func createApprovedItem(ctx context.Context, c client.Client, i int) (*governanc
 	if err := c.Create(ctx, item); err != nil {
 		return nil, fmt.Errorf("creating item %s: %w", item.Name, err)
 	}
-	digest := rules.Digest(&item.Spec)
+	digest := rules.Digest(&item.Spec, nil)
 	now := metav1.Now()
 	item.Status = governancev1alpha1.ListItemStatus{
 		ObservedGeneration: item.Generation, Phase: governancev1alpha1.PhaseApproved, Digest: digest, ApprovedDigest: digest,
