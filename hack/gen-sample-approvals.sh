@@ -21,7 +21,7 @@ for unit in sjw zzb mzj nyj; do
     "$tmp/kubectl-cunshe" approve --unit "$unit" \
       --key "$lists/keys/$unit.LOCAL-ONLY-仅供本地演示.key" \
       --comment "联审同意（本地演示样例）/ approved in joint review (local demo sample)" \
-      "$lists"/items-*.yaml
+      "$lists"/items-*.yaml "$lists/flows.yaml"
   } >"$tmp/approvals.yaml"
   mv "$tmp/approvals.yaml" "$out"
   echo "wrote $out"

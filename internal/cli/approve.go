@@ -88,13 +88,17 @@ func approve(cmd *cobra.Command, o approveOptions, paths []string) error {
 	if err := checkUnitAndKeyID(o.unit, keyID); err != nil {
 		return usageError(cmd, err)
 	}
-	items, err := readListItems(cmd.InOrStdin(), paths)
+	items, flows, err := readListItems(cmd.InOrStdin(), paths)
 	if err != nil {
 		return inputError(err)
 	}
 	var out bytes.Buffer
 	for _, item := range items {
-		a := signedApproval(item, o.unit, keyID, decision, o.comment, key)
+		digest, err := flows.digest(item)
+		if err != nil {
+			return inputError(err)
+		}
+		a := signedApproval(item, digest, o.unit, keyID, decision, o.comment, key)
 		if errs := validation.IsDNS1123Subdomain(a.Name); len(errs) > 0 {
 			return inputError(fmt.Errorf("审核意见名称 %q 无效 / approval name %q is invalid: %s", a.Name, a.Name, strings.Join(errs, "; ")))
 		}
@@ -161,13 +165,13 @@ func approvalYAML(a *governancev1alpha1.ItemApproval) ([]byte, error) {
 
 // signedApproval is the unit's decision on the item's current digest,
 // signed by the rule engine.
-func signedApproval(item *governancev1alpha1.ListItem, unit, keyID string, decision governancev1alpha1.ApprovalDecision, comment string, key unitKey) *governancev1alpha1.ItemApproval {
+func signedApproval(item *governancev1alpha1.ListItem, digest, unit, keyID string, decision governancev1alpha1.ApprovalDecision, comment string, key unitKey) *governancev1alpha1.ItemApproval {
 	a := &governancev1alpha1.ItemApproval{
 		TypeMeta:   metav1.TypeMeta{APIVersion: governancev1alpha1.GroupVersion.String(), Kind: "ItemApproval"},
 		ObjectMeta: metav1.ObjectMeta{Name: item.Name + "." + unit},
 		Spec: governancev1alpha1.ItemApprovalSpec{
 			Item:     item.Name,
-			Digest:   rules.Digest(&item.Spec),
+			Digest:   digest,
 			Unit:     unit,
 			Decision: decision,
 			Comment:  comment,

@@ -66,7 +66,7 @@ func newCity(t *testing.T) *city {
 		case *governancev1alpha1.Village:
 			c.villages = append(c.villages, o)
 		case *governancev1alpha1.ListItem:
-			o.Status.Digest = rules.Digest(&o.Spec)
+			o.Status.Digest = rules.Digest(&o.Spec, nil)
 			o.Status.ApprovedDigest, o.Status.Phase = o.Status.Digest, governancev1alpha1.PhaseApproved
 			if o.Spec.Retirement != nil {
 				o.Status.Phase = governancev1alpha1.PhaseRetired
@@ -87,7 +87,7 @@ func newCity(t *testing.T) *city {
 	second := append(slices.DeleteFunc(slices.Clone(first), func(n string) bool { return n == "l2-family-relationship" }),
 		"l1-medical-insurance-enrolment", "l3-old-town-community-service", "l6-rural-homestead-application")
 	third := append(slices.Clone(second), "l1-village-rules-revision", "l3-village-accounts-agency")
-	c.addRevision(1, time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC), first, map[string]string{"l4-director-affairs-disclosure": rules.Digest(older)})
+	c.addRevision(1, time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC), first, map[string]string{"l4-director-affairs-disclosure": rules.Digest(older, nil)})
 	c.addRevision(2, time.Date(2026, 10, 15, 10, 0, 0, 0, time.UTC), second, nil)
 	c.addRevision(3, time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC), third, nil)
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
 // itemDigest is one line of `kubectl cunshe digest -o json`.
@@ -40,13 +39,17 @@ with exit code 2.`,
 			if output != "" && output != "json" {
 				return usageError(cmd, fmt.Errorf("输出格式 %q 无效，只支持 json / output format %q is not supported, use json", output, output))
 			}
-			items, err := readListItems(cmd.InOrStdin(), args)
+			items, flows, err := readListItems(cmd.InOrStdin(), args)
 			if err != nil {
 				return inputError(err)
 			}
 			digests := make([]itemDigest, len(items))
 			for i, item := range items {
-				digests[i] = itemDigest{Name: item.Name, Digest: rules.Digest(&item.Spec)}
+				d, err := flows.digest(item)
+				if err != nil {
+					return inputError(err)
+				}
+				digests[i] = itemDigest{Name: item.Name, Digest: d}
 			}
 			if output == "json" {
 				enc := json.NewEncoder(cmd.OutOrStdout())

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -54,7 +55,7 @@ func TestDigestIsStable(t *testing.T) {
 	if err := yaml.UnmarshalStrict([]byte(censusItem), &item); err != nil {
 		t.Fatal(err)
 	}
-	if d := rules.Digest(&item.Spec); d != want {
+	if d := rules.Digest(&item.Spec, nil); d != want {
 		t.Fatalf("digest printed %s, rules.Digest says %s", want, d)
 	}
 
@@ -210,8 +211,33 @@ func FuzzDecodeManifests(f *testing.F) {
 			return
 		}
 		for _, item := range listItemsOf(ms) {
-			_ = rules.Digest(&item.Spec)
+			_ = rules.Digest(&item.Spec, nil)
 			_ = fmt.Sprint(item.Name)
 		}
 	})
+}
+
+// P1: a MicroPower item's digest covers its flow, so digest (and approve)
+// needs the flow's manifest beside the item, and says so when it is missing.
+func TestDigestOfAMicroPowerItemNeedsItsFlow(t *testing.T) {
+	items, flows := "../../config/samples/lists/items-l6-micro-power.yaml", "../../config/samples/lists/flows.yaml"
+	alone := run(t, "", "digest", items)
+	if alone.code == ExitOK || !strings.Contains(alone.stderr, `P1 小微权力事项 "l6-village-engineering-project" 的摘要包含其运行流程图`) ||
+		!strings.Contains(alone.stderr, "give the flow's file too") {
+		t.Fatalf("digest without the flow: exit %d, stderr:\n%s", alone.code, alone.stderr)
+	}
+	both := run(t, "", "digest", items, flows)
+	if both.code != ExitOK {
+		t.Fatalf("digest with the flow: exit %d:\n%s", both.code, both.stderr)
+	}
+	approvals, err := os.ReadFile("../../config/samples/lists/approvals-mzj.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(both.stdout), "\n") {
+		_, digest, _ := strings.Cut(line, "\t")
+		if !strings.Contains(string(approvals), "digest: "+digest) {
+			t.Errorf("the sample approvals do not sign %s (the digest with the flow)", line)
+		}
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
 // stdinName names standard input in messages.
@@ -256,26 +257,51 @@ func listItemsOf(ms []manifest) []*governancev1alpha1.ListItem {
 	return items
 }
 
+// itemFlows are the PowerFlows read beside the items, by name: a
+// MicroPower item's digest covers its flow's content (P1).
+type itemFlows map[string]*governancev1alpha1.PowerFlowSpec
+
+// digest is the item's digest, with its flow for a MicroPower item; a flow
+// that is not among the files is an error, not a digest no unit can use.
+func (f itemFlows) digest(item *governancev1alpha1.ListItem) (string, error) {
+	if item.Spec.List != governancev1alpha1.ListMicroPower {
+		return rules.Digest(&item.Spec, nil), nil
+	}
+	flow := f[item.Spec.FlowRef]
+	if flow == nil {
+		return "", fmt.Errorf("P1 小微权力事项 %[1]q 的摘要包含其运行流程图 %[2]q，请一并给出该流程图的文件 / the digest of MicroPower item %[1]q covers its PowerFlow %[2]q: give the flow's file too",
+			item.Name, item.Spec.FlowRef)
+	}
+	return rules.Digest(&item.Spec, flow), nil
+}
+
 // readListItems reads the ListItems of the files at paths ("-" is stdin),
-// in order; no ListItem at all is unusable input.
-func readListItems(stdin io.Reader, paths []string) ([]*governancev1alpha1.ListItem, error) {
+// in order, and the PowerFlows among them; no ListItem at all is unusable
+// input.
+func readListItems(stdin io.Reader, paths []string) ([]*governancev1alpha1.ListItem, itemFlows, error) {
 	var items []*governancev1alpha1.ListItem
+	flows := itemFlows{}
 	var names []string
 	for _, path := range paths {
 		name, data, err := readInput(stdin, path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		names = append(names, name)
 		ms, err := decodeManifests(name, data)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		items = append(items, listItemsOf(ms)...)
+		for _, m := range ms {
+			if f, ok := m.obj.(*governancev1alpha1.PowerFlow); ok {
+				flows[f.Name] = &f.Spec
+			}
+		}
 	}
 	if len(items) == 0 {
 		what := strings.Join(names, ", ")
-		return nil, fmt.Errorf("%s 中没有 ListItem / %s holds no ListItem", what, what)
+		return nil, nil, fmt.Errorf("%s 中没有 ListItem / %s holds no ListItem", what, what)
 	}
-	return items, nil
+	return items, flows, nil
 }

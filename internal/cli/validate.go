@@ -421,7 +421,7 @@ func (c *checker) evaluate(at time.Time, flagged map[string]bool, requireApprove
 	evals := make([]rules.Evaluation, len(c.items))
 	parallel(len(c.items), func(i int) {
 		item := c.items[i].obj.(*governancev1alpha1.ListItem)
-		evals[i] = rules.EvaluateItem(item, units, byItem[item.Name], c.snap.Juris, c.snap.Juris.Today(item.Spec.Jurisdiction, at))
+		evals[i] = rules.EvaluateItem(item, c.flowOf(item), units, byItem[item.Name], c.snap.Juris, c.snap.Juris.Today(item.Spec.Jurisdiction, at))
 	})
 	phases := make([]itemPhase, len(c.items))
 	for i, m := range c.items {
@@ -540,4 +540,13 @@ func (r validateReport) text() string {
 	}
 	b.WriteByte('\n')
 	return b.String()
+}
+
+// flowOf is a MicroPower item's flow among the checked manifests, part of
+// its digest (P1); nil for the other lists or a flow not among them.
+func (c *checker) flowOf(item *governancev1alpha1.ListItem) *governancev1alpha1.PowerFlowSpec {
+	if f := c.snap.Flows[item.Spec.FlowRef]; f != nil && item.Spec.List == governancev1alpha1.ListMicroPower {
+		return &f.Spec
+	}
+	return nil
 }

@@ -485,7 +485,7 @@ func writeCity(tb testing.TB, dir string, n int) {
 			items.WriteString("---\n")
 			items.Write(doc)
 			for _, u := range reviewUnits {
-				a, err := approvalYAML(signedApproval(item, u, u+"-test", governancev1alpha1.DecisionApprove, "", keys[u]))
+				a, err := approvalYAML(signedApproval(item, rules.Digest(&item.Spec, nil), u, u+"-test", governancev1alpha1.DecisionApprove, "", keys[u]))
 				if err != nil {
 					tb.Fatal(err)
 				}
