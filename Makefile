@@ -4,6 +4,7 @@ K8S_VERSION ?= 1.37.2
 ETCD_VERSION ?= 3.7.3
 GOLANGCI_LINT_VERSION ?= v2.15.0
 HELM_VERSION ?= v3.22.0
+HELM_DOCS_VERSION ?= v1.14.2
 
 ARCH := $(shell go env GOARCH)
 LOCALBIN := $(CURDIR)/bin
@@ -51,10 +52,14 @@ vet: ## Run go vet.
 lint: golangci-lint ## Run golangci-lint (pinned in bin/).
 	$(LOCALBIN)/golangci-lint run ./...
 
+.PHONY: chart-docs
+chart-docs: helm-docs ## Generate the chart README's values table from values.yaml's `# --` comments (helm-docs).
+	$(LOCALBIN)/helm-docs --chart-search-root=charts --sort-values-order=file --skip-version-footer --log-level=warning
+
 .PHONY: verify
-verify: manifests generate ## Fail when generated files are stale.
+verify: manifests generate chart-docs ## Fail when generated files (CRDs, RBAC, webhooks, DeepCopy, the chart README) are stale.
 	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
-		echo "generated files are stale; run 'make manifests generate' and commit:"; \
+		echo "generated files are stale; run 'make manifests generate chart-docs' and commit:"; \
 		git status --porcelain -- api config charts; git --no-pager diff --stat -- api config charts; exit 1; fi
 	hack/check-chart-rbac.sh
 
@@ -121,3 +126,7 @@ chromium: ## Debian's Chromium and CJK fonts for the portal's browser test (apt-
 .PHONY: helm
 helm:
 	@test -x $(LOCALBIN)/helm || GOBIN=$(LOCALBIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+.PHONY: helm-docs
+helm-docs:
+	@test -x $(LOCALBIN)/helm-docs || GOBIN=$(LOCALBIN) go install github.com/norwoodj/helm-docs/cmd/helm-docs@$(HELM_DOCS_VERSION)
