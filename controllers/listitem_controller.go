@@ -138,7 +138,8 @@ func setItemConditions(item *governancev1alpha1.ListItem, eval rules.Evaluation)
 	case governancev1alpha1.PhaseRetired:
 		approved.Status, approved.Reason, approved.Message = metav1.ConditionTrue, governancev1alpha1.ReasonApproved, "曾通过联合审核 / was approved by the joint review (S5)"
 		ready.Status, ready.Reason = metav1.ConditionTrue, governancev1alpha1.ReasonRetired
-		ready.Message = fmt.Sprintf("已于 %s 退出清单：%s / retired from the lists on %s (S7)", item.Spec.Retirement.Effective, item.Spec.Retirement.Reason, item.Spec.Retirement.Effective)
+		r := rules.Retirement(item)
+		ready.Message = fmt.Sprintf("已于 %s 退出清单：%s / retired from the lists on %s (S7)", r.Effective, r.Reason, r.Effective)
 	case governancev1alpha1.PhaseRejected:
 		approved.Status, approved.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonRejected
 		approved.Message = "有联审单位不同意当前版本 / a required review unit rejected the current version (S5)"
@@ -199,10 +200,11 @@ func (r *ListItemReconciler) untilRetirement(item *governancev1alpha1.ListItem, 
 // effect (the start of that day in now's zone, the city's), or 0 if it is
 // not pending.
 func timeToRetirement(item *governancev1alpha1.ListItem, now time.Time) time.Duration {
-	if !item.WasApproved() || item.Spec.Retirement == nil {
+	r := rules.Retirement(item)
+	if !item.WasApproved() || r == nil {
 		return 0
 	}
-	at, err := time.ParseInLocation(time.DateOnly, item.Spec.Retirement.Effective, now.Location())
+	at, err := time.ParseInLocation(time.DateOnly, r.Effective, now.Location())
 	if err != nil || !at.After(now) {
 		return 0
 	}

@@ -105,6 +105,15 @@ type Basis struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	Justification string `json:"justification,omitempty"`
+
+	// validUntil is the date (YYYY-MM-DD) on which the basis lapses — a
+	// document with a term, a pilot that ends, a law known to be replaced.
+	// From that date the operator retires the item by itself (S7), the
+	// reason naming the basis, and the next revision drops it.
+	// 依据失效日期（YYYY-MM-DD），如文件有效期届满、试点结束；自该日起事项自动退出清单（S7）。
+	// +optional
+	// +kubebuilder:validation:Format=date
+	ValidUntil string `json:"validUntil,omitempty"`
 }
 
 // Scope is which villages an item applies to.

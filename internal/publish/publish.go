@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
 // Annotations on a village's cunshe-lists ConfigMap.
@@ -30,7 +31,7 @@ func Published(items []governancev1alpha1.ListItem, today string) []governancev1
 	var out []governancev1alpha1.PublishedItem
 	for i := range items {
 		it := &items[i]
-		if !it.WasApproved() || (it.Spec.Retirement != nil && it.Spec.Retirement.Effective <= today) {
+		if !it.WasApproved() || rules.RetiredBy(it, today) {
 			continue
 		}
 		out = append(out, governancev1alpha1.PublishedItem{Name: it.Name, List: it.Spec.List, Digest: it.Status.ApprovedDigest})

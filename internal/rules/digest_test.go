@@ -189,6 +189,7 @@ var digestChanges = map[string]func(s *governancev1alpha1.ListItemSpec){
 		s.Basis.Citation = "《全国人口普查条例》第十一条"
 	},
 	"basis.justification": func(s *governancev1alpha1.ListItemSpec) { s.Basis.Justification = "入户登记须熟悉住户" },
+	"basis.validUntil":    func(s *governancev1alpha1.ListItemSpec) { s.Basis.ValidUntil = "2030-12-31" },
 	"villageRole":         func(s *governancev1alpha1.ListItemSpec) { s.VillageRole = governancev1alpha1.RoleUndertake },
 	"responsibleDepartments": func(s *governancev1alpha1.ListItemSpec) {
 		s.ResponsibleDepartments = append(s.ResponsibleDepartments, "mzj")

@@ -87,7 +87,7 @@ func EvaluateItem(item *governancev1alpha1.ListItem, flow *governancev1alpha1.Po
 
 func phase(item *governancev1alpha1.ListItem, e Evaluation, rejected bool, today string) governancev1alpha1.ItemPhase {
 	switch {
-	case item.WasApproved() && item.Spec.Retirement != nil && item.Spec.Retirement.Effective <= today:
+	case RetiredBy(item, today):
 		return governancev1alpha1.PhaseRetired
 	case item.WasApproved():
 		return governancev1alpha1.PhaseApproved

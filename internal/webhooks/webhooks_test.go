@@ -461,3 +461,23 @@ func TestTheReviewRecordStays(t *testing.T) {
 		g.Expect(err.Error()).To(ContainSubstring("set spec.required to false first"))
 	})
 }
+
+// S7: an approved item whose basis lapses today is retired by the operator,
+// with the basis named in the reason, and no task may cite it any more.
+func TestABasisThatLapsesRetiresItsItem(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	today := time.Now().In(time.FixedZone("CST", 8*60*60)).Format(time.DateOnly)
+	item := censusItem()
+	item.Spec.Basis.ValidUntil = today
+	createItem(t, item)
+	for unit, key := range unitKeys {
+		g.Expect(bot(t).Create(ctx, signed(approval(item, unit, governancev1alpha1.DecisionApprove), key, unit+"-2026"))).To(Succeed())
+	}
+	waitForPhase(t, item, governancev1alpha1.PhaseRetired)
+	g.Expect(item.Status.ApprovedDigest).NotTo(BeEmpty(), "it was approved first")
+	ready := meta.FindStatusCondition(item.Status.Conditions, governancev1alpha1.ReadyCondition)
+	g.Expect(ready).NotTo(BeNil())
+	g.Expect(ready.Reason).To(Equal(governancev1alpha1.ReasonRetired))
+	g.Expect(ready.Message).To(ContainSubstring(fmt.Sprintf("依据《全国人口普查条例》第十条于 %s 失效", today)))
+}
