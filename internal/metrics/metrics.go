@@ -3,6 +3,9 @@
 package metrics
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
@@ -37,8 +40,28 @@ var (
 		Name: "cunshe_department_reports",
 		Help: "Villages' reports against a department by phase: open, upheld, dismissed (S8, S19).",
 	}, []string{"department", "outcome"})
+
+	// WebhookCertificateExpiry is when the webhook server's certificate
+	// expires, so an alert can fire before admission breaks.
+	WebhookCertificateExpiry = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "cunshe_webhook_certificate_expiration_timestamp_seconds",
+		Help: "NotAfter of the certificate the webhook server serves, in seconds since the Unix epoch.",
+	})
 )
 
 func init() {
-	metrics.Registry.MustRegister(TaskAdmissions, EmergencyTasks, AuditFindings, DepartmentTasks, DepartmentReports)
+	metrics.Registry.MustRegister(TaskAdmissions, EmergencyTasks, AuditFindings, DepartmentTasks, DepartmentReports, WebhookCertificateExpiry)
+}
+
+// ObserveServingCertificate records the expiry of the certificate the
+// webhook server now serves (a certwatcher callback: it runs on every
+// reload). A certificate that cannot be parsed leaves the last value.
+func ObserveServingCertificate(cert tls.Certificate) {
+	leaf := cert.Leaf
+	if leaf == nil && len(cert.Certificate) > 0 {
+		leaf, _ = x509.ParseCertificate(cert.Certificate[0])
+	}
+	if leaf != nil {
+		WebhookCertificateExpiry.Set(float64(leaf.NotAfter.Unix()))
+	}
 }

@@ -6,8 +6,10 @@ package operator
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,8 +20,10 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
@@ -27,6 +31,7 @@ import (
 	"github.com/cunshe/cunshe-operator/config"
 	"github.com/cunshe/cunshe-operator/controllers"
 	"github.com/cunshe/cunshe-operator/internal/listindex"
+	"github.com/cunshe/cunshe-operator/internal/metrics"
 	"github.com/cunshe/cunshe-operator/internal/portal"
 	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
@@ -47,7 +52,13 @@ func Scheme() *runtime.Scheme {
 
 // Options configure the manager.
 type Options struct {
-	MetricsAddr             string
+	// MetricsAddr is where the metrics endpoint listens; "0" disables it.
+	MetricsAddr string
+	// MetricsSecure serves the metrics over HTTPS (a self-signed
+	// certificate) to clients the API server authenticates (TokenReview)
+	// and authorizes (SubjectAccessReview: get on the non-resource URL
+	// /metrics), as kubebuilder scaffolds it.
+	MetricsSecure           bool
 	ProbeAddr               string
 	LeaderElection          bool
 	LeaderElectionNamespace string
@@ -110,12 +121,21 @@ const DefaultRolloutWriters = 256
 // DefaultConcurrency keeps the API server busy without queuing in the operator.
 const DefaultConcurrency = 64
 
+// The metrics endpoint asks the API server who a scraper is and whether it
+// may get /metrics (--metrics-secure):
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
+
 // NewManager builds the manager with every controller and webhook registered.
 func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	scheme := Scheme()
+	webhookCerts, err := watchWebhookCertificate(opts.WebhookCertDir)
+	if err != nil {
+		return nil, err
+	}
 	mgrOpts := ctrl.Options{
 		Scheme:                  scheme,
-		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
+		Metrics:                 metricsOptions(opts),
 		HealthProbeBindAddress:  opts.ProbeAddr,
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "cunshe-operator.governance.cunshe.io",
@@ -123,7 +143,8 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Cache:                   CacheOptions(),
 		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
 		WebhookServer: webhook.NewServer(webhook.Options{
-			Host: opts.WebhookHost, Port: opts.WebhookPort, CertDir: opts.WebhookCertDir,
+			Host: opts.WebhookHost, Port: opts.WebhookPort,
+			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.GetCertificate = webhookCerts.GetCertificate }},
 		}),
 	}
 	if opts.WrapClient != nil {
@@ -138,6 +159,12 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
+	}
+	if err := mgr.Add(webhookCerts); err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(&metrics.RolloutCollector{Reader: mgr.GetCache()}); err != nil {
+		return nil, err
 	}
 	if err := (&controllers.VillageReconciler{
 		Client:                  mgr.GetClient(),
@@ -159,6 +186,33 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// metricsOptions serve the metrics over plain HTTP, or with
+// --metrics-secure over HTTPS to authenticated and authorized scrapers.
+func metricsOptions(opts Options) metricsserver.Options {
+	m := metricsserver.Options{BindAddress: opts.MetricsAddr}
+	if opts.MetricsSecure {
+		m.SecureServing = true
+		m.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	return m
+}
+
+// watchWebhookCertificate loads the webhook server's certificate and
+// reloads it when it changes (as the webhook server would itself), and
+// exports its expiry (cunshe_webhook_certificate_expiration_timestamp_seconds)
+// for the certificate alert.
+func watchWebhookCertificate(dir string) (*certwatcher.CertWatcher, error) {
+	if dir == "" {
+		dir = filepath.Join("/tmp", "k8s-webhook-server", "serving-certs") // the webhook server's default
+	}
+	w, err := certwatcher.New(filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"))
+	if err != nil {
+		return nil, fmt.Errorf("reading the webhook server's certificate in %s: %w", dir, err)
+	}
+	w.RegisterCallback(metrics.ObserveServingCertificate)
+	return w, nil
 }
 
 // setupPortal serves the public portal from the manager's cache; the port

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -41,8 +42,11 @@ type Env struct {
 	Operator *writecount.Client
 	// PortalURL is the portal's address when Options.Portal is set.
 	PortalURL string
-	cancel    context.CancelFunc
-	done      chan error
+	// MetricsURL is the metrics endpoint's https://host:port when
+	// Options.Metrics is set.
+	MetricsURL string
+	cancel     context.CancelFunc
+	done       chan error
 }
 
 // Options select what runs.
@@ -64,6 +68,13 @@ type Options struct {
 	RefuseSampleKeys bool
 	// Portal serves the public portal on a free loopback port (Env.PortalURL).
 	Portal bool
+	// CRDs are installed beside the operator's (e.g. stand-ins for the
+	// CRDs of a chart's optional objects: ServiceMonitor, PrometheusRule).
+	CRDs []*apiextensionsv1.CustomResourceDefinition
+	// Metrics serves the metrics endpoint as the deployed operator does
+	// (HTTPS, authenticated and authorized by the API server) on a free
+	// loopback port (Env.MetricsURL).
+	Metrics bool
 	// Setup runs with an admin client once the manager serves its webhooks,
 	// to seed what every test of the package relies on.
 	Setup func(client.Client) error
@@ -96,7 +107,7 @@ func Start(opts Options) (*Env, error) {
 	}
 	cp, err := localcp.Start(localcp.Options{
 		AssetsDir: AssetsDir(), ControllerManager: true, AggregateClusterRoles: opts.AggregateClusterRoles,
-		CRDs: crds, ValidatingWebhooks: validating, MutatingWebhooks: mutating,
+		CRDs: append(crds, opts.CRDs...), ValidatingWebhooks: validating, MutatingWebhooks: mutating,
 	})
 	if err != nil {
 		return nil, err
@@ -134,9 +145,20 @@ func (e *Env) startManager(opts Options) error {
 		}
 		e.PortalURL = "http://" + addr
 	}
+	metricsAddr := "0"
+	if opts.Metrics {
+		if e.MetricsURL == "" {
+			addr, err := freeLoopbackAddr()
+			if err != nil {
+				return err
+			}
+			e.MetricsURL = "https://" + addr
+		}
+		metricsAddr = strings.TrimPrefix(e.MetricsURL, "https://")
+	}
 	mgr, err := operator.NewManager(e.Config, operator.Options{
 		AllowSampleKeys: !opts.RefuseSampleKeys,
-		MetricsAddr:     "0", ProbeAddr: "0", PortalAddr: strings.TrimPrefix(e.PortalURL, "http://"), PortalPublicURL: e.PortalURL,
+		MetricsAddr:     metricsAddr, MetricsSecure: opts.Metrics, ProbeAddr: "0", PortalAddr: strings.TrimPrefix(e.PortalURL, "http://"), PortalPublicURL: e.PortalURL,
 		WebhookHost: host, WebhookPort: port, WebhookCertDir: certDir,
 		Concurrency: opts.Concurrency, Now: opts.Now,
 		RevisionSettle: time.Second, RevisionHistoryLimit: 2, SkipNameValidation: true,

@@ -2,7 +2,9 @@
 // config/default (kustomize, as a library) and has a real API server check
 // every object with a server-side dry-run apply; it also checks that both
 // install the same RBAC rules and webhooks, and what the chart promises
-// about the manager's pods. There is no kubelet, so nothing runs.
+// about the manager's pods. There is no kubelet, so no pod runs; the
+// operator runs beside the API server (internal/testenv) for what the chart's
+// test hook and metrics endpoint promise.
 package deploy_test
 
 import (
@@ -35,13 +37,11 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
-	"github.com/cunshe/cunshe-operator/config"
-	"github.com/cunshe/cunshe-operator/internal/localcp"
-	"github.com/cunshe/cunshe-operator/internal/operator"
 	"github.com/cunshe/cunshe-operator/internal/testenv"
 )
 
 var (
+	env  *testenv.Env
 	k8s  client.Client
 	root = func() string {
 		_, file, _, _ := runtime.Caller(0)
@@ -54,30 +54,21 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	crds, err := config.CRDs()
-	if err == nil {
-		var foreign []*apiextensionsv1.CustomResourceDefinition
-		foreign, err = decodeFile[apiextensionsv1.CustomResourceDefinition]("testdata/foreign-crds.yaml")
-		crds = append(crds, foreign...)
-	}
+	foreign, err := decodeFile[apiextensionsv1.CustomResourceDefinition]("testdata/foreign-crds.yaml")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cp, err := localcp.Start(localcp.Options{AssetsDir: testenv.AssetsDir(), CRDs: crds})
-	if err != nil {
+	if env, err = testenv.Start(testenv.Options{Manager: true, Metrics: true, CRDs: foreign}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer func() {
-		if err := cp.Stop(); err != nil {
+		if err := env.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
 	}()
-	if k8s, err = client.New(cp.Config, client.Options{Scheme: operator.Scheme()}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+	k8s = env.Client
 	// A dry run of a namespaced object needs its namespace to exist.
 	for _, ns := range []string{"cunshe-system", "ops"} {
 		if err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
@@ -125,16 +116,32 @@ func kustomizeBuild(t *testing.T) []*unstructured.Unstructured {
 
 // dryRunApply applies every object with server-side apply and dryRun=All:
 // the API server runs defaulting, validation and admission, stores nothing.
+// Namespaces the render creates (the test hook's) are applied for real
+// first: a dry run of a namespaced object needs its namespace to exist.
 func dryRunApply(t *testing.T, objs []*unstructured.Unstructured) {
 	t.Helper()
 	if len(objs) == 0 {
 		t.Fatal("nothing rendered")
 	}
 	for _, obj := range objs {
+		if obj.GetKind() == "Namespace" {
+			apply(t, obj)
+		}
+	}
+	for _, obj := range objs {
 		err := k8s.Patch(context.Background(), obj, client.Apply, client.DryRunAll, client.ForceOwnership, client.FieldOwner("deploy-test"))
 		if err != nil {
 			t.Errorf("%s %s/%s: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 		}
+	}
+}
+
+// apply applies an object for real.
+func apply(t *testing.T, obj *unstructured.Unstructured) {
+	t.Helper()
+	obj = obj.DeepCopy()
+	if err := k8s.Patch(context.Background(), obj, client.Apply, client.ForceOwnership, client.FieldOwner("deploy-test")); err != nil {
+		t.Fatalf("applying %s %s/%s: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 	}
 }
 
@@ -146,8 +153,14 @@ func TestChartPassesServerSideDryRun(t *testing.T) {
 		"defaults: self-signed certificates": {release: "cunshe-operator", namespace: "cunshe-system"},
 		"cert-manager and a ServiceMonitor": {release: "cunshe-operator", namespace: "cunshe-system",
 			set: []string{"webhook.certManager.enabled=true", "metrics.serviceMonitor.enabled=true"}},
+		"monitoring: ServiceMonitor, PrometheusRule, dashboard, metrics readers": {release: "cunshe-operator", namespace: "cunshe-system",
+			set: []string{"metrics.serviceMonitor.enabled=true", "prometheusRule.enabled=true", "dashboards.enabled=true",
+				"metrics.readers[0].kind=ServiceAccount", "metrics.readers[0].name=prometheus-k8s", "metrics.readers[0].namespace=monitoring",
+				"prometheusRule.additionalAlertLabels.team=cunshe"}},
 		"another release name and namespace, one replica": {release: "gov", namespace: "ops",
 			set: []string{"replicaCount=1", "webhook.failurePolicy=Ignore", "networkPolicy.enabled=false"}},
+		"plain HTTP metrics, console logs, the test in an existing namespace": {release: "gov", namespace: "ops",
+			set: []string{"metrics.secure=false", "metrics.serviceMonitor.enabled=true", "logFormat=console", "tests.namespace=default"}},
 	} {
 		t.Run(name, func(t *testing.T) { dryRunApply(t, helmTemplate(t, tc.release, tc.namespace, tc.set...)) })
 	}
@@ -170,11 +183,76 @@ func TestChartRefusesBadValues(t *testing.T) {
 		"webhook.failurePolicy=Maybe":      "value must be one of 'Fail', 'Ignore'",
 		"replicaCount=2,leaderElect=false": "leaderElect must be true when replicaCount is more than 1",
 		"webhook.certManagr.enabled=true":  "additional properties 'certManagr' not allowed",
+		"logFormat=xml":                    "value must be one of 'json', 'console'",
+		"tests.namespace=default":          "tests.namespace must not be the release's namespace",
+		"tests.namespace=kube-system":      "at '/tests/namespace': 'not' failed",
 	} {
 		out, err := exec.Command(helm, "template", filepath.Join(root, "charts", "cunshe-operator"), "--set", value).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), want) {
 			t.Errorf("--set %s: got %v\n%s\nwant an error containing %q", value, err, out, want)
 		}
+	}
+}
+
+// TestChartAsSubchart: a parent chart that depends on this one and sets
+// global values lints and renders (the schema refuses unknown keys, but
+// must let `global` through).
+func TestChartAsSubchart(t *testing.T) {
+	parent := t.TempDir()
+	if err := os.CopyFS(filepath.Join(parent, "charts", "cunshe-operator"), os.DirFS(filepath.Join(root, "charts", "cunshe-operator"))); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"Chart.yaml": "apiVersion: v2\nname: city-platform\nversion: 1.0.0\n" +
+			"dependencies:\n- name: cunshe-operator\n  version: 0.1.0\n",
+		"values.yaml": "global:\n  imageRegistry: registry.example.gov.cn\n  storageClass: fast\n" +
+			"cunshe-operator:\n  replicaCount: 3\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(parent, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	helm := filepath.Join(root, "bin", "helm")
+	for _, args := range [][]string{
+		{"lint", "--strict", parent},
+		{"template", "city", parent, "--namespace", "cunshe-system", "--set", "global.team=ops"},
+	} {
+		out, err := exec.Command(helm, args...).CombinedOutput()
+		if err != nil {
+			t.Errorf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
+			continue
+		}
+		if args[0] == "template" {
+			d := only[appsv1.Deployment](t, decodeObjects(t, out), "Deployment")
+			if *d.Spec.Replicas != 3 {
+				t.Errorf("the parent's value for the subchart was not applied: %d replicas", *d.Spec.Replicas)
+			}
+		}
+	}
+}
+
+// TestChartReadmeDocumentsEveryValue: every row of the values table that
+// `make chart-docs` generates from values.yaml has a description (a value
+// without a `# --` comment gets an empty one).
+func TestChartReadmeDocumentsEveryValue(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(root, "charts", "cunshe-operator", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, line := range strings.Split(string(readme), "\n") {
+		if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| Key ") {
+			continue
+		}
+		rows++
+		cells := strings.Split(line, " | ")
+		if strings.TrimSpace(strings.TrimSuffix(cells[len(cells)-1], "|")) == "" {
+			t.Errorf("a value without a description: %s\n(give it a `# --` comment in values.yaml, then run make chart-docs)", line)
+		}
+	}
+	if rows < 40 {
+		t.Errorf("the chart README's values table has %d rows: run make chart-docs", rows)
 	}
 }
 
@@ -210,6 +288,11 @@ func TestManagerPods(t *testing.T) {
 		pod, c := d.Spec.Template.Spec, d.Spec.Template.Spec.Containers[0]
 		if !slices.Contains(c.Args, "--leader-elect") && !slices.Contains(c.Args, "--leader-elect=true") {
 			t.Errorf("%s: no leader election in %v", d.Name, c.Args)
+		}
+		for _, want := range []string{"--zap-encoder=json", "--metrics-secure=true", "--metrics-bind-address=:8443"} {
+			if !slices.Contains(c.Args, want) {
+				t.Errorf("%s: no %s in %v", d.Name, want, c.Args)
+			}
 		}
 		sc := c.SecurityContext
 		switch {
