@@ -35,7 +35,7 @@ var ListTitles = map[ListKind]string{
 }
 
 // ApplicantKind says who applied for an item (S4).
-// +kubebuilder:validation:Enum=CityDepartment;County
+// +kubebuilder:validation:Enum=CityDepartment;County;ProvinceDepartment
 type ApplicantKind string
 
 const (
@@ -43,6 +43,9 @@ const (
 	ApplicantCityDepartment ApplicantKind = "CityDepartment"
 	// ApplicantCounty is a county-level Party committee or government (县（市、区）党委、政府).
 	ApplicantCounty ApplicantKind = "County"
+	// ApplicantProvinceDepartment is a province department (省直部门), the
+	// applicant of a province item whose basis is a provincial document.
+	ApplicantProvinceDepartment ApplicantKind = "ProvinceDepartment"
 )
 
 // BasisKind is the ground on which an item may enter the lists (S3).
@@ -73,8 +76,9 @@ const (
 
 // Applicant is who applied for the item (S4).
 type Applicant struct {
-	// kind is CityDepartment (市直属部门) or County (县（市、区）党委、政府).
-	// 申报主体类型：CityDepartment（市直属部门）或 County（县级党委、政府）。
+	// kind is CityDepartment (市直属部门), County (县（市、区）党委、政府) or,
+	// for an item of a province jurisdiction, ProvinceDepartment (省直部门).
+	// 申报主体类型：CityDepartment（市直属部门）、County（县级党委、政府），省级事项为 ProvinceDepartment（省直部门）。
 	// +required
 	Kind ApplicantKind `json:"kind"`
 

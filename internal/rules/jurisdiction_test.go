@@ -58,6 +58,7 @@ func TestEvaluateItemPerJurisdiction(t *testing.T) {
 	provinceItem := func() *governancev1alpha1.ListItem {
 		item := censusItem()
 		item.Spec.Jurisdiction = "33"
+		item.Spec.Applicant.Kind = governancev1alpha1.ApplicantProvinceDepartment
 		return item
 	}
 	tests := map[string]struct {

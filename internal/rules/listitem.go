@@ -33,6 +33,7 @@ func validateItemJurisdiction(spec *governancev1alpha1.ListItemSpec, juris Juris
 		return errs
 	}
 	code := juris.Resolve(spec.Jurisdiction)
+	errs = append(errs, validateApplicantLevel(spec, juris.Get(code))...)
 	outside := func(county string) bool { return !strings.HasPrefix(county, code) }
 	if spec.Applicant.Kind == governancev1alpha1.ApplicantCounty && outside(spec.Applicant.Name) {
 		errs = append(errs, invalid(specPath.Child("applicant", "name"), spec.Applicant.Name, msg(S4,
@@ -46,6 +47,26 @@ func validateItemJurisdiction(spec *governancev1alpha1.ListItemSpec, juris Juris
 		}
 	}
 	return errs
+}
+
+// validateApplicantLevel: a province item is applied for by a province
+// department, whose provincial document is its basis; a city's items by the
+// city's departments and counties (S4).
+func validateApplicantLevel(spec *governancev1alpha1.ListItemSpec, jur *governancev1alpha1.Jurisdiction) field.ErrorList {
+	if jur == nil {
+		return nil
+	}
+	province := jur.Spec.Level == governancev1alpha1.LevelProvince
+	byProvince := spec.Applicant.Kind == governancev1alpha1.ApplicantProvinceDepartment
+	switch {
+	case province && !byProvince:
+		return field.ErrorList{invalid(specPath.Child("applicant", "kind"), spec.Applicant.Kind, msg(S4,
+			"省级辖区 %[1]s 的事项须由省直部门（ProvinceDepartment）申报", "an item of province %[1]s is applied for by a province department (ProvinceDepartment)", jur.Spec.Code))}
+	case !province && byProvince:
+		return field.ErrorList{invalid(specPath.Child("applicant", "kind"), spec.Applicant.Kind, msg(S4,
+			"省直部门只能申报省级事项；市级辖区 %[1]s 的事项由市直部门或县（市、区）申报", "a province department applies for province items only; items of city %[1]s are applied for by its departments or counties", jur.Spec.Code))}
+	}
+	return nil
 }
 
 // validateListFields checks the fields that belong to one list only (S1, P1).
@@ -97,7 +118,7 @@ func validateApplicant(a *governancev1alpha1.Applicant, snap Snapshot, path *fie
 			return field.ErrorList{notFound(name, a.Name, msg(S4, "申报主体 %q 不是登记在册的县（市、区）代码",
 				"applicant %q is not the code of a county in the village registry", a.Name))}
 		}
-	case governancev1alpha1.ApplicantCityDepartment:
+	case governancev1alpha1.ApplicantCityDepartment, governancev1alpha1.ApplicantProvinceDepartment:
 		if !snap.DepartmentKnown(a.Name) {
 			return field.ErrorList{notFound(name, a.Name, msg(S4, "申报主体 %q 不是已登记的市直部门（须有带 %s 标签的命名空间）",
 				"applicant %q is not a registered city department (a namespace labelled %s)", a.Name, governancev1alpha1.LabelDepartment))}

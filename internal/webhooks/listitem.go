@@ -16,10 +16,16 @@ import (
 type ListItemValidator struct{ readers }
 
 func (v *ListItemValidator) ValidateCreate(ctx context.Context, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
+	if err := v.applicantIsRequester(ctx, nil, item); err != nil {
+		return nil, err
+	}
 	return nil, invalid("ListItem", item.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateListItem(item, snap) }))
 }
 
 func (v *ListItemValidator) ValidateUpdate(ctx context.Context, old, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
+	if err := v.applicantIsRequester(ctx, old, item); err != nil {
+		return nil, err
+	}
 	if errs := rules.ValidateListItemUpdate(old, item); len(errs) > 0 {
 		return nil, forbidden("listitems", item.Name, errs)
 	}
@@ -32,4 +38,14 @@ func (v *ListItemValidator) ValidateUpdate(ctx context.Context, old, item *gover
 
 func (v *ListItemValidator) ValidateDelete(_ context.Context, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
 	return nil, forbidden("listitems", item.Name, rules.ValidateListItemDelete(item))
+}
+
+// applicantIsRequester: only the applicant proposes or edits its item (S4).
+func (v *ListItemValidator) applicantIsRequester(ctx context.Context, old, item *governancev1alpha1.ListItem) error {
+	who, err := requester(ctx)
+	if err != nil {
+		return err
+	}
+	deptOf := func(ns string) string { return v.index.Department(ctx, ns) }
+	return forbidden("listitems", item.Name, rules.ValidateApplicantRequester(old, item, who, deptOf))
 }

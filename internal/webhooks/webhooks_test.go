@@ -481,3 +481,67 @@ func TestABasisThatLapsesRetiresItsItem(t *testing.T) {
 	g.Expect(ready.Reason).To(Equal(governancev1alpha1.ReasonRetired))
 	g.Expect(ready.Message).To(ContainSubstring(fmt.Sprintf("依据《全国人口普查条例》第十条于 %s 失效", today)))
 }
+
+// S4: the applicant is who they say — only the applicant's own staff (or a
+// GitOps service account of the department's namespace) propose or edit an
+// item in its name; the platform team may only retire one.
+func TestTheApplicantIsTheRequester(t *testing.T) {
+	ctx := context.Background()
+	refusal := func(user, kind, name, group string) string {
+		return fmt.Sprintf("S4 用户 %q 不能以申报主体 %s %q 的名义申报或修改事项；申报主体须是提交人本身（组 %s，或该部门命名空间中的服务账号）",
+			user, kind, name, group)
+	}
+	t.Run("a department's clerk proposes in its own name", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(as(t, "tjj-clerk", "cunshe:dept:tjj").Create(ctx, censusItem())).To(Succeed())
+	})
+	t.Run("not in another department's name", func(t *testing.T) {
+		g := NewWithT(t)
+		item := censusItem()
+		item.Spec.Applicant.Name, item.Spec.ResponsibleDepartments = "mzj", []string{"mzj"}
+		err := as(t, "tjj-clerk", "cunshe:dept:tjj").Create(ctx, item)
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		g.Expect(err.Error()).To(ContainSubstring(refusal("tjj-clerk", "CityDepartment", "mzj", "cunshe:dept:mzj")))
+		g.Expect(apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(item), item))).To(BeTrue(), "nothing stored")
+	})
+	t.Run("a GitOps service account of the department's namespace acts for it, not for others", func(t *testing.T) {
+		g := NewWithT(t)
+		sa := as(t, "system:serviceaccount:dept-tjj:flux-applier", "system:serviceaccounts", "system:serviceaccounts:dept-tjj")
+		g.Expect(sa.Create(ctx, censusItem())).To(Succeed())
+		other := censusItem()
+		other.Spec.Applicant.Name = "mzj"
+		err := sa.Create(ctx, other)
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		g.Expect(err.Error()).To(ContainSubstring(refusal("system:serviceaccount:dept-tjj:flux-applier", "CityDepartment", "mzj", "cunshe:dept:mzj")))
+	})
+	t.Run("a county's staff propose in the county's name only", func(t *testing.T) {
+		g := NewWithT(t)
+		item := censusItem()
+		item.Spec.Applicant = governancev1alpha1.Applicant{Kind: governancev1alpha1.ApplicantCounty, Name: "330302"}
+		g.Expect(as(t, "lucheng-clerk", "cunshe:county:330302").Create(ctx, item)).To(Succeed())
+		other := censusItem()
+		other.Spec.Applicant = governancev1alpha1.Applicant{Kind: governancev1alpha1.ApplicantCounty, Name: "330302"}
+		err := as(t, "ouhai-clerk", "cunshe:county:330304").Create(ctx, other)
+		g.Expect(err).To(MatchError(ContainSubstring(refusal("ouhai-clerk", "County", "330302", "cunshe:county:330302"))))
+	})
+	t.Run("another department cannot edit the item, nor take it over", func(t *testing.T) {
+		g := NewWithT(t)
+		item := censusItem()
+		g.Expect(as(t, "tjj-clerk", "cunshe:dept:tjj").Create(ctx, item)).To(Succeed())
+		mzj := as(t, "mzj-clerk", "cunshe:dept:mzj")
+		g.Expect(mzj.Get(ctx, client.ObjectKeyFromObject(item), item)).To(Succeed())
+		item.Spec.Applicant.Name = "mzj"
+		err := mzj.Update(ctx, item)
+		g.Expect(err).To(MatchError(ContainSubstring(fmt.Sprintf("S4 用户 %q 不能以原申报主体 CityDepartment %q 的名义", "mzj-clerk", "tjj"))))
+	})
+	t.Run("the platform team retires an item but does not propose one", func(t *testing.T) {
+		g := NewWithT(t)
+		item := censusItem()
+		err := as(t, "ops-alice", "cunshe:platform-ops").Create(ctx, item)
+		g.Expect(err).To(MatchError(ContainSubstring(refusal("ops-alice", "CityDepartment", "tjj", "cunshe:dept:tjj"))))
+		createItem(t, item)
+		approveByAll(t, item)
+		item.Spec.Retirement = &governancev1alpha1.Retirement{Reason: "年底清理：并入其他事项", Effective: "2030-01-01"}
+		g.Expect(as(t, "ops-alice", "cunshe:platform-ops").Update(ctx, item)).To(Succeed())
+	})
+}

@@ -213,10 +213,16 @@ func unit(name, jurisdiction string) *governancev1alpha1.ReviewUnit {
 		PublicKeys: []governancev1alpha1.PublicKey{{ID: name + "-test", Ed25519: base64.StdEncoding.EncodeToString(pub)}}}}
 }
 
+// item is an item of the jurisdiction applied for by dept: a city
+// department, or a province department for a province (2-digit code, S4).
 func item(name, jurisdiction, dept string) *governancev1alpha1.ListItem {
+	kind := governancev1alpha1.ApplicantCityDepartment
+	if len(jurisdiction) == 2 {
+		kind = governancev1alpha1.ApplicantProvinceDepartment
+	}
 	return &governancev1alpha1.ListItem{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: governancev1alpha1.ListItemSpec{
 		List: governancev1alpha1.ListAdmission, Jurisdiction: jurisdiction, Title: "协助开展" + name, VillageRole: governancev1alpha1.RoleAssist,
-		Applicant: governancev1alpha1.Applicant{Kind: governancev1alpha1.ApplicantCityDepartment, Name: dept},
+		Applicant: governancev1alpha1.Applicant{Kind: kind, Name: dept},
 		Basis:     governancev1alpha1.Basis{Kind: governancev1alpha1.BasisRegulation, Citation: "《全国人口普查条例》第十条"},
 	}}
 }

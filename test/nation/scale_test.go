@@ -57,7 +57,7 @@ func sampleItem(i int) *governancev1alpha1.ListItem {
 			List: governancev1alpha1.ListAdmission, Jurisdiction: "33", VillageRole: governancev1alpha1.RoleAssist,
 			Title:     fmt.Sprintf("协助开展全省村级事务信息采集第 %d 项", i),
 			Content:   sampleContent,
-			Applicant: governancev1alpha1.Applicant{Kind: governancev1alpha1.ApplicantCityDepartment, Name: "szrzyt"},
+			Applicant: governancev1alpha1.Applicant{Kind: governancev1alpha1.ApplicantProvinceDepartment, Name: "szrzyt"},
 			Basis:     governancev1alpha1.Basis{Kind: governancev1alpha1.BasisCityDocument, Citation: "浙江省村级事务工作文件（模拟引文，仅供测试）"},
 		},
 	}
