@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/metrics"
@@ -109,5 +111,31 @@ cunshe_list_rollout_revision{rollout="wenzhou"} 4
 	}
 	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
+	}
+}
+
+// TestRolloutCollectorRegistration: the collector is registered while its
+// manager runs and no longer after; a second one in the same process (a
+// test's second manager) leaves the first registered instead of failing its
+// manager.
+func TestRolloutCollectorRegistration(t *testing.T) {
+	stopped, stop := context.WithCancel(context.Background())
+	stop()
+	first, second := &metrics.RolloutCollector{}, &metrics.RolloutCollector{}
+	if err := first.Start(stopped); err != nil {
+		t.Fatal(err)
+	}
+	if ctrlmetrics.Registry.Unregister(first) {
+		t.Error("the collector stayed registered after its manager stopped")
+	}
+
+	if err := ctrlmetrics.Registry.Register(first); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Start(stopped); err != nil {
+		t.Errorf("a second collector failed its manager: %v", err)
+	}
+	if !ctrlmetrics.Registry.Unregister(first) {
+		t.Error("the second collector unregistered the first")
 	}
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -89,13 +90,18 @@ func boolValue(b bool) float64 {
 }
 
 // Start registers the collector with the manager's metrics registry until
-// ctx ends (the manager stops or this replica loses the lead).
+// ctx ends (the manager stops or this replica loses the lead). Another
+// manager of the same process (a test's) may hold the registration: it
+// then reports the rollouts.
 func (c *RolloutCollector) Start(ctx context.Context) error {
-	if err := metrics.Registry.Register(c); err != nil {
+	err := metrics.Registry.Register(c)
+	if already := (prometheus.AlreadyRegisteredError{}); err != nil && !errors.As(err, &already) {
 		return fmt.Errorf("registering the rollout metrics: %w", err)
 	}
 	<-ctx.Done()
-	metrics.Registry.Unregister(c)
+	if err == nil {
+		metrics.Registry.Unregister(c)
+	}
 	return nil
 }
 
