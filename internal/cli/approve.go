@@ -9,7 +9,9 @@ import (
 	"github.com/spf13/cobra"
 	yamlv3 "go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/cli-runtime/pkg/printers"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
@@ -21,17 +23,19 @@ const maxCommentLength = 2048
 // approveOptions are approve's flags.
 type approveOptions struct {
 	unit, keyPath, keyID, decision, comment string
+	print                                   *printFlags
 }
 
 func newApproveCommand() *cobra.Command {
 	var o approveOptions
 	cmd := &cobra.Command{
-		Use:   "approve --unit UNIT --key KEY.pem [--key-id ID] [--decision Approve|Reject] [--comment TEXT] ITEM.yaml...",
+		Use:   "approve --unit UNIT --key KEY.pem [--key-id ID] [--decision Approve|Reject] [--comment TEXT] [-o json|yaml|name] ITEM.yaml...",
 		Short: "签署联审意见 / sign a review unit's approval of list items",
 		Long: `为各 ITEM.yaml（- 为标准输入）中的每个 ListItem 写出一份经签名的 ItemApproval（S5）到标准输出：
 名称为 <事项>.<单位>，摘要由 kubectl cunshe digest 的同一算法算出，签名用单位私钥。
 签名的审核意见可由 GitOps 机器人提交：准入时以 ReviewUnit 的公钥验证，机器人无法伪造。
 密钥编号默认取自私钥文件（kubectl cunshe keygen 记录的 Key-ID），也可用 --key-id 指定。
+默认按 API 的字段顺序输出 YAML；-o json|yaml 按 kubectl 的格式输出（多个时为 v1 List），-o name 列出名称。
 
 Writes a signed ItemApproval (S5) to stdout for every ListItem in the
 ITEM.yaml files (- reads stdin), named <item>.<unit>, with the item's
@@ -40,7 +44,8 @@ private key. A GitOps bot can apply signed approvals: admission verifies
 them against the ReviewUnit's public keys, so the bot cannot forge one.
 The key id defaults to the Key-ID that kubectl cunshe keygen recorded in
 the key file. Signatures are deterministic: signing an unchanged item again
-gives the same bytes.`,
+gives the same bytes. The YAML is in the API's field order; -o json|yaml
+prints as kubectl does (several approvals as a v1 List), -o name the names.`,
 		Example: `  kubectl cunshe approve --unit mzj --key mzj.key items-*.yaml > approvals-mzj.yaml
   kubectl cunshe approve --unit sjw --key sjw.key --decision Reject --comment "依据已废止" item.yaml | kubectl apply -f -`,
 		Args:                  minimumArgs("ITEM.yaml..."),
@@ -49,7 +54,11 @@ gives the same bytes.`,
 			if err := requireFlags(cmd, "unit", "key"); err != nil {
 				return err
 			}
-			return approve(cmd, o, args)
+			pr, err := o.print.printer(cmd)
+			if err != nil {
+				return err
+			}
+			return approve(cmd, o, pr, args)
 		},
 	}
 	f := cmd.Flags()
@@ -58,10 +67,14 @@ gives the same bytes.`,
 	f.StringVar(&o.keyID, "key-id", "", "密钥编号，默认取自私钥文件 / key id, default: the one in the key file")
 	f.StringVar(&o.decision, "decision", string(governancev1alpha1.DecisionApprove), "意见 / decision: Approve|Reject")
 	f.StringVar(&o.comment, "comment", "", "审核说明 / comment")
+	o.print = addPrintFlags(cmd, true)
+	_ = cmd.RegisterFlagCompletionFunc("unit", completeFromCluster(defaultClusterFlags(), listReviewUnitNames))
+	_ = cmd.RegisterFlagCompletionFunc("decision", completeWords(governancev1alpha1.DecisionApprove, governancev1alpha1.DecisionReject))
+	_ = cmd.MarkFlagFilename("key", "key", "pem")
 	return cmd
 }
 
-func approve(cmd *cobra.Command, o approveOptions, paths []string) error {
+func approve(cmd *cobra.Command, o approveOptions, pr printers.ResourcePrinter, paths []string) error {
 	decision, err := parseDecision(o.decision)
 	if err != nil {
 		return usageError(cmd, err)
@@ -93,6 +106,7 @@ func approve(cmd *cobra.Command, o approveOptions, paths []string) error {
 		return inputError(err)
 	}
 	var out bytes.Buffer
+	var approvals []runtime.Object
 	for _, item := range items {
 		digest, err := flows.digest(item)
 		if err != nil {
@@ -102,6 +116,7 @@ func approve(cmd *cobra.Command, o approveOptions, paths []string) error {
 		if errs := validation.IsDNS1123Subdomain(a.Name); len(errs) > 0 {
 			return inputError(fmt.Errorf("审核意见名称 %q 无效 / approval name %q is invalid: %s", a.Name, a.Name, strings.Join(errs, "; ")))
 		}
+		approvals = append(approvals, a)
 		doc, err := approvalYAML(a)
 		if err != nil {
 			return fmt.Errorf("生成审核意见 %s 失败 / rendering approval %s: %w", a.Name, a.Name, err)
@@ -112,6 +127,9 @@ func approve(cmd *cobra.Command, o approveOptions, paths []string) error {
 		out.Write(doc)
 	}
 	// Everything is signed before the first byte goes out: no half stream.
+	if pr != nil {
+		return o.print.printObjects(cmd.OutOrStdout(), pr, approvals...)
+	}
 	_, err = cmd.OutOrStdout().Write(out.Bytes())
 	return err
 }

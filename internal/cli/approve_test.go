@@ -26,7 +26,7 @@ func TestKeygen(t *testing.T) {
 
 	t.Run("writes a 0600 PKCS#8 key and prints the entry to paste", func(t *testing.T) {
 		dir := t.TempDir()
-		got := run(t, "", "keygen", "--unit", "mzj", "-o", dir)
+		got := run(t, "", "keygen", "--unit", "mzj", "--output-dir", dir)
 		if got.code != ExitOK {
 			t.Fatalf("exit code %d:\n%s", got.code, got.stderr)
 		}
@@ -71,7 +71,7 @@ func TestKeygen(t *testing.T) {
 			t.Errorf("stderr does not warn to keep the key secret:\n%s", got.stderr)
 		}
 
-		again := run(t, "", "keygen", "--unit", "mzj", "-o", dir)
+		again := run(t, "", "keygen", "--unit", "mzj", "--output-dir", dir)
 		if again.code != ExitFailure || !strings.Contains(again.stderr, "已存在，不覆盖 / ") {
 			t.Errorf("a second keygen: exit code %d, stderr:\n%s", again.code, again.stderr)
 		}
@@ -92,7 +92,7 @@ func TestKeygen(t *testing.T) {
 
 	t.Run("an explicit key id", func(t *testing.T) {
 		dir := t.TempDir()
-		got := run(t, "", "keygen", "--unit", "sjw", "--key-id", "sjw-2027a", "-o", dir)
+		got := run(t, "", "keygen", "--unit", "sjw", "--key-id", "sjw-2027a", "--output-dir", dir)
 		key, err := readKeyFile(filepath.Join(dir, "sjw.key"))
 		if got.code != ExitOK || err != nil || key.keyID != "sjw-2027a" || !strings.Contains(got.stdout, "- id: sjw-2027a\n") {
 			t.Errorf("exit code %d, key %+v, %v; stdout:\n%s", got.code, key, err, got.stdout)
@@ -111,7 +111,7 @@ func TestKeygen(t *testing.T) {
 	for name, tc := range usage {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			got := run(t, "", append([]string{"keygen", "-o", dir}, tc.args...)...)
+			got := run(t, "", append([]string{"keygen", "--output-dir", dir}, tc.args...)...)
 			if got.code != ExitUnusableInput || !strings.Contains(got.stderr, tc.wantStderr) {
 				t.Errorf("exit code %d, stderr does not contain %q:\n%s", got.code, tc.wantStderr, got.stderr)
 			}
@@ -128,7 +128,7 @@ func TestApproveRoundTrip(t *testing.T) {
 	keys, repo := t.TempDir(), t.TempDir()
 	var units strings.Builder
 	for _, u := range reviewUnits {
-		got := run(t, "", "keygen", "--unit", u, "-o", keys)
+		got := run(t, "", "keygen", "--unit", u, "--output-dir", keys)
 		if got.code != ExitOK {
 			t.Fatalf("keygen: %s", got.stderr)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -28,23 +29,25 @@ var reportPhaseNames = map[governancev1alpha1.ReportPhase]string{
 
 // decideOptions are decide's flags.
 type decideOptions struct {
-	namespace, unit, outcome, findings, name string
-	timeout                                  time.Duration
-	dryRun                                   bool
+	unit, outcome, findings, name string
+	timeout                       time.Duration
+	dryRun                        bool
+	kube                          *clusterFlags // -n is the report's namespace
+	print                         *printFlags
 }
 
 func newDecideCommand() *cobra.Command {
-	var k kubeOptions
 	var o decideOptions
 	cmd := &cobra.Command{
-		Use:   "decide REPORT -n NAMESPACE --unit UNIT --outcome Investigating|Upheld|Dismissed [--findings TEXT] [--timeout 30s] [--dry-run]",
+		Use:   "decide REPORT -n NAMESPACE --unit UNIT --outcome Investigating|Upheld|Dismissed [--findings TEXT] [--timeout 30s] [--dry-run] [-o json|yaml|name]",
 		Short: "联审单位处理村（社区）反映 / record a review unit's decision on a village's report (S8)",
 		Long: `在反映所在的命名空间中提交 ReportDecision（S8）：联审单位 UNIT 对反映 REPORT 的处理意见，
 Investigating（调查中）、Upheld（属实）或 Dismissed（不属实）；认定属实或不属实须写明调查结论 --findings。
 只有该单位成员组（ReviewUnit 的 spec.group）的成员可以提交，处理意见提交后不可修改、不可删除。
 名称为 <反映>.<单位>，已有时加 -2、-3。提交后等待 operator 更新反映状态（至多 --timeout，0 为不等待），
 输出反映的最新状态；超时退出码 1（处理意见已提交，勿重复提交）。被拒绝时原样输出 API 的中英文说明，退出码 1。
---dry-run 只输出 YAML，不连接集群。
+--dry-run 只输出 YAML，不连接集群。-o json|yaml|name 输出所提交的 ReportDecision 和更新后的 Report
+（两者以 v1 List 输出；--timeout 0、--dry-run 或超时时只有 ReportDecision）。
 
 Records a ReportDecision (S8) beside the report: review unit UNIT's
 decision on REPORT, Investigating, Upheld or Dismissed; Upheld and
@@ -55,7 +58,10 @@ unit decided before. decide then waits for the operator to update the
 report (at most --timeout; 0 does not wait) and prints the report's phase;
 a timeout is exit code 1 (the decision is recorded: do not repeat it). A
 refusal is printed as the API gives it, in Chinese and English, with exit
-code 1. --dry-run prints the YAML and does not contact the cluster.`,
+code 1. --dry-run prints the YAML and does not contact the cluster.
+-o json|yaml|name prints the ReportDecision recorded and the Report once it
+followed, as a v1 List (the ReportDecision alone with --timeout 0, with
+--dry-run, or when the report did not follow in time).`,
 		Example: `  kubectl cunshe decide census-extra-forms -n village-330302006044 --unit mzj --outcome Investigating --as zhao.min --as-group cunshe:unit:mzj
   kubectl cunshe decide census-extra-forms -n village-330302006044 --unit mzj --outcome Upheld \
       --findings "经核实，统计局要求村里额外填报 3 张表，超出协助入户登记的范围"`,
@@ -66,23 +72,49 @@ code 1. --dry-run prints the YAML and does not contact the cluster.`,
 			if err != nil {
 				return err
 			}
-			if o.dryRun {
+			pr, err := o.print.printer(cmd)
+			switch {
+			case err != nil:
+				return err
+			case o.dryRun && pr != nil:
+				return o.print.printObjects(cmd.OutOrStdout(), pr, d)
+			case o.dryRun:
 				return writeManifest(cmd, decisionManifestOf(d))
 			}
-			return recordDecision(cmd, k, d, o)
+			return recordDecision(cmd, d, o, pr)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.namespace, "namespace", "n", "", "反映所在的命名空间 / the report's namespace: village-<code>")
 	f.StringVar(&o.unit, "unit", "", "联审单位（ReviewUnit 名称）/ the review unit (ReviewUnit name)")
 	f.StringVar(&o.outcome, "outcome", "", "处理意见 / outcome: Investigating|Upheld|Dismissed")
 	f.StringVar(&o.findings, "findings", "", "调查结论 / what the unit found")
 	f.StringVar(&o.name, "name", "", "处理意见名称，默认 <反映>.<单位> / the decision's name, default: <report>.<unit>")
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "等待反映状态更新的时长，0 为不等待 / how long to wait for the report to follow, 0: do not wait")
 	f.BoolVar(&o.dryRun, "dry-run", false, "只输出 YAML，不提交 / print the YAML, record nothing")
-	k.addFlags(cmd)
-	k.addImpersonationFlags(cmd)
+	o.kube = addClusterFlags(cmd, true)
+	f.Lookup("namespace").Usage = "反映所在的命名空间 / the report's namespace: village-<code>"
+	o.print = addPrintFlags(cmd, true)
+	cmd.ValidArgsFunction = completeArgs(1, completeFromCluster(o.kube, listReportNames))
+	_ = cmd.RegisterFlagCompletionFunc("unit", completeFromCluster(o.kube, listReviewUnitNames))
+	_ = cmd.RegisterFlagCompletionFunc("outcome", completeWords(outcomes...))
 	return cmd
+}
+
+// listReportNames are the reports of the namespace -n names.
+func listReportNames(ctx context.Context, c client.Client, cmd *cobra.Command, _ string) ([]cobra.Completion, error) {
+	ns, _ := cmd.Flags().GetString("namespace")
+	if ns == "" {
+		return nil, nil
+	}
+	list := &governancev1alpha1.ReportList{}
+	if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
+		return nil, err
+	}
+	out := make([]cobra.Completion, 0, len(list.Items))
+	for _, r := range list.Items {
+		out = append(out, cobra.CompletionWithDesc(r.Name, string(r.Spec.Reason)))
+	}
+	return out, nil
 }
 
 // decision is the ReportDecision the flags describe.
@@ -96,16 +128,19 @@ func (o decideOptions) decision(cmd *cobra.Command, report string) (*governancev
 	}
 	d := &governancev1alpha1.ReportDecision{Spec: governancev1alpha1.ReportDecisionSpec{
 		Report: report, Unit: o.unit, Outcome: outcome, Findings: o.findings}}
-	d.Namespace, d.Name = o.namespace, o.name
+	d.Namespace, d.Name = *o.kube.Namespace, o.name
 	if d.Name == "" {
 		d.Name = report + "." + o.unit
 	}
 	return d, nil
 }
 
+// outcomes are the outcomes a decision may record.
+var outcomes = []governancev1alpha1.DecisionOutcome{governancev1alpha1.OutcomeInvestigating, governancev1alpha1.OutcomeUpheld, governancev1alpha1.OutcomeDismissed}
+
 // parseOutcome accepts a decision's outcome in any case.
 func parseOutcome(s string) (governancev1alpha1.DecisionOutcome, error) {
-	for _, o := range []governancev1alpha1.DecisionOutcome{governancev1alpha1.OutcomeInvestigating, governancev1alpha1.OutcomeUpheld, governancev1alpha1.OutcomeDismissed} {
+	for _, o := range outcomes {
 		if strings.EqualFold(s, string(o)) {
 			return o, nil
 		}
@@ -114,29 +149,38 @@ func parseOutcome(s string) (governancev1alpha1.DecisionOutcome, error) {
 }
 
 // recordDecision creates the decision and waits for the report to list it.
-func recordDecision(cmd *cobra.Command, k kubeOptions, d *governancev1alpha1.ReportDecision, o decideOptions) error {
+// With a printer, it prints the decision and the report instead of lines.
+func recordDecision(cmd *cobra.Command, d *governancev1alpha1.ReportDecision, o decideOptions, pr printers.ResourcePrinter) error {
 	ctx := cmd.Context()
-	c, err := k.connect()
+	c, err := o.kube.connect(cmd)
 	if err != nil {
 		return err
 	}
 	if err := createNamed(ctx, c, d, o.name == ""); err != nil {
 		return refused(err, "提交处理意见", "recording the ReportDecision")
 	}
-	if err := say(cmd, fmt.Sprintf("已提交处理意见 / recorded decision %s/%s：%s %s",
-		d.Namespace, d.Name, d.Spec.Unit, d.Spec.Outcome)); err != nil {
-		return err
+	if pr == nil {
+		if err := say(cmd, fmt.Sprintf("已提交处理意见 / recorded decision %s/%s：%s %s",
+			d.Namespace, d.Name, d.Spec.Unit, d.Spec.Outcome)); err != nil {
+			return err
+		}
 	}
 	if o.timeout == 0 {
-		return nil
+		return printDecision(cmd, o, pr, d)
 	}
 	report, err := awaitDecision(ctx, c, d, o.timeout)
 	follow := fmt.Sprintf("kubectl get report -n %s %s -w", d.Namespace, d.Spec.Report)
 	if err != nil {
+		if err := printDecision(cmd, o, pr, d); err != nil {
+			return err
+		}
 		return &exitError{code: ExitFailure, err: fmt.Errorf(
 			"处理意见已提交，但反映 %s 在 %s 内未更新（operator 是否在运行？），请勿重复提交；查看：%s"+
 				" / the decision is recorded but report %s did not follow within %s (is the operator running?); do not repeat it. Watch: %s: %w",
 			d.Spec.Report, o.timeout, follow, d.Spec.Report, o.timeout, follow, err)}
+	}
+	if pr != nil {
+		return o.print.printObjects(cmd.OutOrStdout(), pr, d, report)
 	}
 	phase := report.Status.Phase
 	lines := []string{fmt.Sprintf("反映 / report %s/%s: %s（%s）", report.Namespace, report.Name, phase, reportPhaseNames[phase])}
@@ -148,6 +192,14 @@ func recordDecision(cmd *cobra.Command, k kubeOptions, d *governancev1alpha1.Rep
 			ref.Namespace, ref.Name, ref.Namespace, ref.Name))
 	}
 	return say(cmd, lines...)
+}
+
+// printDecision prints the decision alone, when there is a printer.
+func printDecision(cmd *cobra.Command, o decideOptions, pr printers.ResourcePrinter, d *governancev1alpha1.ReportDecision) error {
+	if pr == nil {
+		return nil
+	}
+	return o.print.printObjects(cmd.OutOrStdout(), pr, d)
 }
 
 // awaitDecision reads the report until its status lists the decision.

@@ -1,13 +1,14 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
@@ -37,19 +38,23 @@ type changedItem struct {
 	ToDigest   string                      `json:"toDigest"`
 }
 
-// revisionDiff is what `kubectl cunshe diff -o json` prints.
+// revisionDiff is what `kubectl cunshe diff -o json|yaml` prints.
 type revisionDiff struct {
-	From      revisionRef   `json:"from"`
-	To        revisionRef   `json:"to"`
-	Added     []diffItem    `json:"added"`
-	Removed   []diffItem    `json:"removed"`
-	Changed   []changedItem `json:"changed"`
-	Unchanged int           `json:"unchanged"`
+	metav1.TypeMeta `json:",inline"`
+	From            revisionRef   `json:"from"`
+	To              revisionRef   `json:"to"`
+	Added           []diffItem    `json:"added"`
+	Removed         []diffItem    `json:"removed"`
+	Changed         []changedItem `json:"changed"`
+	Unchanged       int           `json:"unchanged"`
 }
 
+func (d *revisionDiff) DeepCopyObject() runtime.Object { return deepCopyResult(d) }
+
 func newDiffCommand() *cobra.Command {
-	var k kubeOptions
-	var output, city string
+	var k *clusterFlags
+	var p *printFlags
+	var city string
 	cmd := &cobra.Command{
 		Use:   "diff REV1 REV2",
 		Short: "比较两个清单版本 / compare two list revisions",
@@ -64,24 +69,33 @@ cluster's ListItems. Exit codes: 0 compared (whether or not they differ);
 2 a revision that does not exist, or bad arguments; 1 the cluster cannot
 be read.`,
 		Example: `  kubectl cunshe diff 2 3
-  kubectl cunshe diff lists-2 lists-3 -o json | jq '.added[].title'`,
+  kubectl cunshe diff lists-2 lists-3 -o json | jq '.added[].title'
+  kubectl cunshe diff 2 3 -o yaml`,
 		Args: exactArgs("REV1", "REV2"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "" && output != "json" {
-				return usageError(cmd, fmt.Errorf("输出格式 %q 无效，只支持 json / output format %q is not supported, use json", output, output))
+			pr, err := p.printer(cmd)
+			if err != nil {
+				return err
 			}
-			return diffRevisions(cmd, k, city, args[0], args[1], output)
+			return diffRevisions(cmd, k, city, args[0], args[1], func(d *revisionDiff) error {
+				if pr != nil {
+					return p.printObjects(cmd.OutOrStdout(), pr, d)
+				}
+				_, err := io.WriteString(cmd.OutOrStdout(), d.text())
+				return err
+			})
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "输出格式 / output format: json")
 	cmd.Flags().StringVar(&city, "city", "", "比较哪个市的清单版本（4 位代码），默认为默认市 / whose revisions to compare (a 4-digit city code); the default city when empty")
-	k.addFlags(cmd)
+	k = addClusterFlags(cmd, false)
+	p = addPrintFlags(cmd, false)
+	cmd.ValidArgsFunction = completeArgs(2, completeFromCluster(k, listRevisionCandidates))
 	return cmd
 }
 
-func diffRevisions(cmd *cobra.Command, k kubeOptions, city, arg1, arg2, output string) error {
+func diffRevisions(cmd *cobra.Command, k *clusterFlags, city, arg1, arg2 string, show func(*revisionDiff) error) error {
 	ctx := cmd.Context()
-	c, err := k.connect()
+	c, err := k.connect(cmd)
 	if err != nil {
 		return err
 	}
@@ -104,14 +118,7 @@ func diffRevisions(cmd *cobra.Command, k kubeOptions, city, arg1, arg2, output s
 		titles[it.Name] = it.Spec.Title
 	}
 	d := compareRevisions(pair[0], pair[1], titles)
-	if output == "json" {
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(d)
-	}
-	_, err = io.WriteString(cmd.OutOrStdout(), d.text())
-	return err
+	return show(&d)
 }
 
 // revisionHint names the revisions there are.
@@ -132,9 +139,10 @@ func compareRevisions(a, b *governancev1alpha1.ListRevision, titles map[string]s
 		return "（集群中已无此事项 / no such ListItem in the cluster）"
 	}
 	d := revisionDiff{
-		From:  revisionRef{Revision: a.Spec.Revision, Name: a.Name, ContentHash: a.Spec.ContentHash},
-		To:    revisionRef{Revision: b.Spec.Revision, Name: b.Name, ContentHash: b.Spec.ContentHash},
-		Added: []diffItem{}, Removed: []diffItem{}, Changed: []changedItem{},
+		TypeMeta: resultType("RevisionDiff"),
+		From:     revisionRef{Revision: a.Spec.Revision, Name: a.Name, ContentHash: a.Spec.ContentHash},
+		To:       revisionRef{Revision: b.Spec.Revision, Name: b.Name, ContentHash: b.Spec.ContentHash},
+		Added:    []diffItem{}, Removed: []diffItem{}, Changed: []changedItem{},
 	}
 	before := map[string]governancev1alpha1.PublishedItem{}
 	for _, it := range a.Spec.Items {

@@ -76,9 +76,9 @@ func TestDiffCases(t *testing.T) {
 			args: []string{"1", "2"}, objects: []client.Object{}, wantCode: ExitUnusableInput,
 			wantStderr: `集群中没有清单版本 "1" / list revision "1" not found in the cluster；集群中还没有清单版本 / ; no list revision exists yet`,
 		},
-		"an unknown output format": {
-			args: []string{"1", "2", "-o", "yaml"}, wantCode: ExitUnusableInput,
-			wantStderr: `输出格式 "yaml" 无效，只支持 json`,
+		"an output format diff does not print": {
+			args: []string{"1", "2", "-o", "name"}, wantCode: ExitUnusableInput,
+			wantStderr: `输出格式 "name" 无效，可选 / output format "name" is not supported; use one of: json, yaml, kyaml,`,
 		},
 		"two revisions are needed": {
 			args: []string{"1"}, wantCode: ExitUnusableInput,

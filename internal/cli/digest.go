@@ -1,22 +1,39 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
-
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// itemDigest is one line of `kubectl cunshe digest -o json`.
+// itemDigestList is what `kubectl cunshe digest -o json|yaml` prints.
+type itemDigestList struct {
+	metav1.TypeMeta `json:",inline"`
+	Items           []itemDigest `json:"items"`
+}
+
+// itemDigest is one ListItem's digest.
 type itemDigest struct {
 	Name   string `json:"name"`
 	Digest string `json:"digest"`
 }
 
+func (l *itemDigestList) DeepCopyObject() runtime.Object { return deepCopyResult(l) }
+
+// objectRefs are the ListItems digested.
+func (l *itemDigestList) objectRefs() []runtime.Object {
+	refs := make([]runtime.Object, len(l.Items))
+	for i, d := range l.Items {
+		refs[i] = objectRef("ListItem", "", d.Name)
+	}
+	return refs
+}
+
 func newDigestCommand() *cobra.Command {
-	var output string
+	var p *printFlags
 	cmd := &cobra.Command{
 		Use:   "digest FILE...",
 		Short: "计算清单事项的规范摘要 / print the canonical digest of list items",
@@ -33,37 +50,36 @@ stop counting. FILE is decoded strictly: an unknown field or kind fails
 with exit code 2.`,
 		Example: `  kubectl cunshe digest config/samples/lists/items-*.yaml
   kubectl get listitem l1-census-assist -o yaml | kubectl cunshe digest -
-  kubectl cunshe digest items.yaml -o json`,
+  kubectl cunshe digest items.yaml -o json | jq -r '.items[].digest'`,
 		Args: minimumArgs("FILE..."),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "" && output != "json" {
-				return usageError(cmd, fmt.Errorf("输出格式 %q 无效，只支持 json / output format %q is not supported, use json", output, output))
+			pr, err := p.printer(cmd)
+			if err != nil {
+				return err
 			}
 			items, flows, err := readListItems(cmd.InOrStdin(), args)
 			if err != nil {
 				return inputError(err)
 			}
-			digests := make([]itemDigest, len(items))
+			digests := &itemDigestList{TypeMeta: resultType("ItemDigestList"), Items: make([]itemDigest, len(items))}
 			for i, item := range items {
 				d, err := flows.digest(item)
 				if err != nil {
 					return inputError(err)
 				}
-				digests[i] = itemDigest{Name: item.Name, Digest: d}
+				digests.Items[i] = itemDigest{Name: item.Name, Digest: d}
 			}
-			if output == "json" {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(digests)
+			if pr != nil {
+				return p.printObjects(cmd.OutOrStdout(), pr, digests)
 			}
 			var b strings.Builder
-			for _, d := range digests {
+			for _, d := range digests.Items {
 				fmt.Fprintf(&b, "%s\t%s\n", d.Name, d.Digest)
 			}
 			_, err = fmt.Fprint(cmd.OutOrStdout(), b.String())
 			return err
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "输出格式 / output format: json")
+	p = addPrintFlags(cmd, true)
 	return cmd
 }

@@ -143,12 +143,12 @@ metadata: {name: dept-tjj}
 	})
 	t.Run("-o json", func(t *testing.T) {
 		got := run(t, twoItems, "digest", "-", "-o", "json")
-		var digests []itemDigest
+		var digests itemDigestList
 		if err := json.Unmarshal([]byte(got.stdout), &digests); err != nil {
 			t.Fatalf("%v:\n%s", err, got.stdout)
 		}
 		want := digestOf(t, censusItem)
-		if len(digests) != 2 || digests[0] != (itemDigest{Name: "l1-census-assist", Digest: want}) {
+		if digests.Kind != "ItemDigestList" || len(digests.Items) != 2 || digests.Items[0] != (itemDigest{Name: "l1-census-assist", Digest: want}) {
 			t.Errorf("digests = %+v", digests)
 		}
 	})
@@ -171,8 +171,8 @@ metadata: {name: dept-tjj}
 			wantStderr: "无法读取 nope.yaml / reading nope.yaml",
 		},
 		"an unknown output format": {
-			stdin: censusItem, args: []string{"-", "-o", "yaml"},
-			wantStderr: `输出格式 "yaml" 无效，只支持 json / output format "yaml" is not supported, use json`,
+			stdin: censusItem, args: []string{"-", "-o", "csv"},
+			wantStderr: `输出格式 "csv" 无效，可选 / output format "csv" is not supported; use one of: json, yaml, kyaml, name,`,
 		},
 		"no file": {
 			wantStderr: "需要至少 1 个参数 FILE... / want at least 1 argument FILE...",

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
@@ -22,8 +20,6 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/divisions"
 )
-
-const yamlSeparator = "---\n"
 
 // importOptions are import-divisions' flags.
 type importOptions struct {
@@ -106,28 +102,6 @@ and nothing is written.`,
 	cmd.Flags().StringArrayVar(&opts.cityNames, "city-name", nil,
 		"没有 city 行的市的名称，代码=市名，如 3303=温州市（可重复） / the name of a city without a city row, CODE=NAME, e.g. 3303=温州市 (repeatable)")
 	return cmd
-}
-
-// county is one county's rendered manifests.
-type county struct {
-	code, name string
-	villages   int
-	manifests  []byte // the county's Villages as multi-document YAML
-}
-
-func (c county) fileName() string { return c.code + "-" + c.name + ".yaml" }
-
-// kustomization is the kustomization.yaml written next to the county files.
-type kustomization struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	// SortOptions, when set, keeps the resources in the order listed.
-	SortOptions *sortOptions `json:"sortOptions,omitempty"`
-	Resources   []string     `json:"resources"`
-}
-
-type sortOptions struct {
-	Order string `json:"order"`
 }
 
 // jurisdictionDoc is one rendered Jurisdiction.
@@ -356,21 +330,6 @@ func writeStream(w io.Writer, jurisdictions []jurisdictionDoc, counties []county
 	return err
 }
 
-// writeCounties writes the counties' manifests to stdout when dir is "",
-// else one file per county into dir (written reports the latter).
-// Everything is rendered before the first byte goes out, so a failure never
-// leaves half a stream for `kubectl apply -f -`.
-func writeCounties(cmd *cobra.Command, dir string, counties []county) (written bool, err error) {
-	if dir == "" {
-		return false, writeStream(cmd.OutOrStdout(), nil, counties)
-	}
-	files, err := countyFiles(counties)
-	if err != nil {
-		return false, inputError(err)
-	}
-	return true, writeFiles(dir, files)
-}
-
 // layout is the folder-per-city output: each city's folder and the files
 // at the top.
 type layout struct {
@@ -475,97 +434,6 @@ func (l *layout) write(dir string) error {
 	return writeFiles(dir, l.top)
 }
 
-func fileNames(files []outputFile) []string {
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = f.name
-	}
-	return names
-}
-
-// registryName is how messages name the registry at path.
-func registryName(path string) string {
-	if path == "-" {
-		return "<stdin>"
-	}
-	return path
-}
-
-// readVillages reads and parses the registry at path ("-" is stdin) and
-// returns its villages, sorted by code.
-func readVillages(stdin io.Reader, path string) ([]governancev1alpha1.Village, error) {
-	reg, err := readRegistry(stdin, path)
-	if err != nil {
-		return nil, err
-	}
-	return reg.Villages, nil
-}
-
-// readRegistry reads and parses the registry at path ("-" is stdin), its
-// villages sorted by code so that the output does not depend on the file's
-// row order.
-func readRegistry(stdin io.Reader, path string) (*divisions.Registry, error) {
-	name := registryName(path)
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("无法读取登记表 / reading the registry: %w", err)
-	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // spreadsheets save UTF-8 CSV with a BOM
-	if err := checkUTF8(data); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	reg, err := divisions.ParseRegistry(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w%s", name, err, csvHint(err))
-	}
-	if len(reg.Villages) == 0 {
-		// An empty import synced with pruning would delete every Village.
-		return nil, fmt.Errorf("%s: 登记表中没有村（社区） / the registry lists no villages", name)
-	}
-	slices.SortStableFunc(reg.Villages, func(a, b governancev1alpha1.Village) int {
-		return strings.Compare(a.Spec.Code, b.Spec.Code)
-	})
-	return reg, nil
-}
-
-// checkUTF8 rejects files in another encoding (GBK, as spreadsheets often
-// save them), whose names would otherwise end up garbled in the manifests.
-func checkUTF8(data []byte) error {
-	if utf8.Valid(data) {
-		return nil
-	}
-	i := 0
-	for i < len(data) {
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size == 1 {
-			break
-		}
-		i += size
-	}
-	return &divisions.LineError{
-		Line: bytes.Count(data[:i], []byte("\n")) + 1,
-		Err:  errors.New("文件不是 UTF-8 编码，GBK 文件请先用 iconv -f GBK -t UTF-8 转换 / the file is not UTF-8; convert GBK files with iconv -f GBK -t UTF-8"),
-	}
-}
-
-// csvHint explains the CSV reader's English-only errors in Chinese too.
-func csvHint(err error) string {
-	switch {
-	case errors.Is(err, csv.ErrFieldCount):
-		return "（每行应有 4 列 level,code,name,parent_code / each row needs the 4 columns level,code,name,parent_code）"
-	case errors.Is(err, csv.ErrBareQuote), errors.Is(err, csv.ErrQuote):
-		return "（引号不成对或位置不对 / a quote is unmatched or misplaced）"
-	default:
-		return ""
-	}
-}
-
 // renderCounties renders villages, sorted by code, into one multi-document
 // YAML per county, in county-code order.
 func renderCounties(villages []governancev1alpha1.Village, bar *progressbar.ProgressBar) ([]county, error) {
@@ -608,46 +476,4 @@ func villageManifest(v *governancev1alpha1.Village) ([]byte, error) {
 		return nil, fmt.Errorf("生成村 %s 的 YAML 失败 / rendering village %s as YAML: %w", v.Name, v.Name, err)
 	}
 	return doc, nil
-}
-
-// countyFiles names one file per county, <code>-<name>.yaml, and adds the
-// kustomization.yaml that lists them.
-func countyFiles(counties []county) ([]outputFile, error) {
-	files := make([]outputFile, 0, len(counties)+1)
-	for _, c := range counties {
-		if err := checkFileName("县", "county", c.code, c.name); err != nil {
-			return nil, err
-		}
-		files = append(files, outputFile{name: c.fileName(), data: c.manifests})
-	}
-	k, err := kustomizationFile(fileNames(files), false)
-	if err != nil {
-		return nil, err
-	}
-	// Last, so that it is renamed into place after the files it lists.
-	return append(files, k), nil
-}
-
-// checkFileName refuses a county's or city's name that cannot be part of
-// a file or folder name.
-func checkFileName(levelZh, levelEn, code, name string) error {
-	if strings.ContainsAny(name, `/\`) || strings.ContainsFunc(name, unicode.IsControl) {
-		return fmt.Errorf("%s %s 的名称 %q 不能用作文件名 / the name %q of %s %s cannot be used in a file name",
-			levelZh, code, name, name, levelEn, code)
-	}
-	return nil
-}
-
-// kustomizationFile is a kustomization.yaml listing resources; fifo has
-// kustomize apply them in the order listed instead of sorting them by kind.
-func kustomizationFile(resources []string, fifo bool) (outputFile, error) {
-	k := kustomization{APIVersion: "kustomize.config.k8s.io/v1beta1", Kind: "Kustomization", Resources: resources}
-	if fifo {
-		k.SortOptions = &sortOptions{Order: "fifo"}
-	}
-	data, err := yaml.Marshal(k)
-	if err != nil {
-		return outputFile{}, fmt.Errorf("生成 kustomization.yaml 失败 / rendering kustomization.yaml: %w", err)
-	}
-	return outputFile{name: "kustomization.yaml", data: data}, nil
 }

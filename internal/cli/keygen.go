@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -13,52 +12,52 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/util/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
 
-// The lines a key file carries before its PEM block (RFC 7468 explanatory
-// text, which Go and OpenSSL both skip), so that approve knows the unit and
-// the key id without flags. PEM headers would be neater, but OpenSSL refuses
-// them on an unencrypted key.
-const (
-	keyFileUnit  = "Unit"
-	keyFileKeyID = "Key-ID"
-	// maxKeyIDLength is the API's limit on publicKeys[].id and signature.keyID.
-	maxKeyIDLength = 64
-)
-
-// now is the clock of the commands; tests replace it.
-var now = time.Now
-
-// unitKey is a review unit's private key as read from its key file.
-type unitKey struct {
-	unit, keyID string // from the file's explanatory text; may be empty
-	key         ed25519.PrivateKey
+// generatedKey is what `keygen -o json|yaml` prints.
+type generatedKey struct {
+	metav1.TypeMeta `json:",inline"`
+	Unit            string `json:"unit"`
+	// KeyFile is where the private key was written.
+	KeyFile string `json:"keyFile"`
+	// PublicKeyFile is where the public-key entry was written (--output-dir).
+	PublicKeyFile string `json:"publicKeyFile,omitempty"`
+	// PublicKey is the entry to add to the ReviewUnit's spec.publicKeys.
+	PublicKey governancev1alpha1.PublicKey `json:"publicKey"`
 }
+
+func (k *generatedKey) DeepCopyObject() runtime.Object { return deepCopyResult(k) }
 
 func newKeygenCommand() *cobra.Command {
 	var unit, keyID, dir string
+	var p *printFlags
 	cmd := &cobra.Command{
-		Use:   "keygen --unit UNIT [--key-id ID] [-o DIR]",
+		Use:   "keygen --unit UNIT [--key-id ID] [--output-dir DIR] [-o json|yaml]",
 		Short: "为联审单位生成签名密钥 / generate a review unit's signing key",
 		Long: `为联审单位生成一对 Ed25519 密钥：私钥（PEM，PKCS#8，权限 0600）写入 DIR/UNIT.key，
 公钥以 ReviewUnit 的 spec.publicKeys 条目 {id, ed25519} 打印到标准输出，可直接粘贴；
-用 -o DIR 时另写 DIR/UNIT.pub.yaml。密钥编号默认为 <单位>-<年份>，并记在私钥文件中，
+用 --output-dir DIR 时另写 DIR/UNIT.pub.yaml。密钥编号默认为 <单位>-<年份>，并记在私钥文件中，
 kubectl cunshe approve 会读取它。已有同名文件时不覆盖。私钥切勿提交到 Git。
+-o json|yaml 输出 ReviewUnitKey（单位、文件路径和公钥条目），供程序读取。
 
 Generates an Ed25519 key pair for a review unit: the private key (PEM,
 PKCS#8, mode 0600) goes to DIR/UNIT.key; the public key is printed as the
 ReviewUnit's spec.publicKeys entry {id, ed25519}, ready to paste, and with
--o DIR also written to DIR/UNIT.pub.yaml. The key id defaults to
+--output-dir DIR also written to DIR/UNIT.pub.yaml. The key id defaults to
 <unit>-<year> and is recorded in the key file, where kubectl cunshe approve
-reads it. Existing files are never overwritten. Never commit a private key.`,
+reads it. Existing files are never overwritten. Never commit a private key.
+-o json|yaml prints a ReviewUnitKey (the unit, the files, the public-key
+entry) for programs.`,
 		Example: `  kubectl cunshe keygen --unit mzj
-  kubectl cunshe keygen --unit mzj --key-id mzj-2027 -o ~/.cunshe/keys`,
+  kubectl cunshe keygen --unit mzj --key-id mzj-2027 --output-dir ~/.cunshe/keys
+  kubectl cunshe keygen --unit mzj -o json | jq -r .publicKey.ed25519`,
 		Args:                  exactArgs(),
 		DisableFlagsInUseLine: true, // Use lists them
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -71,44 +70,33 @@ reads it. Existing files are never overwritten. Never commit a private key.`,
 			if err := checkUnitAndKeyID(unit, keyID); err != nil {
 				return usageError(cmd, err)
 			}
-			return keygen(cmd, unit, keyID, dir)
+			pr, err := p.printer(cmd)
+			if err != nil {
+				return err
+			}
+			return keygen(cmd, unit, keyID, dir, func(k *generatedKey, entry []byte) error {
+				if pr != nil {
+					return p.printObjects(cmd.OutOrStdout(), pr, k)
+				}
+				_, err := cmd.OutOrStdout().Write(entry)
+				return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&unit, "unit", "", "联审单位（ReviewUnit 名称，如 mzj）/ the review unit (ReviewUnit name, e.g. mzj)")
 	cmd.Flags().StringVar(&keyID, "key-id", "", "密钥编号，默认 <单位>-<年份> / key id, default <unit>-<year>")
-	cmd.Flags().StringVarP(&dir, "output-dir", "o", "", "写入私钥与公钥条目的目录，默认当前目录只写私钥 / folder for the key file and the public-key entry (default: the key file in the current folder)")
+	cmd.Flags().StringVar(&dir, "output-dir", "", "写入私钥与公钥条目的目录，默认当前目录只写私钥 / folder for the key file and the public-key entry (default: the key file in the current folder)")
+	p = addPrintFlags(cmd, false)
+	// -o named keygen's folder before it was the output format, as in kubectl.
+	p.hint = "-o 现为输出格式，写入目录请用 --output-dir DIR / -o is the output format now: use --output-dir DIR for the folder"
+	_ = cmd.RegisterFlagCompletionFunc("unit", completeFromCluster(defaultClusterFlags(), listReviewUnitNames))
+	_ = cmd.MarkFlagDirname("output-dir")
 	return cmd
 }
 
-// requireFlags is cobra's MarkFlagRequired with a bilingual usage error
-// (exit code 2).
-func requireFlags(cmd *cobra.Command, names ...string) error {
-	var missing []string
-	for _, n := range names {
-		if !cmd.Flags().Changed(n) {
-			missing = append(missing, "--"+n)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	return usageError(cmd, fmt.Errorf("缺少必需的参数 %s / required flag(s) %s not set", strings.Join(missing, ", "), strings.Join(missing, ", ")))
-}
-
-// checkUnitAndKeyID: the unit names a ReviewUnit (and a file), the key id
-// fits the API's limits.
-func checkUnitAndKeyID(unit, keyID string) error {
-	if errs := validation.IsDNS1123Subdomain(unit); len(errs) > 0 {
-		return fmt.Errorf("联审单位 %q 不是有效的 ReviewUnit 名称 / review unit %q is not a valid ReviewUnit name: %s", unit, unit, strings.Join(errs, "; "))
-	}
-	if len(keyID) > maxKeyIDLength || strings.ContainsAny(keyID, " \t\r\n") {
-		return fmt.Errorf("密钥编号 %q 须为不含空白、不超过 %d 个字符的字符串 / key id %q must be at most %d characters without spaces",
-			keyID, maxKeyIDLength, keyID, maxKeyIDLength)
-	}
-	return nil
-}
-
-func keygen(cmd *cobra.Command, unit, keyID, dir string) error {
+// keygen writes the key file (and with dir the public-key entry) and shows
+// the result.
+func keygen(cmd *cobra.Command, unit, keyID, dir string, show func(k *generatedKey, entry []byte) error) error {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return fmt.Errorf("生成密钥失败 / generating the key: %w", err)
@@ -140,8 +128,12 @@ func keygen(cmd *cobra.Command, unit, keyID, dir string) error {
 		}
 	}
 	_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "私钥已写入 %s（权限 0600），请妥善保管，切勿提交到 Git / private key written to %s (mode 0600): keep it secret, never commit it\n", keyPath, keyPath)
-	_, err = cmd.OutOrStdout().Write(entry)
-	return err
+	k := &generatedKey{TypeMeta: resultType("ReviewUnitKey"), Unit: unit, KeyFile: keyPath,
+		PublicKey: governancev1alpha1.PublicKey{ID: keyID, Ed25519: base64.StdEncoding.EncodeToString(pub)}}
+	if dir != "" {
+		k.PublicKeyFile = pubPath
+	}
+	return show(k, entry)
 }
 
 // writeNewFile writes a file that must not exist yet.
@@ -191,52 +183,6 @@ func publicKeyEntry(unit, keyID string, pub ed25519.PublicKey) ([]byte, error) {
 	}
 	return fmt.Appendf(nil, "# 粘贴到 ReviewUnit %s 的 spec.publicKeys 下 / paste under spec.publicKeys of ReviewUnit %s\n- id: %s  ed25519: %s",
 		unit, unit, id, key), nil
-}
-
-// readKeyFile reads a key file written by keygen, or any PKCS#8 PEM file
-// holding an Ed25519 key (unit and key id are then unknown).
-func readKeyFile(path string) (unitKey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return unitKey{}, fmt.Errorf("无法读取私钥 / reading the key %s: %w", path, err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return unitKey{}, fmt.Errorf("%s 不是 PKCS#8 PEM 私钥（-----BEGIN PRIVATE KEY-----）/ %s is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)", path, path)
-	}
-	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return unitKey{}, fmt.Errorf("%s: 无法解析私钥 / cannot parse the key: %w", path, err)
-	}
-	key, ok := parsed.(ed25519.PrivateKey)
-	if !ok {
-		return unitKey{}, fmt.Errorf("%s 不是 Ed25519 私钥（而是 %T）/ %s is not an Ed25519 key (but %T)", path, parsed, path, parsed)
-	}
-	k := unitKey{key: key}
-	k.unit, k.keyID = keyFileLabels(data)
-	return k, nil
-}
-
-// keyFileLabels reads the Unit and Key-ID lines before the PEM block.
-func keyFileLabels(data []byte) (unit, keyID string) {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "-----BEGIN") {
-			break
-		}
-		name, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		switch strings.TrimSpace(name) {
-		case keyFileUnit:
-			unit = strings.TrimSpace(value)
-		case keyFileKeyID:
-			keyID = strings.TrimSpace(value)
-		}
-	}
-	return unit, keyID
 }
 
 // publicKeyOf is the base64 public key the unit's ReviewUnit lists.

@@ -1,16 +1,16 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -19,25 +19,51 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
-// villageCode is a 12-digit statistical division code.
-var villageCode = regexp.MustCompile(`^[0-9]{12}$`)
-
 // chineseOrdinals number the six lists as an official document does.
 var chineseOrdinals = []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
 
-// refusalLine closes the lists: what is not on them may be refused (S1, S8).
-const refusalLine = "清单之外的事项，村（社区）有权拒绝并向联审单位反映（S1、S8）。"
+// heldLists is what `lists -o json|yaml` prints: the village and the lists
+// it holds, as the operator published them into its lists ConfigMap.
+type heldLists struct {
+	metav1.TypeMeta `json:",inline"`
+	// Village is the village; its name is empty for a reader who may not
+	// read Villages.
+	Village              heldListsVillage `json:"village"`
+	publish.VillageLists `json:",inline"`
+}
+
+type heldListsVillage struct {
+	Code     string                         `json:"code"`
+	Name     string                         `json:"name,omitempty"`
+	Type     governancev1alpha1.VillageType `json:"type,omitempty"`
+	County   governancev1alpha1.Division    `json:"county"`
+	Township governancev1alpha1.Division    `json:"township"`
+}
+
+func (l *heldLists) DeepCopyObject() runtime.Object { return deepCopyResult(l) }
+
+// objectRefs are the ListItems the village holds.
+func (l *heldLists) objectRefs() []runtime.Object {
+	var refs []runtime.Object
+	for _, g := range l.Lists {
+		for _, it := range g.Items {
+			refs = append(refs, objectRef("ListItem", "", it.Name))
+		}
+	}
+	return refs
+}
 
 func newListsCommand() *cobra.Command {
-	var k kubeOptions
-	var output string
+	var k *clusterFlags
+	var p *printFlags
 	cmd := &cobra.Command{
-		Use:   "lists VILLAGE [-o yaml]",
+		Use:   "lists VILLAGE [-o json|yaml|name]",
 		Short: "某村（社区）的清单 / the lists a village holds",
 		Long: `读取村（社区）租户命名空间中的 cunshe-lists ConfigMap，按村社干部阅读的方式列出本村（社区）可被要求办理的事项：
 六张清单按规定顺序，逐项列出名称、内容、村（社区）角色（准入事项：承担或协助）、依据、责任部门、
 是否可上墙公示，小微权力事项附运行流程（【公示】为公开公示环节）。VILLAGE 为 12 位区划代码或村社名称
-（重名时须用代码）。-o yaml 输出 ConfigMap 中的原始 lists.yaml。尚未收到清单版本时退出码 1。
+（重名时须用代码）。-o json|yaml 输出 VillageLists（村社及 ConfigMap 中 lists.yaml 的内容），-o name 列出所含事项。
+尚未收到清单版本时退出码 1。
 
 Reads the cunshe-lists ConfigMap in the village's tenant namespace and
 prints, in Chinese as the village's cadres read it, what the village may be
@@ -46,27 +72,39 @@ title, content, the village's role (Admission: undertake or assist), basis,
 responsible departments, whether it may be posted on the wall, and for
 micro-powers the flow (【公示】 marks a public notice). VILLAGE is the
 12-digit division code or the village's name (a name several villages share
-needs the code). -o yaml prints the raw lists.yaml of the ConfigMap. Exit
+needs the code). -o json|yaml prints a VillageLists: the village and the
+content of the ConfigMap's lists.yaml; -o name the ListItems it holds. Exit
 code 1 when the village holds no list revision yet.`,
 		Example: `  kubectl cunshe lists 330302006044
   kubectl cunshe lists 鼓楼社区
-  kubectl cunshe lists 330324108207 -o yaml`,
+  kubectl cunshe lists 330324108207 -o yaml
+  kubectl cunshe lists 330324108207 -o name`,
 		Args: exactArgs("VILLAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "" && output != "yaml" {
-				return usageError(cmd, fmt.Errorf("输出格式 %q 无效，只支持 yaml / output format %q is not supported, use yaml", output, output))
+			pr, err := p.printer(cmd)
+			if err != nil {
+				return err
 			}
-			return villageLists(cmd, k, args[0], output)
+			return villageLists(cmd, k, args[0], func(v *governancev1alpha1.Village, lists *publish.VillageLists) error {
+				if pr == nil {
+					_, err := io.WriteString(cmd.OutOrStdout(), listsText(v, lists))
+					return err
+				}
+				return p.printObjects(cmd.OutOrStdout(), pr, &heldLists{TypeMeta: resultType("VillageLists"),
+					Village:      heldListsVillage{Code: v.Spec.Code, Name: v.Spec.Name, Type: v.Spec.Type, County: v.Spec.County, Township: v.Spec.Township},
+					VillageLists: *lists})
+			})
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "输出格式 / output format: yaml（原始 lists.yaml / the raw lists.yaml）")
-	k.addFlags(cmd)
+	k = addClusterFlags(cmd, false)
+	p = addPrintFlags(cmd, true)
+	cmd.ValidArgsFunction = completeArgs(1, completeFromCluster(k, listVillageCandidates))
 	return cmd
 }
 
-func villageLists(cmd *cobra.Command, k kubeOptions, arg, output string) error {
+func villageLists(cmd *cobra.Command, k *clusterFlags, arg string, show func(*governancev1alpha1.Village, *publish.VillageLists) error) error {
 	ctx := cmd.Context()
-	c, err := k.connect()
+	c, err := k.connect(cmd)
 	if err != nil {
 		return err
 	}
@@ -100,62 +138,11 @@ func villageLists(cmd *cobra.Command, k kubeOptions, arg, output string) error {
 	if cm.Annotations[publish.AnnotationRevision] == "" || !ok {
 		return fmt.Errorf("%s尚未收到清单版本 / %s holds no list revision yet (ConfigMap %s/%s)", villageLabel(v), villageLabel(v), key.Namespace, key.Name)
 	}
-	if output == "yaml" {
-		_, err := io.WriteString(cmd.OutOrStdout(), data)
-		return err
-	}
 	var lists publish.VillageLists
 	if err := yaml.Unmarshal([]byte(data), &lists); err != nil {
 		return fmt.Errorf("无法解析 %s/%s 的 %s / parsing %s of %s/%s: %w", key.Namespace, key.Name, publish.DataKey, publish.DataKey, key.Namespace, key.Name, err)
 	}
-	_, err = io.WriteString(cmd.OutOrStdout(), listsText(v, &lists))
-	return err
-}
-
-// findVillage finds a Village by its code or by its name; a name that
-// several villages share is a usage error listing them.
-func findVillage(ctx context.Context, cmd *cobra.Command, c client.Reader, arg string) (*governancev1alpha1.Village, error) {
-	if villageCode.MatchString(arg) {
-		v := &governancev1alpha1.Village{}
-		if err := getObject(ctx, c, client.ObjectKey{Name: arg}, v, "村社", "Village"); err != nil {
-			return nil, err
-		}
-		return v, nil
-	}
-	villages := &governancev1alpha1.VillageList{}
-	if err := listObjects(ctx, c, villages, "村社", "Village"); err != nil {
-		if apierrors.IsForbidden(err) {
-			err = fmt.Errorf("%w；请用 12 位区划代码 / use the 12-digit division code", err)
-		}
-		return nil, err
-	}
-	var found []*governancev1alpha1.Village
-	for i := range villages.Items {
-		if villages.Items[i].Spec.Name == arg {
-			found = append(found, &villages.Items[i])
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, fmt.Errorf("集群中没有名为 %q 的村社；也可用 12 位区划代码 / no Village named %q in the cluster; a 12-digit division code works too", arg, arg)
-	case 1:
-		return found[0], nil
-	}
-	slices.SortFunc(found, func(a, b *governancev1alpha1.Village) int { return strings.Compare(a.Spec.Code, b.Spec.Code) })
-	names := make([]string, len(found))
-	for i, v := range found {
-		names[i] = v.Spec.Code + " " + v.Spec.Name + "（" + v.Spec.County.Name + v.Spec.Township.Name + "）"
-	}
-	return nil, usageError(cmd, fmt.Errorf("有 %d 个村社名为 %q，请用区划代码 / %d villages are named %q; use the division code:\n  %s",
-		len(found), arg, len(found), arg, strings.Join(names, "\n  ")))
-}
-
-// villageLabel is a village's name and code, or its code alone.
-func villageLabel(v *governancev1alpha1.Village) string {
-	if v.Spec.Name == "" {
-		return "村社 " + v.Spec.Code
-	}
-	return v.Spec.Name + "（" + v.Spec.Code + "）"
+	return show(v, &lists)
 }
 
 // divisionLabel is a division's name, or its code when the name is unknown.

@@ -5,13 +5,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cunshe/cunshe-operator/internal/golden"
+	"github.com/cunshe/cunshe-operator/internal/publish"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/yaml"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
@@ -41,10 +45,18 @@ func TestListsGolden(t *testing.T) {
 			}
 		})
 	}
-	t.Run("-o yaml is the ConfigMap's lists.yaml", func(t *testing.T) {
+	t.Run("-o yaml is the ConfigMap's lists.yaml with the village", func(t *testing.T) {
 		got := run(t, "", "lists", "芙蓉村", "-o", "yaml")
-		if got.code != ExitOK || got.stdout != c.lists["330324108207"].Data["lists.yaml"] {
-			t.Errorf("exit code %d, stdout:\n%s\nstderr:\n%s", got.code, got.stdout, got.stderr)
+		var printed heldLists
+		if err := yaml.UnmarshalStrict([]byte(got.stdout), &printed); err != nil || got.code != ExitOK {
+			t.Fatalf("exit code %d, %v; stdout:\n%s\nstderr:\n%s", got.code, err, got.stdout, got.stderr)
+		}
+		var held publish.VillageLists
+		if err := yaml.UnmarshalStrict([]byte(c.lists["330324108207"].Data["lists.yaml"]), &held); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(held, printed.VillageLists); diff != "" || printed.Kind != "VillageLists" || printed.Village.Name != "芙蓉村" {
+			t.Errorf("%s %s (-held +printed):\n%s", printed.Kind, printed.Village.Name, diff)
 		}
 	})
 }
@@ -132,8 +144,8 @@ func TestListsCases(t *testing.T) {
 			wantStderr: `集群中没有村社清单 ConfigMap "village-330302006045/cunshe-lists" / lists ConfigMap "village-330302006045/cunshe-lists" not found in the cluster（墨池社区（330302006045）的租户可能尚未开通`,
 		},
 		"an unknown output format": {
-			args: []string{"鼓楼社区", "-o", "json"}, wantCode: ExitUnusableInput,
-			wantStderr: `输出格式 "json" 无效，只支持 yaml`,
+			args: []string{"鼓楼社区", "-o", "wide"}, wantCode: ExitUnusableInput,
+			wantStderr: `输出格式 "wide" 无效`,
 		},
 	}
 	for name, tc := range tests {

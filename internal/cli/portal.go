@@ -22,7 +22,7 @@ func newPortalCommand() *cobra.Command {
 }
 
 type portalExportOptions struct {
-	kube      kubeOptions
+	kube      *clusterFlags
 	publicURL string
 	villages  []string
 }
@@ -55,12 +55,12 @@ search box needs the live portal. The QR codes point at --public-url.`,
 	}
 	cmd.Flags().StringVar(&o.publicURL, "public-url", "", "居民访问公开栏的地址（二维码内容）/ the address residents reach the portal at (what the QR codes hold)")
 	cmd.Flags().StringSliceVar(&o.villages, "village", nil, "只导出这些村（社区）（12 位代码，可重复）/ export only these villages (12-digit codes, repeatable)")
-	o.kube.addFlags(cmd)
+	o.kube = addClusterFlags(cmd, false)
 	return cmd
 }
 
 func portalExport(cmd *cobra.Command, o portalExportOptions, dir string) error {
-	c, err := o.kube.connect()
+	c, err := o.kube.connect(cmd)
 	if err != nil {
 		return err
 	}

@@ -1,21 +1,15 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -42,47 +36,9 @@ func newRenderCommand() *cobra.Command {
 	return cmd
 }
 
-// kubeOptions are the standard kubeconfig flags of commands that read the
-// cluster.
-type kubeOptions struct {
-	kubeconfig, context string
-	// as and asGroups impersonate a user, as kubectl's --as and --as-group.
-	as       string
-	asGroups []string
-}
-
-// restConfig loads the kubeconfig with kubectl's rules: --kubeconfig, else
-// $KUBECONFIG, else ~/.kube/config (or the in-cluster config).
-func (k kubeOptions) restConfig() (*rest.Config, error) {
-	loading := clientcmd.NewDefaultClientConfigLoadingRules()
-	loading.ExplicitPath = k.kubeconfig
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: k.context,
-		AuthInfo: clientcmdapi.AuthInfo{Impersonate: k.as, ImpersonateGroups: k.asGroups}}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loading, overrides).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("无法加载 kubeconfig / loading the kubeconfig: %w", err)
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 30 * time.Second
-	}
-	return cfg, nil
-}
-
-// newClusterReader connects to the cluster; tests replace it.
-var newClusterReader = defaultClusterReader
-
-// defaultClusterReader is a controller-runtime client of the cluster.
-func defaultClusterReader(cfg *rest.Config) (client.Reader, error) {
-	s := runtime.NewScheme()
-	if err := governancev1alpha1.AddToScheme(s); err != nil {
-		return nil, err
-	}
-	return client.New(cfg, client.Options{Scheme: s})
-}
-
 // renderFlowOptions are render flow's flags.
 type renderFlowOptions struct {
-	kube   kubeOptions
+	kube   *clusterFlags
 	output string // file, empty for stdout
 	format string // svg or dot
 	name   string // the flow to draw from a file holding several
@@ -117,8 +73,7 @@ drawn: exit code 1.`,
 	f.StringVarP(&o.output, "output", "o", "", "写入此文件，默认标准输出 / write to this file instead of stdout")
 	f.StringVar(&o.format, "format", "svg", "格式 / format: svg|dot")
 	f.StringVar(&o.name, "name", "", "文件中有多个流程时要绘制的流程 / the flow to draw when FILE holds several")
-	f.StringVar(&o.kube.kubeconfig, "kubeconfig", "", "kubeconfig 文件路径 / path to the kubeconfig file")
-	f.StringVar(&o.kube.context, "context", "", "使用的 kubeconfig 上下文 / the kubeconfig context to use")
+	o.kube = addClusterFlags(cmd, false)
 	return cmd
 }
 
@@ -131,7 +86,7 @@ func renderFlow(cmd *cobra.Command, o renderFlowOptions, arg string) error {
 	if isFileArg(arg) {
 		flow, err = flowFromFile(cmd, arg, o.name)
 	} else {
-		flow, err = flowFromCluster(cmd.Context(), o.kube, arg)
+		flow, err = flowFromCluster(cmd, o.kube, arg)
 	}
 	if err != nil {
 		return err
@@ -197,17 +152,13 @@ func flowFromFile(cmd *cobra.Command, path, name string) (*governancev1alpha1.Po
 	}
 }
 
-func flowFromCluster(ctx context.Context, k kubeOptions, name string) (*governancev1alpha1.PowerFlow, error) {
-	cfg, err := k.restConfig()
+func flowFromCluster(cmd *cobra.Command, k *clusterFlags, name string) (*governancev1alpha1.PowerFlow, error) {
+	c, err := k.connect(cmd)
 	if err != nil {
 		return nil, err
 	}
-	c, err := newClusterReader(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("无法连接集群 / connecting to the cluster: %w", err)
-	}
 	flow := &governancev1alpha1.PowerFlow{}
-	err = c.Get(ctx, client.ObjectKey{Name: name}, flow)
+	err = c.Get(cmd.Context(), client.ObjectKey{Name: name}, flow)
 	switch {
 	case err == nil:
 		return flow, nil

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 
@@ -16,7 +15,7 @@ import (
 
 // renderBoardsOptions are render boards' flags.
 type renderBoardsOptions struct {
-	kube   kubeOptions
+	kube   *clusterFlags
 	output string   // file, empty for stdout
 	files  []string // read the objects from these files instead of the cluster
 }
@@ -61,8 +60,8 @@ stderr. SVG only: convert with rsvg-convert for a PNG.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "", "写入此文件，默认标准输出 / write to this file instead of stdout")
 	f.StringArrayVarP(&o.files, "filename", "f", nil, "从这些文件读取 Village、SignboardSet、SignboardStyle / read the Village, SignboardSet and SignboardStyle from these files")
-	f.StringVar(&o.kube.kubeconfig, "kubeconfig", "", "kubeconfig 文件路径 / path to the kubeconfig file")
-	f.StringVar(&o.kube.context, "context", "", "使用的 kubeconfig 上下文 / the kubeconfig context to use")
+	o.kube = addClusterFlags(cmd, false)
+	cmd.ValidArgsFunction = completeArgs(1, completeFromCluster(o.kube, listVillageCandidates))
 	return cmd
 }
 
@@ -72,7 +71,7 @@ func renderBoards(cmd *cobra.Command, o renderBoardsOptions, code string) error 
 	if len(o.files) > 0 {
 		in, err = boardsFromFiles(cmd, o.files, code)
 	} else {
-		in, err = boardsFromCluster(cmd.Context(), o.kube, code)
+		in, err = boardsFromCluster(cmd, o.kube, code)
 	}
 	if err != nil {
 		return err
@@ -127,15 +126,12 @@ func boardsFromFiles(cmd *cobra.Command, paths []string, code string) (boardsInp
 	return in, nil
 }
 
-func boardsFromCluster(ctx context.Context, k kubeOptions, code string) (boardsInput, error) {
+func boardsFromCluster(cmd *cobra.Command, k *clusterFlags, code string) (boardsInput, error) {
 	var in boardsInput
-	cfg, err := k.restConfig()
+	ctx := cmd.Context()
+	c, err := k.connect(cmd)
 	if err != nil {
 		return in, err
-	}
-	c, err := newClusterReader(cfg)
-	if err != nil {
-		return in, fmt.Errorf("无法连接集群 / connecting to the cluster: %w", err)
 	}
 	in.village = &governancev1alpha1.Village{}
 	if err := getObject(ctx, c, client.ObjectKey{Name: code}, in.village, "村（社区）Village", "Village"); err != nil {

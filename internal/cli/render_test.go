@@ -176,14 +176,14 @@ func TestRenderFlowFromCluster(t *testing.T) {
 	}
 	flow := ms[0].obj.(*governancev1alpha1.PowerFlow)
 	var host string
-	newClusterReader = func(cfg *rest.Config) (client.Reader, error) {
+	newClusterClient = func(cfg *rest.Config) (client.Client, error) {
 		host = cfg.Host
 		if cfg.BearerToken != "x" {
 			return nil, errors.New("the kubeconfig's credentials were not used")
 		}
 		return fake.NewClientBuilder().WithScheme(s).WithObjects(flow).Build(), nil
 	}
-	t.Cleanup(func() { newClusterReader = defaultClusterReader })
+	t.Cleanup(func() { newClusterClient = defaultClusterClient })
 	t.Setenv("KUBECONFIG", kubeconfig(t))
 
 	fromFile := run(t, "", "render", "flow", homesteadFlow, "--format", "dot")

@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	yamlv3 "go.yaml.in/yaml/v3"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -30,27 +27,26 @@ var reportReasons = []struct {
 	{governancev1alpha1.ReportReasonOther, "其他"},
 }
 
-// maxNumbered is how many numbered names (-2, -3, …) a generated name tries.
-const maxNumbered = 20
-
 // reportOptions are report's flags.
 type reportOptions struct {
 	reason, task, department, demand, date, details, name string
 	dryRun                                                bool
+	kube                                                  *clusterFlags
+	print                                                 *printFlags
 }
 
 func newReportCommand() *cobra.Command {
-	var k kubeOptions
 	var o reportOptions
 	cmd := &cobra.Command{
 		Use: "report VILLAGE --reason REASON (--task NAMESPACE/NAME | --department ID --demand TEXT [--date YYYY-MM-DD]) " +
-			"[--details TEXT] [--name NAME] [--dry-run]",
+			"[--details TEXT] [--name NAME] [--dry-run] [-o json|yaml|name]",
 		Short: "村（社区）拒绝并反映 / file a village's refusal and report (S8)",
 		Long: `在村（社区）的租户命名空间 village-<代码> 中提交 Report（S8）：拒绝某项任务（--task），
 或反映清单外的要求（--department、--demand、--date）。准入服务决定是否受理：只有本村（社区）干部
 （组 cunshe:village:<代码>）可以提交，所拒绝的任务须派发给本村（社区）；被拒绝时原样输出 API 的中英文说明，退出码 1。
 未给 --name 时按事由和任务（或部门、日期）生成名称，重名时加 -2、-3。--dry-run 只输出 YAML（可提交到 GitOps 仓库），
-VILLAGE 为区划代码时不连接集群。事由 / reasons: NotListed, ScopeEnlarged, DutyShifted, WallPosting, PaperLedger, Other。
+VILLAGE 为区划代码时不连接集群。-o json|yaml|name 输出所提交（或 --dry-run 时将提交）的 Report 对象。
+事由 / reasons: NotListed, ScopeEnlarged, DutyShifted, WallPosting, PaperLedger, Other。
 
 Files a Report (S8) in the village's tenant namespace village-<code>: the
 refusal of a task (--task), or of an unlisted demand (--department,
@@ -60,7 +56,9 @@ village; a refusal is printed as the API gives it, in Chinese and English,
 with exit code 1. Without --name the report is named after the reason and
 the task (or the department and date), with -2, -3 … when taken. --dry-run
 prints the YAML instead (for a GitOps repository) and, for a village code,
-does not contact the cluster. Use --as and --as-group to act as a cadre.`,
+does not contact the cluster. -o json|yaml|name prints the Report filed (or,
+with --dry-run, to be filed) as the API prints objects. Use --as and
+--as-group to act as a cadre.`,
 		Example: `  kubectl cunshe report 330302006044 --reason ScopeEnlarged --task dept-tjj/census-2026 \
       --details "要求村里额外填报 3 张表，超出协助入户登记的范围"
   kubectl cunshe report 鼓楼社区 --reason NotListed --department tjj --demand "电话要求上报辖区商户名单" --date 2026-11-20
@@ -72,7 +70,11 @@ does not contact the cluster. Use --as and --as-group to act as a cadre.`,
 			if err != nil {
 				return err
 			}
-			return fileReport(cmd, k, args[0], r, o)
+			pr, err := o.print.printer(cmd)
+			if err != nil {
+				return err
+			}
+			return fileReport(cmd, args[0], r, o, pr)
 		},
 	}
 	f := cmd.Flags()
@@ -84,8 +86,10 @@ does not contact the cluster. Use --as and --as-group to act as a cadre.`,
 	f.StringVar(&o.details, "details", "", "具体情况 / the village's account")
 	f.StringVar(&o.name, "name", "", "反映名称，默认按事由生成 / the report's name, default: made from the reason")
 	f.BoolVar(&o.dryRun, "dry-run", false, "只输出 YAML，不提交 / print the YAML, file nothing")
-	k.addFlags(cmd)
-	k.addImpersonationFlags(cmd)
+	o.kube = addClusterFlags(cmd, false)
+	o.print = addPrintFlags(cmd, true)
+	cmd.ValidArgsFunction = completeArgs(1, completeFromCluster(o.kube, listVillageCandidates))
+	_ = cmd.RegisterFlagCompletionFunc("reason", completeWords(reasonNames()...))
 	return cmd
 }
 
@@ -129,6 +133,15 @@ func (o reportOptions) report(cmd *cobra.Command) (*governancev1alpha1.Report, e
 		return nil, usageError(cmd, fmt.Errorf("名称 %q 无效 / name %q is invalid: %s", r.Name, r.Name, strings.Join(errs, "; ")))
 	}
 	return r, nil
+}
+
+// reasonNames are the reasons a report may give, in the API's order.
+func reasonNames() []governancev1alpha1.ReportReason {
+	names := make([]governancev1alpha1.ReportReason, len(reportReasons))
+	for i, r := range reportReasons {
+		names[i] = r.reason
+	}
+	return names
 }
 
 // parseReason accepts a report reason in any case.
@@ -196,13 +209,13 @@ func dnsName(s string) string {
 }
 
 // fileReport puts the report into the village's tenant and says how to follow it.
-func fileReport(cmd *cobra.Command, k kubeOptions, arg string, r *governancev1alpha1.Report, o reportOptions) error {
+func fileReport(cmd *cobra.Command, arg string, r *governancev1alpha1.Report, o reportOptions, pr printers.ResourcePrinter) error {
 	ctx := cmd.Context()
 	code := arg
 	var c client.Client
 	if !o.dryRun || !villageCode.MatchString(arg) {
 		var err error
-		if c, err = k.connect(); err != nil {
+		if c, err = o.kube.connect(cmd); err != nil {
 			return err
 		}
 	}
@@ -214,11 +227,17 @@ func fileReport(cmd *cobra.Command, k kubeOptions, arg string, r *governancev1al
 		code = v.Spec.Code
 	}
 	r.Namespace = governancev1alpha1.TenantNamespaceName(code)
-	if o.dryRun {
+	switch {
+	case o.dryRun && pr != nil:
+		return o.print.printObjects(cmd.OutOrStdout(), pr, r)
+	case o.dryRun:
 		return writeManifest(cmd, reportManifestOf(r))
 	}
 	if err := createNamed(ctx, c, r, o.name == ""); err != nil {
 		return refused(err, "提交反映", "filing the Report")
+	}
+	if pr != nil {
+		return o.print.printObjects(cmd.OutOrStdout(), pr, r)
 	}
 	lines := []string{
 		fmt.Sprintf("已提交反映 / filed report %s/%s", r.Namespace, r.Name),
@@ -232,30 +251,6 @@ func fileReport(cmd *cobra.Command, k kubeOptions, arg string, r *governancev1al
 	return say(cmd, append(lines,
 		"由联审单位调查处理（S8）/ the review units will decide it (S8); 跟进 / follow it:",
 		fmt.Sprintf("  kubectl get report -n %s %s -w", r.Namespace, r.Name))...)
-}
-
-// createNamed creates obj under its name or, when numbered and the name is
-// taken, the first free one of name-2 … name-20.
-func createNamed(ctx context.Context, c client.Client, obj client.Object, numbered bool) error {
-	base := obj.GetName()
-	for n := 1; ; n++ {
-		if n > 1 {
-			obj.SetName(fmt.Sprintf("%s-%d", base, n))
-		}
-		err := c.Create(ctx, obj)
-		if !numbered || n == maxNumbered || !apierrors.IsAlreadyExists(err) {
-			return err
-		}
-	}
-}
-
-// refused explains a failed create: the API's refusal (a rule of the
-// webhook or the schema, or RBAC) as it gives it, with exit code 1.
-func refused(err error, zh, en string) error {
-	if apierrors.IsForbidden(err) || apierrors.IsInvalid(err) || apierrors.IsAlreadyExists(err) {
-		return &exitError{code: ExitFailure, err: fmt.Errorf("%s被拒绝 / %s was refused: %w", zh, en, err)}
-	}
-	return clusterError(err, zh, en)
 }
 
 // reportManifest is a Report as --dry-run writes it: the API's field order,
@@ -283,11 +278,6 @@ type demandManifest struct {
 	Date        string `yaml:"date,omitempty"`
 }
 
-type manifestMeta struct {
-	Name      string `yaml:"name"`
-	Namespace string `yaml:"namespace"`
-}
-
 func reportManifestOf(r *governancev1alpha1.Report) reportManifest {
 	m := reportManifest{APIVersion: governancev1alpha1.GroupVersion.String(), Kind: "Report",
 		Metadata: manifestMeta{Name: r.Name, Namespace: r.Namespace}}
@@ -299,21 +289,4 @@ func reportManifestOf(r *governancev1alpha1.Report) reportManifest {
 		m.Spec.Demand = &demandManifest{Department: d.Department, Description: d.Description, Date: d.Date}
 	}
 	return m
-}
-
-// writeManifest writes one YAML document, starting with a separator so that
-// several runs concatenate into one stream.
-func writeManifest(cmd *cobra.Command, m any) error {
-	var b bytes.Buffer
-	b.WriteString(yamlSeparator)
-	enc := yamlv3.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(m); err != nil {
-		return err
-	}
-	if err := enc.Close(); err != nil {
-		return err
-	}
-	_, err := cmd.OutOrStdout().Write(b.Bytes())
-	return err
 }

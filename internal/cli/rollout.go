@@ -17,8 +17,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/duration"
+	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -65,9 +67,25 @@ previous revision, history lists the revisions.`,
 	return cmd
 }
 
+// rolloutOptions are the flags every rollout subcommand has: kubectl's
+// connection flags and -o.
+type rolloutOptions struct {
+	kube  *clusterFlags
+	print *printFlags
+}
+
+// addRolloutFlags adds the connection flags and -o to a rollout
+// subcommand, and completes its NAME with the cluster's rollouts.
+func addRolloutFlags(cmd *cobra.Command) rolloutOptions {
+	o := rolloutOptions{kube: addClusterFlags(cmd, false), print: addPrintFlags(cmd, true)}
+	cmd.ValidArgsFunction = completeArgs(1, completeFromCluster(o.kube, listRolloutNames))
+	return o
+}
+
 // getRollout connects and reads the rollout name.
-func getRollout(ctx context.Context, k kubeOptions, name string) (client.Client, *governancev1alpha1.ListRollout, error) {
-	c, err := k.connect()
+func getRollout(cmd *cobra.Command, k *clusterFlags, name string) (client.Client, *governancev1alpha1.ListRollout, error) {
+	ctx := cmd.Context()
+	c, err := k.connect(cmd)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,16 +128,14 @@ func annotations(kv map[string]any) map[string]any {
 	return map[string]any{"metadata": map[string]any{"annotations": kv}}
 }
 
-// say prints lines to the command's stdout.
-func say(cmd *cobra.Command, lines ...string) error {
-	_, err := io.WriteString(cmd.OutOrStdout(), strings.Join(lines, "\n")+"\n")
-	return err
-}
+// rolloutAction is what promote, abort, resume, undo and history do, given
+// the printer -o asks for (nil for the text).
+type rolloutAction func(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePrinter, name string) error
 
-// rolloutCommand is the shape of promote, abort, resume and undo: NAME and
-// the kubeconfig flags.
-func rolloutCommand(use, short, long, example string, run func(cmd *cobra.Command, k kubeOptions, name string) error) *cobra.Command {
-	var k kubeOptions
+// rolloutCommand is the shape of promote, abort, resume and history: NAME,
+// the connection flags and -o.
+func rolloutCommand(use, short, long, example string, run rolloutAction) *cobra.Command {
+	var o rolloutOptions
 	cmd := &cobra.Command{
 		Use:     use,
 		Short:   short,
@@ -127,11 +143,24 @@ func rolloutCommand(use, short, long, example string, run func(cmd *cobra.Comman
 		Example: example,
 		Args:    exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(cmd, k, args[0])
+			pr, err := o.print.printer(cmd)
+			if err != nil {
+				return err
+			}
+			return run(cmd, o, pr, args[0])
 		},
 	}
-	k.addFlags(cmd)
+	o = addRolloutFlags(cmd)
 	return cmd
+}
+
+// printRolloutOr prints the rollout with pr, as the API returned it, or
+// the lines for people when there is no printer.
+func printRolloutOr(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePrinter, ro *governancev1alpha1.ListRollout, lines ...string) error {
+	if pr != nil {
+		return o.print.printObjects(cmd.OutOrStdout(), pr, ro)
+	}
+	return say(cmd, lines...)
 }
 
 func newRolloutPromoteCommand() *cobra.Command {
@@ -150,8 +179,8 @@ an aborted rollout: lift the abort with rollout resume first.`,
 		rolloutPromote)
 }
 
-func rolloutPromote(cmd *cobra.Command, k kubeOptions, name string) error {
-	c, ro, err := getRollout(cmd.Context(), k, name)
+func rolloutPromote(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePrinter, name string) error {
+	c, ro, err := getRollout(cmd, o.kube, name)
 	if err != nil {
 		return err
 	}
@@ -178,7 +207,7 @@ func rolloutPromote(cmd *cobra.Command, k kubeOptions, name string) error {
 	if err := patchRollout(cmd.Context(), c, ro, annotations(map[string]any{governancev1alpha1.AnnotationPromote: token})); err != nil {
 		return err
 	}
-	return say(cmd,
+	return printRolloutOr(cmd, o, pr, ro,
 		fmt.Sprintf("已放行清单发布 %s 第 %d 步的暂停 / promoted ListRollout %s past the pause of step %d", name, i+1, name, i+1),
 		fmt.Sprintf("%s=%s", governancev1alpha1.AnnotationPromote, token))
 }
@@ -196,18 +225,18 @@ with rollout resume, or go back to the previous revision with rollout undo.`,
 		rolloutAbort)
 }
 
-func rolloutAbort(cmd *cobra.Command, k kubeOptions, name string) error {
-	c, ro, err := getRollout(cmd.Context(), k, name)
+func rolloutAbort(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePrinter, name string) error {
+	c, ro, err := getRollout(cmd, o.kube, name)
 	if err != nil {
 		return err
 	}
 	if isAborted(ro) {
-		return say(cmd, fmt.Sprintf("清单发布 %s 已处于中止状态，未作修改 / ListRollout %s is already aborted; nothing was changed", name, name))
+		return printRolloutOr(cmd, o, pr, ro, fmt.Sprintf("清单发布 %s 已处于中止状态，未作修改 / ListRollout %s is already aborted; nothing was changed", name, name))
 	}
 	if err := patchRollout(cmd.Context(), c, ro, annotations(map[string]any{governancev1alpha1.AnnotationAbort: "true"})); err != nil {
 		return err
 	}
-	return say(cmd,
+	return printRolloutOr(cmd, o, pr, ro,
 		fmt.Sprintf("已中止清单发布 %s：各村社保持现有版本 / aborted ListRollout %s: every village keeps the revision it holds", name, name),
 		fmt.Sprintf("继续 / resume:   kubectl cunshe rollout resume %s", name),
 		fmt.Sprintf("回退 / go back:  kubectl cunshe rollout undo %s", name))
@@ -224,13 +253,13 @@ the rollout from where it stopped. A pause still needs promote.`,
 		rolloutResume)
 }
 
-func rolloutResume(cmd *cobra.Command, k kubeOptions, name string) error {
-	c, ro, err := getRollout(cmd.Context(), k, name)
+func rolloutResume(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePrinter, name string) error {
+	c, ro, err := getRollout(cmd, o.kube, name)
 	if err != nil {
 		return err
 	}
 	if _, ok := ro.Annotations[governancev1alpha1.AnnotationAbort]; !ok {
-		return say(cmd, fmt.Sprintf("清单发布 %s 未中止，未作修改 / ListRollout %s is not aborted; nothing was changed", name, name))
+		return printRolloutOr(cmd, o, pr, ro, fmt.Sprintf("清单发布 %s 未中止，未作修改 / ListRollout %s is not aborted; nothing was changed", name, name))
 	}
 	_, paused := pauseStep(ro)
 	if err := patchRollout(cmd.Context(), c, ro, annotations(map[string]any{governancev1alpha1.AnnotationAbort: nil})); err != nil {
@@ -241,11 +270,11 @@ func rolloutResume(cmd *cobra.Command, k kubeOptions, name string) error {
 		i := ro.Status.CurrentStep + 1
 		lines = append(lines, fmt.Sprintf("第 %d 步是暂停，放行：kubectl cunshe rollout promote %s / step %d is a pause; promote it with kubectl cunshe rollout promote %s", i, name, i, name))
 	}
-	return say(cmd, lines...)
+	return printRolloutOr(cmd, o, pr, ro, lines...)
 }
 
 func newRolloutUndoCommand() *cobra.Command {
-	var k kubeOptions
+	var o rolloutOptions
 	var to int64
 	cmd := &cobra.Command{
 		Use:   "undo NAME [--to-revision N]",
@@ -267,17 +296,22 @@ nothing (exit code 2).`,
 			if cmd.Flags().Changed("to-revision") && to < 1 {
 				return usageError(cmd, fmt.Errorf("--to-revision 须为正整数，收到 %d / --to-revision must be a positive number, got %d", to, to))
 			}
-			return rolloutUndo(cmd, k, args[0], to)
+			pr, err := o.print.printer(cmd)
+			if err != nil {
+				return err
+			}
+			return rolloutUndo(cmd, o, pr, args[0], to)
 		},
 	}
 	cmd.Flags().Int64Var(&to, "to-revision", 0, "回退到此版本号，默认上一版本 / the revision to go back to; the previous one by default")
-	k.addFlags(cmd)
+	o = addRolloutFlags(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("to-revision", completeFromCluster(o.kube, listRevisionCandidates))
 	return cmd
 }
 
-func rolloutUndo(cmd *cobra.Command, k kubeOptions, name string, to int64) error {
+func rolloutUndo(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePrinter, name string, to int64) error {
 	ctx := cmd.Context()
-	c, ro, err := getRollout(ctx, k, name)
+	c, ro, err := getRollout(cmd, o.kube, name)
 	if err != nil {
 		return err
 	}
@@ -303,6 +337,9 @@ func rolloutUndo(cmd *cobra.Command, k kubeOptions, name string, to int64) error
 	patch["spec"] = map[string]any{"revision": target}
 	if err := patchRollout(ctx, c, ro, patch); err != nil {
 		return err
+	}
+	if pr != nil {
+		return o.print.printObjects(cmd.OutOrStdout(), pr, ro)
 	}
 	ro = before
 	var lines []string
@@ -336,13 +373,53 @@ Lists every ListRevision: its number, item count, content hash, how many
 villages hold it (counted from the governance.cunshe.io/revision annotation
 of each village's cunshe-lists ConfigMap) and its age, marking the
 rollout's current and previous revision.`,
-		"  kubectl cunshe rollout history wenzhou",
-		rolloutHistory)
+		"  kubectl cunshe rollout history wenzhou\n  kubectl cunshe rollout history wenzhou -o name",
+		rolloutHistoryOf)
 }
 
-func rolloutHistory(cmd *cobra.Command, k kubeOptions, name string) error {
+// rolloutHistory is what `rollout history -o json|yaml` prints: the
+// rollout's city's revisions and how many villages hold each.
+type rolloutHistory struct {
+	metav1.TypeMeta `json:",inline"`
+	// Rollout is the ListRollout's name.
+	Rollout string `json:"rollout"`
+	// Revisions are the city's ListRevisions, oldest first.
+	Revisions []revisionHistory `json:"revisions"`
+	// VillagesWithoutRevision counts the villages that hold no revision yet.
+	VillagesWithoutRevision int `json:"villagesWithoutRevision"`
+	// UnknownRevisions counts, by revision number, the villages that hold a
+	// revision the cluster no longer has.
+	UnknownRevisions map[string]int `json:"unknownRevisions,omitempty"`
+}
+
+// revisionHistory is one revision of a rollout's history.
+type revisionHistory struct {
+	Revision    int64       `json:"revision"`
+	Name        string      `json:"name"`
+	Items       int         `json:"items"`
+	ContentHash string      `json:"contentHash"`
+	Villages    int         `json:"villages"`
+	Created     metav1.Time `json:"created"`
+	// Current, Previous and Pinned mark the rollout's status.currentRevision,
+	// status.previousRevision and spec.revision.
+	Current  bool `json:"current,omitempty"`
+	Previous bool `json:"previous,omitempty"`
+	Pinned   bool `json:"pinned,omitempty"`
+}
+
+func (h *rolloutHistory) DeepCopyObject() runtime.Object { return deepCopyResult(h) }
+
+func (h *rolloutHistory) objectRefs() []runtime.Object {
+	refs := make([]runtime.Object, len(h.Revisions))
+	for i, r := range h.Revisions {
+		refs[i] = objectRef("ListRevision", "", r.Name)
+	}
+	return refs
+}
+
+func rolloutHistoryOf(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePrinter, name string) error {
 	ctx := cmd.Context()
-	c, ro, err := getRollout(ctx, k, name)
+	c, ro, err := getRollout(cmd, o.kube, name)
 	if err != nil {
 		return err
 	}
@@ -365,46 +442,68 @@ func rolloutHistory(cmd *cobra.Command, k kubeOptions, name string) error {
 			holders[cm.Annotations[publish.AnnotationRevision]]++
 		}
 	}
-	if len(revs) == 0 {
-		return say(cmd, "集群中还没有清单版本 / no list revision exists yet")
-	}
-	rows := [][]string{{"版本 / REV", "名称 / NAME", "事项 / ITEMS", "内容摘要 / HASH", "持有村社 / VILLAGES", "创建 / AGE", "标记 / MARK"}}
-	at := now()
+	h := &rolloutHistory{TypeMeta: resultType("RolloutHistory"), Rollout: name, Revisions: []revisionHistory{}}
 	for _, r := range revs {
 		n := strconv.FormatInt(r.Spec.Revision, 10)
-		var marks []string
-		if r.Spec.Revision == ro.Status.CurrentRevision {
-			marks = append(marks, "当前 / current")
-		}
-		if r.Spec.Revision == ro.Status.PreviousRevision {
-			marks = append(marks, "上一版 / previous")
-		}
-		if r.Spec.Revision == ro.Spec.Revision {
-			marks = append(marks, "固定 / pinned")
-		}
-		rows = append(rows, []string{n, r.Name, strconv.Itoa(len(r.Spec.Items)), shortHash(r.Spec.ContentHash),
-			strconv.Itoa(holders[n]), duration.HumanDuration(at.Sub(r.CreationTimestamp.Time)), strings.Join(marks, ", ")})
+		h.Revisions = append(h.Revisions, revisionHistory{Revision: r.Spec.Revision, Name: r.Name, Items: len(r.Spec.Items),
+			ContentHash: r.Spec.ContentHash, Villages: holders[n], Created: r.CreationTimestamp,
+			Current: r.Spec.Revision == ro.Status.CurrentRevision, Previous: r.Spec.Revision == ro.Status.PreviousRevision,
+			Pinned: r.Spec.Revision == ro.Spec.Revision})
 		delete(holders, n)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "清单版本 / list revisions (ListRollout %s):\n", name)
-	if err := writeTable(&b, "", rows); err != nil {
+	h.VillagesWithoutRevision = holders[""]
+	delete(holders, "")
+	if len(holders) > 0 {
+		h.UnknownRevisions = holders
+	}
+	if pr != nil {
+		return o.print.printObjects(cmd.OutOrStdout(), pr, h)
+	}
+	text, err := h.text(now())
+	if err != nil {
 		return err
 	}
-	if n := holders[""]; n > 0 {
-		fmt.Fprintf(&b, "尚未持有任何版本的村社 / villages holding no revision yet: %d\n", n)
-		delete(holders, "")
-	}
-	for _, rev := range slices.Sorted(maps.Keys(holders)) {
-		fmt.Fprintf(&b, "持有不存在的第 %s 版的村社 / villages holding revision %s, which does not exist: %d\n", rev, rev, holders[rev])
-	}
-	_, err = io.WriteString(cmd.OutOrStdout(), b.String())
+	_, err = io.WriteString(cmd.OutOrStdout(), text)
 	return err
+}
+
+// text is the history as a table, ages counted at at.
+func (h *rolloutHistory) text(at time.Time) (string, error) {
+	if len(h.Revisions) == 0 {
+		return "集群中还没有清单版本 / no list revision exists yet\n", nil
+	}
+	rows := [][]string{{"版本 / REV", "名称 / NAME", "事项 / ITEMS", "内容摘要 / HASH", "持有村社 / VILLAGES", "创建 / AGE", "标记 / MARK"}}
+	for _, r := range h.Revisions {
+		var marks []string
+		if r.Current {
+			marks = append(marks, "当前 / current")
+		}
+		if r.Previous {
+			marks = append(marks, "上一版 / previous")
+		}
+		if r.Pinned {
+			marks = append(marks, "固定 / pinned")
+		}
+		rows = append(rows, []string{strconv.FormatInt(r.Revision, 10), r.Name, strconv.Itoa(r.Items), shortHash(r.ContentHash),
+			strconv.Itoa(r.Villages), duration.HumanDuration(at.Sub(r.Created.Time)), strings.Join(marks, ", ")})
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "清单版本 / list revisions (ListRollout %s):\n", h.Rollout)
+	if err := writeTable(&b, "", rows); err != nil {
+		return "", err
+	}
+	if n := h.VillagesWithoutRevision; n > 0 {
+		fmt.Fprintf(&b, "尚未持有任何版本的村社 / villages holding no revision yet: %d\n", n)
+	}
+	for _, rev := range slices.Sorted(maps.Keys(h.UnknownRevisions)) {
+		fmt.Fprintf(&b, "持有不存在的第 %s 版的村社 / villages holding revision %s, which does not exist: %d\n", rev, rev, h.UnknownRevisions[rev])
+	}
+	return b.String(), nil
 }
 
 // rolloutStatusOptions are rollout status's flags.
 type rolloutStatusOptions struct {
-	kube    kubeOptions
+	rolloutOptions
 	watch   bool
 	timeout time.Duration
 }
@@ -430,50 +529,72 @@ Stalled=True (e.g. aborted; exit code 1) or --timeout passes (exit code 1;
 0 waits forever) — for a CI pipeline. A status the operator has not yet
 written for the latest spec or abort annotation is stale: watch waits on.`,
 		Example: `  kubectl cunshe rollout status wenzhou
-  kubectl cunshe rollout status wenzhou -w --timeout 30m`,
+  kubectl cunshe rollout status wenzhou -w --timeout 30m
+  kubectl cunshe rollout status wenzhou -o json | jq .status.conditions
+  kubectl cunshe rollout status wenzhou -w -o yaml`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.timeout < 0 {
 				return usageError(cmd, fmt.Errorf("--timeout 不能为负数 / --timeout cannot be negative: %s", o.timeout))
 			}
-			return rolloutStatus(cmd, o, args[0])
+			pr, err := o.print.printer(cmd)
+			if err != nil {
+				return err
+			}
+			return rolloutStatus(cmd, o, pr, args[0])
 		},
 	}
 	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "持续查看直到完成或停滞 / watch until Ready or Stalled")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "--watch 的最长等待时间，0 表示不限 / how long --watch waits; 0 for ever")
-	o.kube.addFlags(cmd)
+	o.rolloutOptions = addRolloutFlags(cmd)
 	return cmd
 }
 
-func rolloutStatus(cmd *cobra.Command, o rolloutStatusOptions, name string) error {
+// rolloutStatus shows the rollout: as text, or with -o as the API returns
+// it (kstatus reads its conditions). With -w it then watches.
+func rolloutStatus(cmd *cobra.Command, o rolloutStatusOptions, pr printers.ResourcePrinter, name string) error {
 	ctx := cmd.Context()
-	c, ro, err := getRollout(ctx, o.kube, name)
+	c, ro, err := getRollout(cmd, o.kube, name)
 	if err != nil {
 		return err
 	}
-	names := countyNames(ctx, c)
-	if err := writeRolloutStatus(cmd.OutOrStdout(), ro, listJurisdictions(ctx, c), names, now()); err != nil {
+	// With -o, each progress is the rollout object, and the outcome's line
+	// goes to stderr: stdout stays a stream of objects.
+	show := func(ro *governancev1alpha1.ListRollout) error {
+		return o.print.printObjects(cmd.OutOrStdout(), pr, ro)
+	}
+	outcome := cmd.ErrOrStderr()
+	if pr == nil {
+		if err := writeRolloutStatus(cmd.OutOrStdout(), ro, listJurisdictions(ctx, c), countyNames(ctx, c), now()); err != nil {
+			return err
+		}
+		show = func(ro *governancev1alpha1.ListRollout) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), progressLine(ro))
+			return err
+		}
+		outcome = cmd.OutOrStdout()
+	} else if err := show(ro); err != nil {
 		return err
 	}
 	if !o.watch {
 		return nil
 	}
-	return watchRollout(cmd, c, ro, o.timeout)
+	return watchRollout(cmd, c, ro, o.timeout, show, outcome)
 }
 
-// watchRollout reads the rollout until it is Ready or Stalled, printing a
-// line whenever its progress changes.
-func watchRollout(cmd *cobra.Command, c client.Reader, ro *governancev1alpha1.ListRollout, timeout time.Duration) error {
+// watchRollout reads the rollout until it is Ready or Stalled, showing it
+// whenever its progress changes, and writes the outcome to outcome.
+func watchRollout(cmd *cobra.Command, c client.Reader, ro *governancev1alpha1.ListRollout, timeout time.Duration,
+	show func(*governancev1alpha1.ListRollout) error, outcome io.Writer) error {
 	ctx := cmd.Context()
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	out := cmd.OutOrStdout()
 	last, lastErr := progressLine(ro), ""
 	for {
-		if done, err := rolloutOutcome(out, ro); done {
+		if done, err := rolloutOutcome(outcome, ro); done {
 			return err
 		}
 		select {
@@ -499,7 +620,7 @@ func watchRollout(cmd *cobra.Command, c client.Reader, ro *governancev1alpha1.Li
 		ro, lastErr = next, ""
 		if line := progressLine(ro); line != last {
 			last = line
-			if _, err := fmt.Fprintln(out, line); err != nil {
+			if err := show(ro); err != nil {
 				return err
 			}
 		}

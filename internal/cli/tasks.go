@@ -2,7 +2,6 @@ package cli
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/printers"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
@@ -66,24 +68,37 @@ type emergencyStanding struct {
 	Expires  *time.Time                           `json:"expires,omitempty"`
 }
 
-// villageTasks is -o json's document.
+// villageTasks is what `tasks -o json|yaml` prints.
 type villageTasks struct {
-	Village struct {
+	metav1.TypeMeta `json:",inline"`
+	Village         struct {
 		Code string `json:"code"`
 		Name string `json:"name"`
 	} `json:"village"`
 	Tasks []taskStanding `json:"tasks"`
 }
 
+func (d *villageTasks) DeepCopyObject() runtime.Object { return deepCopyResult(d) }
+
+// objectRefs are the tasks that reach the village.
+func (d *villageTasks) objectRefs() []runtime.Object {
+	refs := make([]runtime.Object, len(d.Tasks))
+	for i, t := range d.Tasks {
+		refs[i] = objectRef("Task", t.Namespace, t.Name)
+	}
+	return refs
+}
+
 func newTasksCommand() *cobra.Command {
-	var k kubeOptions
-	var output string
+	var k *clusterFlags
+	var p *printFlags
 	cmd := &cobra.Command{
-		Use:   "tasks VILLAGE [-o json]",
+		Use:   "tasks VILLAGE [-o json|yaml|name]",
 		Short: "派发给某村（社区）的任务及其状态 / the tasks that reach a village, and their standing",
 		Long: `列出各部门命名空间中派发给该村（社区）的任务（任务对象按村、按县或全部指向它，规则与准入相同），
 按村社干部阅读的方式给出：任务、部门、类型、依据事项、村（社区）角色、期限、审计状态、紧急豁免及其截止时间（北京时间），
-未准入的任务附第一条审计结论。VILLAGE 为 12 位区划代码或村社名称（重名时须用代码）。-o json 供程序读取。
+未准入的任务附第一条审计结论。VILLAGE 为 12 位区划代码或村社名称（重名时须用代码）。-o json|yaml 供程序读取，
+-o name 列出任务。
 
 Lists the tasks of every department's namespace that reach the village
 (their targets name it, its county, or all villages: the rule admission
@@ -92,26 +107,27 @@ item, the village's role, due date, the audit's phase, the emergency
 exemption and when it ends (Beijing time), and for a task that is not
 Admitted the audit's first finding. VILLAGE is the 12-digit division code
 or the village's name (a name several villages share needs the code).
--o json is for programs.`,
+-o json|yaml is for programs, -o name lists the tasks.`,
 		Example: `  kubectl cunshe tasks 330302006044
   kubectl cunshe tasks 鼓楼社区 -o json`,
 		Args: exactArgs("VILLAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "" && output != "json" {
-				return usageError(cmd, fmt.Errorf("输出格式 %q 无效，只支持 json / output format %q is not supported, use json", output, output))
+			pr, err := p.printer(cmd)
+			if err != nil {
+				return err
 			}
-			return listVillageTasks(cmd, k, args[0], output)
+			return listVillageTasks(cmd, k, p, pr, args[0])
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "输出格式 / output format: json")
-	k.addFlags(cmd)
-	k.addImpersonationFlags(cmd)
+	k = addClusterFlags(cmd, false)
+	p = addPrintFlags(cmd, true)
+	cmd.ValidArgsFunction = completeArgs(1, completeFromCluster(k, listVillageCandidates))
 	return cmd
 }
 
-func listVillageTasks(cmd *cobra.Command, k kubeOptions, arg, output string) error {
+func listVillageTasks(cmd *cobra.Command, k *clusterFlags, p *printFlags, pr printers.ResourcePrinter, arg string) error {
 	ctx := cmd.Context()
-	c, err := k.connect()
+	c, err := k.connect(cmd)
 	if err != nil {
 		return err
 	}
@@ -123,15 +139,10 @@ func listVillageTasks(cmd *cobra.Command, k kubeOptions, arg, output string) err
 	if err := listObjects(ctx, c, tasks, "任务", "Task"); err != nil {
 		return err
 	}
-	doc := villageTasks{Tasks: tasksReaching(tasks.Items, v)}
+	doc := &villageTasks{TypeMeta: resultType("VillageTasks"), Tasks: tasksReaching(tasks.Items, v)}
 	doc.Village.Code, doc.Village.Name = v.Spec.Code, v.Spec.Name
-	if output == "json" {
-		data, err := json.MarshalIndent(doc, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = cmd.OutOrStdout().Write(append(data, '\n'))
-		return err
+	if pr != nil {
+		return p.printObjects(cmd.OutOrStdout(), pr, doc)
 	}
 	return writeTasksText(cmd.OutOrStdout(), v, doc.Tasks)
 }

@@ -6,12 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cunshe/cunshe-operator/internal/golden"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/yaml"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
@@ -86,11 +89,17 @@ func TestTasksGolden(t *testing.T) {
 			t.Errorf("tasks = %s, want %s", got, want)
 		}
 	})
-	t.Run("-o yaml is not supported", func(t *testing.T) {
-		got := run(t, "", "tasks", "330302006044", "-o", "yaml")
-		if got.code != ExitUnusableInput || got.stderr != "错误 / error: 输出格式 \"yaml\" 无效，只支持 json / output format \"yaml\" is not supported, use json\n"+
-			"运行 / run 'kubectl cunshe tasks --help' 查看用法 / for usage\n" {
-			t.Errorf("exit code %d, stderr:\n%s", got.code, got.stderr)
+	t.Run("-o yaml is the same document", func(t *testing.T) {
+		js, y := run(t, "", "tasks", "330302006044", "-o", "json"), run(t, "", "tasks", "330302006044", "-o", "yaml")
+		var fromJSON, fromYAML villageTasks
+		if err := json.Unmarshal([]byte(js.stdout), &fromJSON); err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.UnmarshalStrict([]byte(y.stdout), &fromYAML); err != nil {
+			t.Fatalf("%v:\n%s", err, y.stdout)
+		}
+		if diff := cmp.Diff(fromJSON, fromYAML); diff != "" || fromYAML.Kind != "VillageTasks" {
+			t.Errorf("kind %q; -json +yaml:\n%s", fromYAML.Kind, diff)
 		}
 	})
 }

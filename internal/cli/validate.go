@@ -2,7 +2,6 @@ package cli
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	apiruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -72,18 +73,21 @@ type validateSummary struct {
 	Phases   map[string]int `json:"phases"`
 }
 
-// validateReport is what `kubectl cunshe validate -o json` prints.
+// validateReport is what `kubectl cunshe validate -o json|yaml` prints.
 type validateReport struct {
-	Findings []finding       `json:"findings"`
-	Items    []itemPhase     `json:"items"`
-	Summary  validateSummary `json:"summary"`
+	metav1.TypeMeta `json:",inline"`
+	Findings        []finding       `json:"findings"`
+	Items           []itemPhase     `json:"items"`
+	Summary         validateSummary `json:"summary"`
 }
 
 // offlineUser is who the offline check pretends to be when the rules ask.
 const offlineUser = "kubectl-cunshe-validate"
 
+func (r *validateReport) DeepCopyObject() apiruntime.Object { return deepCopyResult(r) }
+
 func newValidateCommand() *cobra.Command {
-	var output string
+	var p *printFlags
 	var requireApproved bool
 	cmd := &cobra.Command{
 		Use:   "validate DIR",
@@ -118,8 +122,9 @@ document index in the file.`,
   kubectl cunshe validate clusters/wenzhou -o json | jq '.findings[] | select(.rule == "S4")'`,
 		Args: exactArgs("DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "" && output != "json" {
-				return usageError(cmd, fmt.Errorf("输出格式 %q 无效，只支持 json / output format %q is not supported, use json", output, output))
+			pr, err := p.printer(cmd)
+			if err != nil {
+				return err
 			}
 			files, ms, err := loadManifests(cmd.InOrStdin(), args[0])
 			if err != nil {
@@ -127,11 +132,8 @@ document index in the file.`,
 			}
 			report := check(ms, now(), requireApproved)
 			report.Summary.Files = files
-			if output == "json" {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				err = enc.Encode(report)
+			if pr != nil {
+				err = p.printObjects(cmd.OutOrStdout(), pr, &report)
 			} else {
 				_, err = io.WriteString(cmd.OutOrStdout(), report.text())
 			}
@@ -144,7 +146,7 @@ document index in the file.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "输出格式 / output format: json")
+	p = addPrintFlags(cmd, false)
 	cmd.Flags().BoolVar(&requireApproved, "require-approved", false,
 		"未通过联合审核（Approved 或 Retired）的事项算作错误 / count items that are not Approved (or Retired) as errors")
 	return cmd
@@ -280,7 +282,7 @@ func check(ms []manifest, at time.Time, requireApproved bool) validateReport {
 	slices.SortStableFunc(c.findings, func(a, b finding) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))
 	})
-	r := validateReport{Findings: c.findings, Items: phases}
+	r := validateReport{TypeMeta: resultType("ValidationReport"), Findings: c.findings, Items: phases}
 	if r.Findings == nil {
 		r.Findings = []finding{}
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cunshe/cunshe-operator/internal/golden"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 
 	"sigs.k8s.io/yaml"
 

@@ -1,24 +1,28 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"runtime"
+	goruntime "runtime"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/cunshe/cunshe-operator/internal/version"
 )
 
-// versionInfo is what `kubectl cunshe version -o json` prints.
+// versionInfo is what `kubectl cunshe version -o json|yaml` prints.
 type versionInfo struct {
-	Version   string `json:"version"`
-	GoVersion string `json:"goVersion"`
-	Platform  string `json:"platform"`
+	metav1.TypeMeta `json:",inline"`
+	Version         string `json:"version"`
+	GoVersion       string `json:"goVersion"`
+	Platform        string `json:"platform"`
 }
 
+func (v *versionInfo) DeepCopyObject() runtime.Object { return deepCopyResult(v) }
+
 func newVersionCommand() *cobra.Command {
-	var output string
+	var p *printFlags
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "显示版本 / print the version",
@@ -26,24 +30,23 @@ func newVersionCommand() *cobra.Command {
 			"  kubectl cunshe version -o json",
 		Args: exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			info := versionInfo{
-				Version:   version.Version,
-				GoVersion: runtime.Version(),
-				Platform:  runtime.GOOS + "/" + runtime.GOARCH,
-			}
-			switch output {
-			case "":
-				_, err := fmt.Fprintf(cmd.OutOrStdout(), "kubectl-cunshe %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
+			pr, err := p.printer(cmd)
+			if err != nil {
 				return err
-			case "json":
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(info)
-			default:
-				return usageError(cmd, fmt.Errorf("输出格式 %q 无效，只支持 json / output format %q is not supported, use json", output, output))
 			}
+			info := &versionInfo{
+				TypeMeta:  resultType("Version"),
+				Version:   version.Version,
+				GoVersion: goruntime.Version(),
+				Platform:  goruntime.GOOS + "/" + goruntime.GOARCH,
+			}
+			if pr != nil {
+				return p.printObjects(cmd.OutOrStdout(), pr, info)
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "kubectl-cunshe %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
+			return err
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "输出格式 / output format: json")
+	p = addPrintFlags(cmd, false)
 	return cmd
 }

@@ -34,16 +34,24 @@ func TestVersion(t *testing.T) {
 				if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 					t.Fatalf("decoding %q: %v", stdout, err)
 				}
-				want := versionInfo{Version: version.Version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+				want := versionInfo{TypeMeta: resultType("Version"), Version: version.Version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 				if got != want {
 					t.Errorf("version = %+v, want %+v", got, want)
 				}
 			},
 		},
+		"-o yaml too": {
+			args: []string{"version", "-o", "yaml"},
+			check: func(t *testing.T, stdout string) {
+				if !strings.HasPrefix(stdout, "apiVersion: cli.cunshe.io/v1alpha1\ngoVersion: ") || !strings.Contains(stdout, "\nkind: Version\n") {
+					t.Errorf("stdout = %q", stdout)
+				}
+			},
+		},
 		"an unknown output format is a usage error": {
-			args:       []string{"version", "-o", "yaml"},
+			args:       []string{"version", "-o", "name"},
 			wantCode:   ExitUnusableInput,
-			wantStderr: `输出格式 "yaml" 无效，只支持 json / output format "yaml" is not supported, use json`,
+			wantStderr: `输出格式 "name" 无效，可选 / output format "name" is not supported; use one of: json, yaml, kyaml, go-template,`,
 		},
 		"an argument is a usage error": {
 			args:       []string{"version", "extra"},
