@@ -2,11 +2,8 @@ package rules
 
 import (
 	"cmp"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -14,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules/formats"
 )
 
 // S10 is the rule of the three public affairs (三务公开) on the platform.
@@ -24,33 +22,6 @@ type DisclosureSnapshot interface {
 	Village(code string) *governancev1alpha1.Village
 	// Disclosures are the records in a namespace.
 	Disclosures(namespace string) []governancev1alpha1.Disclosure
-}
-
-// periodFormat is a year, half, quarter, month or day; days are checked
-// against the calendar below.
-var periodFormat = regexp.MustCompile(`^[0-9]{4}(-H[12]|-Q[1-4]|-(0[1-9]|1[0-2])|-(0[1-9]|1[0-2])-[0-3][0-9])?$`)
-
-// ValidPeriod reports whether a period is a year (2026), half (2026-H1),
-// quarter (2026-Q3), month (2026-11) or day (2026-11-05).
-func ValidPeriod(p string) bool {
-	if !periodFormat.MatchString(p) {
-		return false
-	}
-	if len(p) == len("2026-11-05") {
-		_, err := time.Parse(time.DateOnly, p)
-		return err == nil
-	}
-	return true
-}
-
-// ValidDisclosureURL reports whether a link is an absolute http or https
-// address with a host (no javascript:, data: or relative links).
-func ValidDisclosureURL(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	return u.Scheme == "https" || u.Scheme == "http"
 }
 
 // ValidateDisclosure checks a public record as it is published (S10): in a
@@ -90,7 +61,7 @@ func validateDisclosureFields(s *governancev1alpha1.DisclosureSpec) field.ErrorL
 		errs = append(errs, required(specPath.Child("period"), msg(S10,
 			"须注明公开所属期间：年（2026）、半年（2026-H1）、季度（2026-Q3）、月（2026-11）或日（2026-11-05）",
 			"a record names the period it covers: a year (2026), half (2026-H1), quarter (2026-Q3), month (2026-11) or day (2026-11-05)")))
-	case !ValidPeriod(s.Period):
+	case !formats.Period(s.Period):
 		errs = append(errs, invalid(specPath.Child("period"), s.Period, msg(S10,
 			"期间 %q 应为年（2026）、半年（2026-H1）、季度（2026-Q3）、月（2026-11）或日（2026-11-05）",
 			"period %q is not a year (2026), half (2026-H1), quarter (2026-Q3), month (2026-11) or day (2026-11-05)", s.Period)))
@@ -121,7 +92,7 @@ func validateLinks(links []governancev1alpha1.DisclosureLink) field.ErrorList {
 		if strings.TrimSpace(l.Title) == "" {
 			errs = append(errs, required(path.Index(i).Child("title"), msg(S10, "链接须有说明", "a link needs a title")))
 		}
-		if !ValidDisclosureURL(l.URL) {
+		if !formats.WebLink(l.URL) {
 			errs = append(errs, invalid(path.Index(i).Child("url"), l.URL, msg(S10,
 				"链接须是以 http:// 或 https:// 开头的完整网址", "a link is a full address starting with http:// or https://")))
 		}

@@ -11,6 +11,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/rules/formats"
 )
 
 // gulouCode is 鼓楼社区 of 五马街道, 鹿城区.
@@ -74,7 +75,7 @@ func TestDisclosureRules(t *testing.T) {
 		"a record of every period format is accepted": {edit: func(d *governancev1alpha1.Disclosure) {
 			d.Spec.Format = ""
 			for _, p := range []string{"2026", "2026-H1", "2026-Q3", "2026-11", "2026-11-05"} {
-				if !rules.ValidPeriod(p) {
+				if !formats.Period(p) {
 					t.Errorf("period %s refused", p)
 				}
 			}

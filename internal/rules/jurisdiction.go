@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules/formats"
 )
 
 // Jurisdictions is what the rules know of the cities and provinces on the
@@ -106,10 +107,15 @@ func (j Jurisdictions) Location(city string) *time.Location {
 	if jur := j.byCode[j.Resolve(city)]; jur != nil && jur.Spec.TimeZone != "" {
 		zone = jur.Spec.TimeZone
 	}
-	if loc, err := time.LoadLocation(zone); err == nil {
+	if loc, ok := formats.TimeZone(zone); ok {
 		return loc
 	}
 	return chinaStandardTime
+}
+
+func validZone(name string) bool {
+	_, ok := formats.TimeZone(name)
+	return ok
 }
 
 var (
@@ -190,11 +196,10 @@ func ValidateJurisdiction(jur *governancev1alpha1.Jurisdiction, j Jurisdictions)
 				"默认市已是 %s；一个集群只有一个默认市", "the default city is already %s; a cluster has one default city", other)))
 		}
 	}
-	if tz := jur.Spec.TimeZone; tz != "" {
-		if _, err := time.LoadLocation(tz); err != nil {
-			errs = append(errs, invalid(specPath.Child("timeZone"), tz, msg(S1,
-				"未知的时区 %q（须为 IANA 时区名，如 Asia/Shanghai）", "unknown time zone %q (an IANA zone name, e.g. Asia/Shanghai)", tz)))
-		}
+	if tz := jur.Spec.TimeZone; tz != "" && !validZone(tz) {
+		errs = append(errs, invalid(specPath.Child("timeZone"), tz, msg(S1,
+			"时区 %q 须为 IANA 时区库中的名称，如 Asia/Shanghai（Local 是读取它的机器自己的时区，各处不同）",
+			"time zone %q must be a name of the IANA zone database, e.g. Asia/Shanghai (Local is the zone of whichever machine reads it)", tz)))
 	}
 	return errs
 }
