@@ -8,10 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
-
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/portal/recordbody"
 	"github.com/cunshe/cunshe-operator/internal/publish"
 )
 
@@ -347,35 +345,13 @@ func (s *Site) records(ds []*governancev1alpha1.Disclosure) []recordGroup {
 			}
 			g.Records = append(g.Records, recordView{
 				Name: d.Name, Title: d.Spec.Title, Period: d.Spec.Period, Created: d.CreationTimestamp.Time,
-				Body: renderBody(d), Links: d.Spec.Links, Supersedes: d.Spec.Supersedes, Correction: d.Spec.Correction,
+				Body: recordbody.HTML(d.Spec.Format == governancev1alpha1.DisclosureMarkdown, d.Spec.Body), Links: d.Spec.Links, Supersedes: d.Spec.Supersedes, Correction: d.Spec.Correction,
 				SupersededBy: supersededBy[d.Name],
 			})
 		}
 		out = append(out, g)
 	}
 	return out
-}
-
-// markdown renders CommonMark with GitHub's tables; raw HTML is dropped and
-// dangerous link schemes are not linked (goldmark's safe default).
-var markdown = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify))
-
-func renderBody(d *governancev1alpha1.Disclosure) template.HTML {
-	if d.Spec.Format != governancev1alpha1.DisclosureMarkdown {
-		var b strings.Builder
-		for i, para := range strings.Split(strings.TrimSpace(d.Spec.Body), "\n\n") {
-			if i > 0 {
-				b.WriteString("\n")
-			}
-			b.WriteString("<p>" + strings.ReplaceAll(template.HTMLEscapeString(para), "\n", "<br>") + "</p>")
-		}
-		return template.HTML(b.String()) // #nosec G203 -- escaped above
-	}
-	var b bytes.Buffer
-	if err := markdown.Convert([]byte(d.Spec.Body), &b); err != nil {
-		return template.HTML("<pre>" + template.HTMLEscapeString(d.Spec.Body) + "</pre>") // #nosec G203 -- escaped
-	}
-	return template.HTML(b.String()) // #nosec G203 -- goldmark without WithUnsafe escapes raw HTML
 }
 
 func taskViews(tasks []*governancev1alpha1.Task, snap *Snapshot) []taskView {
