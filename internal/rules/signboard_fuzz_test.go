@@ -52,9 +52,11 @@ func FuzzSignboardText(f *testing.F) {
 	f.Add(uint8(0), "中共温州市鹿城区五马街道鼓楼社区委员会")
 	f.Add(uint8(5), "鼓楼社区警務室")
 	f.Add(uint8(9), "")
+	// Built once: the fuzzer's budget goes to the texts, not the fixtures.
+	v := gulou()
+	defaults, style := signboards.DefaultSet(v, "温州市"), signboards.DefaultStyle(v.Spec.Township)
 	f.Fuzz(func(t *testing.T, index uint8, text string) {
-		v := gulou()
-		set := signboards.DefaultSet(v, "温州市")
+		set := defaults.DeepCopy()
 		n := len(set.Spec.InstitutionBoards)
 		i := int(index) % (n + len(set.Spec.ServiceSigns))
 		if i < n {
@@ -62,7 +64,7 @@ func FuzzSignboardText(f *testing.F) {
 		} else {
 			set.Spec.ServiceSigns[i-n].Text = text
 		}
-		errs := rules.ValidateSignboardSet(set, v, signboards.DefaultStyle(v.Spec.Township))
+		errs := rules.ValidateSignboardSet(set, v, style)
 		if len(errs) > 0 {
 			for _, e := range errs {
 				if !strings.HasPrefix(e.Detail, rules.S12+" ") && !strings.HasPrefix(e.Detail, rules.S13+" ") && !strings.HasPrefix(e.Detail, rules.S15+" ") {
