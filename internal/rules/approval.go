@@ -103,6 +103,6 @@ func ValidateReviewUnitDelete(u *governancev1alpha1.ReviewUnit) field.ErrorList 
 		return nil
 	}
 	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(S5,
-		"联审单位 %q 是必需审核单位，删除会降低所有事项的审核要求；如确需撤销，请先将 spec.required 设为 false",
-		"review unit %q is required; deleting it would lower the bar for every item — set spec.required to false first if it really leaves the joint review", u.Name))}
+		"联审单位 %[1]q 是必需审核单位，删除会降低所有事项的审核要求；如确需撤销，请先将 spec.required 设为 false（在注解 %[2]s 中写明理由）",
+		"review unit %[1]q is required; deleting it would lower the bar for every item — set spec.required to false first (with the reason in annotation %[2]s) if it really leaves the joint review", u.Name, AnnotationReviewChange))}
 }

@@ -20,7 +20,10 @@ func (v *JurisdictionValidator) ValidateCreate(ctx context.Context, j *governanc
 	return nil, invalid("Jurisdiction", j.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateJurisdiction(j, snap.Jurisdictions()) }))
 }
 
-func (v *JurisdictionValidator) ValidateUpdate(ctx context.Context, _, j *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
+func (v *JurisdictionValidator) ValidateUpdate(ctx context.Context, old, j *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
+	if errs := rules.ValidateReviewBar(old, j); len(errs) > 0 {
+		return nil, forbidden("jurisdictions", j.Name, errs)
+	}
 	return nil, invalid("Jurisdiction", j.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateJurisdiction(j, snap.Jurisdictions()) }))
 }
 

@@ -43,7 +43,14 @@ func (v *ReviewUnitValidator) ValidateCreate(ctx context.Context, u *governancev
 	return nil, v.check(ctx, u)
 }
 
-func (v *ReviewUnitValidator) ValidateUpdate(ctx context.Context, _, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
+func (v *ReviewUnitValidator) ValidateUpdate(ctx context.Context, old, u *governancev1alpha1.ReviewUnit) (admission.Warnings, error) {
+	who, err := requester(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if errs := rules.ValidateReviewUnitUpdate(old, u, who); len(errs) > 0 {
+		return nil, forbidden("reviewunits", u.Name, errs)
+	}
 	return nil, v.check(ctx, u)
 }
 

@@ -57,7 +57,7 @@ func seed(c client.Client) error {
 			County:   governancev1alpha1.Division{Code: "330302", Name: "鹿城区"},
 			Township: governancev1alpha1.Division{Code: "330302006", Name: "五马街道"}}},
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-approver"}, Rules: []rbacv1.PolicyRule{{
-			APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"itemapprovals", "listitems"},
+			APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"itemapprovals", "listitems", "reviewunits"},
 			Verbs: []string{"get", "list", "create", "update", "delete"}}}},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "test-approver"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "test-approver"},

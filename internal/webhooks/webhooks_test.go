@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -543,5 +546,58 @@ func TestTheApplicantIsTheRequester(t *testing.T) {
 		approveByAll(t, item)
 		item.Spec.Retirement = &governancev1alpha1.Retirement{Reason: "年底清理：并入其他事项", Effective: "2030-01-01"}
 		g.Expect(as(t, "ops-alice", "cunshe:platform-ops").Update(ctx, item)).To(Succeed())
+	})
+}
+
+// S5: the bar of the joint review is never lowered silently, and a unit's
+// means of approving are its own.
+func TestTheReviewBarAndTheUnitsKeys(t *testing.T) {
+	ctx := context.Background()
+	unitWithKey := func(name string) *governancev1alpha1.ReviewUnit {
+		pub, _, err := ed25519.GenerateKey(nil)
+		NewWithT(t).Expect(err).NotTo(HaveOccurred())
+		u := &governancev1alpha1.ReviewUnit{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: governancev1alpha1.ReviewUnitSpec{
+			DisplayName: "测试联审单位", Group: "cunshe:unit:" + name,
+			PublicKeys: []governancev1alpha1.PublicKey{{ID: name + "-2026", Ed25519: base64.StdEncoding.EncodeToString(pub)}}}}
+		NewWithT(t).Expect(env.Client.Create(ctx, u)).To(Succeed())
+		return u
+	}
+	// update changes the unit's newest version (its status controller writes too).
+	update := func(c client.Client, name string, change func(*governancev1alpha1.ReviewUnit)) error {
+		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			u := &governancev1alpha1.ReviewUnit{}
+			if err := c.Get(ctx, client.ObjectKey{Name: name}, u); err != nil {
+				return err
+			}
+			change(u)
+			return c.Update(ctx, u)
+		})
+	}
+	addKey := func(u *governancev1alpha1.ReviewUnit) {
+		pub, _, _ := ed25519.GenerateKey(nil)
+		u.Spec.PublicKeys = append(u.Spec.PublicKeys, governancev1alpha1.PublicKey{ID: "added-2027", Ed25519: base64.StdEncoding.EncodeToString(pub)})
+	}
+	t.Run("platform ops cannot add a key to a unit; the unit's member can", func(t *testing.T) {
+		g := NewWithT(t)
+		unitWithKey("bar-keys")
+		err := update(as(t, "ops-alice", "cunshe:platform-ops"), "bar-keys", addKey)
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		g.Expect(err.Error()).To(ContainSubstring(`S5 联审单位 "bar-keys" 的公钥和成员组只能由本单位成员（组 cunshe:unit:bar-keys）修改；用户 "ops-alice" 不是其成员`))
+		g.Expect(update(as(t, "unit-member", "cunshe:unit:bar-keys"), "bar-keys", addKey)).To(Succeed())
+	})
+	t.Run("a required unit made not required needs a stated reason", func(t *testing.T) {
+		g := NewWithT(t)
+		unitWithKey("bar-required")
+		err := update(env.Client, "bar-required", func(u *governancev1alpha1.ReviewUnit) { u.Spec.Required = ptr.To(false) })
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		g.Expect(err.Error()).To(ContainSubstring(`S5 联审单位 "bar-required" 改为非必需会降低所有待审事项的要求`))
+		stored := &governancev1alpha1.ReviewUnit{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: "bar-required"}, stored)).To(Succeed())
+		g.Expect(stored.IsRequired()).To(BeTrue(), "the refused change left the unit required")
+
+		g.Expect(update(env.Client, "bar-required", func(u *governancev1alpha1.ReviewUnit) {
+			u.Spec.Required = ptr.To(false)
+			u.Annotations = map[string]string{rules.AnnotationReviewChange: "市委编办撤并该单位，经市政府常务会议同意（2027年第3次）"}
+		})).To(Succeed())
 	})
 }
