@@ -116,21 +116,33 @@ type ReportOutcome struct {
 	Decisions []governancev1alpha1.ReportDecisionRecord
 }
 
-// DecideReport follows a report's decisions: every one is listed, oldest
-// first, and the latest sets the phase (S8).
+// DecideReport follows a report's decisions (S8, S19): every one is listed,
+// oldest first. A violation record cannot be erased by another unit: once a
+// unit upholds the report it stays Upheld until that same unit decides
+// otherwise (withdraws its finding); while no unit's latest decision upholds
+// it, the latest decision sets the phase.
 func DecideReport(decisions []governancev1alpha1.ReportDecision) ReportOutcome {
 	sorted := slices.Clone(decisions)
 	slices.SortFunc(sorted, func(a, b governancev1alpha1.ReportDecision) int {
 		return cmp.Or(a.CreationTimestamp.Compare(b.CreationTimestamp.Time), cmp.Compare(a.Name, b.Name))
 	})
 	out := ReportOutcome{Phase: governancev1alpha1.ReportFiled}
-	for _, d := range sorted {
+	latestOf := map[string]*governancev1alpha1.ReportDecision{}
+	for i := range sorted {
+		d := &sorted[i]
 		out.Decisions = append(out.Decisions, governancev1alpha1.ReportDecisionRecord{
 			Unit: d.Spec.Unit, Outcome: d.Spec.Outcome, Decision: d.Name,
 			By: d.Annotations[governancev1alpha1.AnnotationCreatedBy], At: d.CreationTimestamp,
 		})
-		out.Phase = governancev1alpha1.ReportPhase(d.Spec.Outcome)
-		out.Findings = d.Spec.Findings
+		latestOf[d.Spec.Unit] = d
+		out.Phase, out.Findings = governancev1alpha1.ReportPhase(d.Spec.Outcome), d.Spec.Findings
+	}
+	// The newest finding of a unit that still upholds the report stands.
+	for i := len(sorted) - 1; i >= 0; i-- {
+		if d := &sorted[i]; latestOf[d.Spec.Unit] == d && d.Spec.Outcome == governancev1alpha1.OutcomeUpheld {
+			out.Phase, out.Findings = governancev1alpha1.ReportUpheld, d.Spec.Findings
+			break
+		}
 	}
 	return out
 }

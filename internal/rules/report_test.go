@@ -58,3 +58,24 @@ func TestTaskReachesItsTargetsOnly(t *testing.T) {
 	g.Expect(rules.VillageOfNamespace("dept-tjj")).To(BeEmpty())
 	g.Expect(rules.VillageOfNamespace("village-123")).To(BeEmpty())
 }
+
+// S19: an upheld report is the record of a department's violation; another
+// unit's later dismissal cannot erase it, only the upholding unit's own.
+func TestAnUpheldReportStandsUntilTheSameUnitWithdrawsIt(t *testing.T) {
+	g := NewWithT(t)
+	by := func(d governancev1alpha1.ReportDecision, unit string) governancev1alpha1.ReportDecision {
+		d.Spec.Unit = unit
+		return d
+	}
+	upheld := by(reportDecision("a.upheld", 10, governancev1alpha1.OutcomeUpheld, "确有另行要求填报表格"), "mzj")
+	otherDismisses := by(reportDecision("b.dismissed", 20, governancev1alpha1.OutcomeDismissed, "不属实"), "nyj")
+	out := rules.DecideReport([]governancev1alpha1.ReportDecision{upheld, otherDismisses})
+	g.Expect(out.Phase).To(Equal(governancev1alpha1.ReportUpheld), "another unit's dismissal does not erase the finding")
+	g.Expect(out.Findings).To(Equal("确有另行要求填报表格"))
+	g.Expect(out.Decisions).To(HaveLen(2), "both decisions stay listed")
+
+	sameWithdraws := by(reportDecision("c.dismissed", 30, governancev1alpha1.OutcomeDismissed, "复核后撤销原认定"), "mzj")
+	out = rules.DecideReport([]governancev1alpha1.ReportDecision{upheld, otherDismisses, sameWithdraws})
+	g.Expect(out.Phase).To(Equal(governancev1alpha1.ReportDismissed), "the upholding unit withdrew its finding")
+	g.Expect(out.Findings).To(Equal("复核后撤销原认定"))
+}
