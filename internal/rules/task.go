@@ -86,6 +86,9 @@ var (
 // it, so a task the audit flags is exactly one admission would now refuse.
 func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot) TaskVerdict {
 	var v TaskVerdict
+	if v.Errs = targetCaps(t.Spec.Targets); len(v.Errs) > 0 {
+		return v
+	}
 	groups, unknown := snap.TargetVillages(t.Spec.Targets)
 	v.Errs = append(v.Errs, unknownTargets(t.Spec.Targets, unknown)...)
 	if tc.Department == "" {
@@ -130,6 +133,40 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 	return v
 }
 
+// MaxTargetVillages and MaxTargetCounties are the schema's maxItems on a
+// task's targets (api/v1alpha1; a test holds them equal): the API server
+// refuses more, and the rules do too, so the CLI refuses them offline and
+// no caller makes the rules resolve an unbounded list.
+const (
+	MaxTargetVillages = 12000
+	MaxTargetCounties = 256
+)
+
+// maxNamedTargets is how many unknown codes a refusal names: enough to
+// find a typo, few enough that 10,000 wrong codes still make a message a
+// person reads.
+const maxNamedTargets = 10
+
+// targetCaps refuses targets longer than the schema allows (S2).
+func targetCaps(t governancev1alpha1.TaskTargets) field.ErrorList {
+	var errs field.ErrorList
+	for _, c := range []struct {
+		path   *field.Path
+		n, max int
+		zh, en string
+	}{
+		{taskTargets.Child("villages"), len(t.Villages), MaxTargetVillages, "村（社区）", "villages"},
+		{taskTargets.Child("counties"), len(t.Counties), MaxTargetCounties, "县（市、区）", "counties"},
+	} {
+		if c.n > c.max {
+			errs = append(errs, finding(&field.Error{Type: field.ErrorTypeTooMany, Field: c.path.String(), BadValue: field.OmitValueType{}},
+				msg(S2, "一个任务最多派往 %[1]d 个%[3]s，现有 %[2]d 个；请按县（市、区）派发（targets.counties）或分为几个任务",
+					"a task names at most %[1]d %[4]s; this one names %[2]d — target counties (targets.counties) or split the task", c.max, c.n, c.zh, c.en)))
+		}
+	}
+	return errs
+}
+
 func unknownTargets(t governancev1alpha1.TaskTargets, unknown []string) field.ErrorList {
 	if len(unknown) == 0 {
 		return nil
@@ -138,7 +175,13 @@ func unknownTargets(t governancev1alpha1.TaskTargets, unknown []string) field.Er
 	if len(t.Villages) == 0 { // villages, when named, are what was resolved
 		path, zh, en = taskTargets.Child("counties"), "县（市、区）", "county"
 	}
-	return field.ErrorList{notFound(path, strings.Join(unknown, ","), msg(S2, "登记册中没有%[1]s %[2]s", "no %[3]s %[2]s in the division registry", zh, strings.Join(unknown, ", "), en))}
+	named, moreZh, moreEn := unknown, "", ""
+	if len(unknown) > maxNamedTargets {
+		named = unknown[:maxNamedTargets]
+		moreZh, moreEn = fmt.Sprintf(" 等，共 %d 个", len(unknown)), fmt.Sprintf(" and %d more", len(unknown)-maxNamedTargets)
+	}
+	return field.ErrorList{notFound(path, strings.Join(named, ","), msg(S2, "登记册中没有%[1]s %[2]s%[4]s", "no %[3]s %[2]s%[5]s in the division registry",
+		zh, strings.Join(named, ", "), en, moreZh, moreEn))}
 }
 
 // paperLedgerFindings refuses inspecting paper ledgers of villages that keep
