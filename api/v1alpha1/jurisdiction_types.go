@@ -15,6 +15,22 @@ const (
 	LevelProvince JurisdictionLevel = "Province"
 )
 
+// TaskPhrase is one phrase of a city's list and the rule it points at.
+type TaskPhrase struct {
+	// phrase is matched as a substring of a task's title and description.
+	// 表述，按子串匹配任务名称和说明。
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	Phrase string `json:"phrase"`
+
+	// rule is S11 (paper ledgers), S14 (a room set aside) or S17 (wall posting).
+	// 对应规则：S11 纸质台账、S14 专用场所、S17 上墙。
+	// +required
+	// +kubebuilder:validation:Enum=S11;S14;S17
+	Rule string `json:"rule"`
+}
+
 // JointReview is who must agree before an item of the jurisdiction enters
 // the lists (S5).
 // +kubebuilder:validation:XValidation:rule="!has(self.quorum) || !has(self.units) || self.quorum <= size(self.units)",message="S5 review.quorum 不能大于 review.units 的个数 / review.quorum cannot exceed the number of review.units",fieldPath=".quorum"
@@ -128,6 +144,16 @@ type JurisdictionSpec struct {
 	// 本市机构牌子文字的差异设置（S12、S15）。
 	// +optional
 	Signboards SignboardTexts `json:"signboards,omitempty"`
+
+	// taskPhrases are the words that show a Work task asks for paper
+	// ledgers (S11), a room set aside (S14) or a wall posting (S17) although
+	// it declares none in spec.requires; empty means the built-in list
+	// (纸质台账, 专用, 上墙 …, docs/tasks.md).
+	// 表述清单：工作任务名称或说明中出现即视为要求纸质台账、专用场所或上墙；为空时使用内置清单。
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=128
+	TaskPhrases []TaskPhrase `json:"taskPhrases,omitempty"`
 }
 
 // JurisdictionStatus is what the operator counted of the jurisdiction.

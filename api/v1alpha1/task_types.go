@@ -76,6 +76,26 @@ type Emergency struct {
 	Expires *metav1.Time `json:"expires,omitempty"`
 }
 
+// TaskRequires is what a task asks of villages beyond the work (S11, S14, S17).
+type TaskRequires struct {
+	// paperLedgers: villages keep or hand in paper ledgers for the task
+	// (S11: not of villages that keep their records on the platform).
+	// 要求建立或报送纸质台账（S11：已上平台留痕的村社不得要求）。
+	// +optional
+	PaperLedgers bool `json:"paperLedgers,omitempty"`
+
+	// exclusiveRoom: a village room is set aside for the task (S14: never).
+	// 要求专用场所（S14：不得要求）。
+	// +optional
+	ExclusiveRoom bool `json:"exclusiveRoom,omitempty"`
+
+	// wallPosting: something is posted on the office wall (S17: only what
+	// residents need to know, under a resident-facing item).
+	// 要求上墙（S17：仅限群众需要知晓的内容）。
+	// +optional
+	WallPosting bool `json:"wallPosting,omitempty"`
+}
+
 // TaskSpec is what a department asks of villages.
 // 部门向村（社区）派发的工作任务。
 type TaskSpec struct {
@@ -91,6 +111,21 @@ type TaskSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	Title string `json:"title"`
+
+	// description says what the task asks, in the department's words; the
+	// city's phrase list is checked against it and the title (S11, S14, S17).
+	// 任务说明；与任务名称一并对照本市的表述清单检查（S11、S14、S17）。
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	Description string `json:"description,omitempty"`
+
+	// requires declares what the task asks beyond the work itself: paper
+	// ledgers, a room set aside, a posting on the office wall. A Work task
+	// that declares none but whose title or description asks for one (the
+	// city's phrase list, e.g. 纸质台账, 专用, 上墙) is refused.
+	// 任务附带的要求：纸质台账、专用场所、上墙；未声明而名称或说明中出现相关表述的工作任务不予受理。
+	// +optional
+	Requires *TaskRequires `json:"requires,omitempty"`
 
 	// itemRef is the ListItem the task is done under (S1).
 	// 任务依据的清单事项名称。

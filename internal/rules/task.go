@@ -96,13 +96,15 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 			"命名空间 %q 没有部门标签 %s，任务只能在部门的命名空间中创建",
 			"namespace %q carries no %s label; tasks are created in a department's namespace", t.Namespace, governancev1alpha1.LabelDepartment)))
 	}
-	switch t.Spec.Type {
-	case governancev1alpha1.TaskExclusiveRoomUse:
+	d := demandsOf(t)
+	v.Errs = append(v.Errs, phraseFindings(t, d, snap.Jurisdictions().TaskPhrases(TaskCity(t, snap.Jurisdictions())))...)
+	if d.room {
 		v.Errs = append(v.Errs, forbidden(taskType, msg(S14,
 			"任何单位和部门不得对村（社区）场所作出排他性使用要求；场所一室多用，请改为在已列入清单的事项下派发工作任务",
 			"no department may demand exclusive use of a village room; rooms are multi-use — assign a Work task under a listed item instead")))
 		return v
-	case governancev1alpha1.TaskPaperLedgerInspection:
+	}
+	if d.ledger {
 		v.Errs = append(v.Errs, paperLedgerFindings(groups)...)
 	}
 	if t.IsEmergency() {
@@ -232,7 +234,7 @@ func expiry(e *governancev1alpha1.Emergency) string {
 // listedItem finds the task's item and checks it may carry this type of task
 // (S1, S7, S17); a refusal suggests the closest published items.
 func listedItem(t *governancev1alpha1.Task, snap TaskSnapshot) (*governancev1alpha1.ListItem, field.ErrorList) {
-	wall := t.Spec.Type == governancev1alpha1.TaskWallPosting
+	wall := demandsOf(t).wall
 	if t.Spec.ItemRef == "" {
 		zh, en := suggestions(t, snap, wall)
 		return nil, field.ErrorList{required(taskItem, msg(S1, "清单之外无事项：任务须引用已公布的清单事项%[1]s",

@@ -136,6 +136,36 @@ func TestTaskRefusals(t *testing.T) {
 		{name: "an internal duty list on the wall (S17)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
 			t.Spec.Type, t.Spec.ItemRef = governancev1alpha1.TaskWallPosting, "l4-secretary-duties"
 		}, expect: []finding{{field.ErrorTypeForbidden, "spec.type", "S17", "internal rules, procedures and responsibility lists may not be required on walls"}}},
+		{name: "a Work task whose title asks for paper ledgers it does not declare (S11)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.Title = "人口抽样调查入户协助（各村建立纸质台账备查）"
+		}, expect: []finding{{field.ErrorTypeForbidden, "spec.requires", "S11", "任务名称或说明含“纸质台账”，即要求纸质台账"}}},
+		{name: "declared paper ledgers are held to S11 like the inspection type", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.Title, t.Spec.Requires = "人口抽样调查入户协助（各村建立纸质台账备查）", &governancev1alpha1.TaskRequires{PaperLedgers: true}
+		}, expect: []finding{{field.ErrorTypeForbidden, "spec.type", "S11", "2 target villages (e.g. 330302006001) keep their records on the platform"}}},
+		{name: "a description that asks for a room set aside (S14)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.Description = "请各村设立普查专用办公室，配备专人值守。"
+		}, expect: []finding{
+			{field.ErrorTypeForbidden, "spec.requires", "S14", "任务名称或说明含“专用”，即要求专用场所"},
+		}},
+		{name: "a declared room set aside (S14)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.Requires = &governancev1alpha1.TaskRequires{ExclusiveRoom: true}
+		}, expect: []finding{{field.ErrorTypeForbidden, "spec.type", "S14", "no department may demand exclusive use of a village room"}}},
+		{name: "a Work task that asks for a wall posting it does not declare (S17)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.Description = "调查工作制度须上墙公示。"
+		}, expect: []finding{{field.ErrorTypeForbidden, "spec.requires", "S17", "任务名称或说明含“上墙”，即要求上墙"}}},
+		{name: "a declared wall posting of an internal duty list (S17)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.ItemRef, t.Spec.Requires = "l4-secretary-duties", &governancev1alpha1.TaskRequires{WallPosting: true}
+		}, expect: []finding{{field.ErrorTypeForbidden, "spec.type", "S17", "internal rules, procedures and responsibility lists may not be required on walls"}}},
+		{name: "the city's own phrase list (S11)", snapEdit: func(m *rules.Memory) {
+			wz := city("3303", "温州市", true, requiredUnits...)
+			wz.Spec.TaskPhrases = []governancev1alpha1.TaskPhrase{{Phrase: "佐证材料", Rule: "S11"}}
+			m.Juris = rules.NewJurisdictions([]governancev1alpha1.Jurisdiction{wz})
+			for key, items := range m.Revisions { // the city's revisions, now that it is named
+				m.Revisions[rules.RevisionKey{City: "3303", Number: key.Number}] = items
+			}
+		}, edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.Description = "入户后提交佐证材料。"
+		}, expect: []finding{{field.ErrorTypeForbidden, "spec.requires", "S11", "任务名称或说明含“佐证材料”"}}},
 		{name: "emergency beyond 30 days (S6)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
 			t.Spec.ItemRef = ""
 			t.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "台风“海葵”过境，组织转移避险",
@@ -177,6 +207,11 @@ func TestAllowedVariants(t *testing.T) {
 			c.Department, t.Spec.ItemRef = "mzj", "l1-elderly-visit"
 		},
 		"Assist under an Undertake item (S2)": func(t *governancev1alpha1.Task, _ *rules.TaskContext) {},
+		"a declared wall posting of a resident-facing procedure (S17)": func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.ItemRef, t.Spec.Title = "l2-residence-proof", "居住证明办事指南上墙"
+			t.Spec.Requires = &governancev1alpha1.TaskRequires{WallPosting: true}
+		},
+
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -261,6 +261,18 @@ func TestTasks(t *testing.T) {
 				`no department may demand exclusive use of a village room; rooms are multi-use — assign a Work task under a listed item instead`)
 	})
 
+	t.Run("S11 S14 S17 by what a Work task asks, not only by its type", func(t *testing.T) {
+		g := NewWithT(t)
+		tk := task("dept-tjj", "census-ledgers", census.Name, all)
+		tk.Spec.Description = "入户登记后，各村建立纸质台账，按月报送。"
+		testenv.ExpectRefused(t, tjj.Create(ctx, tk), "vtask.governance.cunshe.io",
+			`tasks.governance.cunshe.io "census-ledgers" is forbidden: spec.requires: Forbidden: `+
+				`S11 任务名称或说明含“纸质台账”，即要求纸质台账；请如实声明 spec.requires.paperLedgers（已在平台留痕的村（社区）不得要求）或修改表述 / `+
+				`the task's title or description says “纸质台账”, which asks for paper ledgers; declare spec.requires.paperLedgers (villages that keep their records on the platform cannot be asked) or rephrase`)
+		tk.Spec.Description = "入户登记后，在平台上填报登记结果。"
+		g.Expect(tjj.Create(ctx, tk)).To(Succeed(), "the same task, asking only what its item allows")
+	})
+
 	t.Run("admissions are counted by decision and rule", func(t *testing.T) {
 		g := NewWithT(t)
 		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("denied", "S14"))).To(BeNumerically(">=", 1))
