@@ -55,6 +55,8 @@ func validateDisclosureFields(s *governancev1alpha1.DisclosureSpec) field.ErrorL
 	case n > governancev1alpha1.MaxDisclosureTitle:
 		errs = append(errs, tooLong(specPath.Child("title"), msg(S10, "标题不超过 %d 个字符，现有 %d 个",
 			"a title has at most %d characters; this one has %d", governancev1alpha1.MaxDisclosureTitle, n)))
+	case garbled(s.Title):
+		errs = append(errs, invalid(specPath.Child("title"), field.OmitValueType{}, msg(S10, "标题%[1]s", "the title %[2]s", garbledZh, garbledEn)))
 	}
 	switch {
 	case s.Period == "":
@@ -75,11 +77,24 @@ func validateDisclosureFields(s *governancev1alpha1.DisclosureSpec) field.ErrorL
 	case len(s.Body) > governancev1alpha1.MaxDisclosureBody:
 		errs = append(errs, tooLong(body, msg(S10, "正文不超过 %d 字节，现有 %d 字节；长篇材料请作为链接附上",
 			"a body has at most %d bytes; this one has %d — attach long documents as links", governancev1alpha1.MaxDisclosureBody, len(s.Body))))
-	case !utf8.ValidString(s.Body):
-		errs = append(errs, invalid(body, field.OmitValueType{}, msg(S10, "正文不是有效的 UTF-8 文本", "the body is not valid UTF-8")))
+	case garbled(s.Body):
+		errs = append(errs, invalid(body, field.OmitValueType{}, msg(S10, "正文%[1]s", "the body %[2]s", garbledZh, garbledEn)))
 	}
 	return append(errs, validateLinks(s.Links)...)
 }
+
+// garbled reports text that is not UTF-8, or was not before the API server
+// decoded it: JSON decoding turns each invalid byte into U+FFFD, so a
+// record that arrives through the API is never invalid UTF-8, only marked.
+// Residents would read the marks on the public page.
+func garbled(s string) bool {
+	return !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError)
+}
+
+const (
+	garbledZh = "含有无效的 UTF-8 字节或替换字符 U+FFFD（编码错误的痕迹）；请以 UTF-8 重新提交"
+	garbledEn = "holds bytes that are not UTF-8 or the replacement character U+FFFD (the trace of a wrong encoding); submit it again as UTF-8"
+)
 
 func validateLinks(links []governancev1alpha1.DisclosureLink) field.ErrorList {
 	path := specPath.Child("links")

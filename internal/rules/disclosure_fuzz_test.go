@@ -56,7 +56,7 @@ func refusedDisclosureFields(s *governancev1alpha1.DisclosureSpec, name, standin
 	if !slices.Contains(governancev1alpha1.DisclosureCategories, s.Category) {
 		want = append(want, "spec.category")
 	}
-	if strings.TrimSpace(s.Title) == "" || utf8.RuneCountInString(s.Title) > governancev1alpha1.MaxDisclosureTitle {
+	if strings.TrimSpace(s.Title) == "" || utf8.RuneCountInString(s.Title) > governancev1alpha1.MaxDisclosureTitle || marked(s.Title) {
 		want = append(want, "spec.title")
 	}
 	if !formats.Period(s.Period) {
@@ -65,7 +65,7 @@ func refusedDisclosureFields(s *governancev1alpha1.DisclosureSpec, name, standin
 	if s.Format != "" && s.Format != governancev1alpha1.DisclosureText && s.Format != governancev1alpha1.DisclosureMarkdown {
 		want = append(want, "spec.format")
 	}
-	if strings.TrimSpace(s.Body) == "" || len(s.Body) > governancev1alpha1.MaxDisclosureBody || !utf8.ValidString(s.Body) {
+	if strings.TrimSpace(s.Body) == "" || len(s.Body) > governancev1alpha1.MaxDisclosureBody || marked(s.Body) {
 		want = append(want, "spec.body")
 	}
 	if len(s.Links) > governancev1alpha1.MaxDisclosureLinks {
@@ -89,6 +89,17 @@ func refusedDisclosureFields(s *governancev1alpha1.DisclosureSpec, name, standin
 		}
 	}
 	return want
+}
+
+// marked: not UTF-8, or holding the mark JSON decoding leaves of bytes
+// that were not (U+FFFD).
+func marked(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldsOf are the paths of findings, in order.

@@ -109,7 +109,13 @@ func TestDisclosureRules(t *testing.T) {
 			{field.ErrorTypeTooLong, "spec.body", "S10", "正文不超过 32768 字节，现有 32769 字节；长篇材料请作为链接附上 / a body has at most 32768 bytes; this one has 32769 — attach long documents as links"}}},
 		"a body of 32768 bytes is accepted": {edit: func(d *governancev1alpha1.Disclosure) { d.Spec.Body = strings.Repeat("a", 32768) }},
 		"a body that is not UTF-8": {edit: func(d *governancev1alpha1.Disclosure) { d.Spec.Body = "收入\xff" }, want: []finding{
-			{field.ErrorTypeInvalid, "spec.body", "S10", "正文不是有效的 UTF-8 文本 / the body is not valid UTF-8"}}},
+			{field.ErrorTypeInvalid, "spec.body", "S10", "正文含有无效的 UTF-8 字节或替换字符 U+FFFD（编码错误的痕迹）；请以 UTF-8 重新提交 / " +
+				"the body holds bytes that are not UTF-8 or the replacement character U+FFFD (the trace of a wrong encoding); submit it again as UTF-8"}}},
+		"a title and a body that the API server decoded from bytes that were not UTF-8": {edit: func(d *governancev1alpha1.Disclosure) {
+			d.Spec.Title, d.Spec.Body = "2026年\uFFFD财务公开", "收入\uFFFD"
+		}, want: []finding{
+			{field.ErrorTypeInvalid, "spec.title", "S10", "S10 标题含有无效的 UTF-8 字节或替换字符 U+FFFD（编码错误的痕迹）"},
+			{field.ErrorTypeInvalid, "spec.body", "S10", "the body holds bytes that are not UTF-8 or the replacement character U+FFFD"}}},
 		"17 links": {edit: func(d *governancev1alpha1.Disclosure) {
 			d.Spec.Links = make([]governancev1alpha1.DisclosureLink, 17)
 		}, want: []finding{{field.ErrorTypeTooMany, "spec.links", "S10", "链接不超过 16 个，现有 17 个 / a record has at most 16 links; this one has 17"}}},
