@@ -78,8 +78,9 @@ func TestHelmTestHookObjects(t *testing.T) {
 // rendered Pod) against the control plane with the operator running, with
 // a token of the hook's ServiceAccount and its RBAC applied: what `helm
 // test` does in a cluster with nodes. It passes because the task webhook
-// refuses a task not on the lists (S1); the same script sending the task
-// where no webhook looks (the release's namespace) must fail.
+// refuses a task not on the lists (S1); the same script must fail when it
+// sends the task where no webhook looks (the release's namespace) and when
+// the operator is down.
 func TestHelmTestHookScript(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("the hook's script needs curl: apt-get install curl")
@@ -101,6 +102,19 @@ func TestHelmTestHookScript(t *testing.T) {
 	out, err = runHookScript(t, hook.pod, saDir, "cunshe-system")
 	if err == nil || !strings.Contains(out, "a task not on the lists was admitted (S1)") {
 		t.Errorf("the test hook passed without a webhook refusing the task (%v):\n%s", err, out)
+	}
+
+	// With the operator down the API server cannot call the webhook (the
+	// task is refused all the same, failurePolicy Fail): the script must
+	// tell that from the webhook's answer.
+	if restartErr := env.RestartManagerAfter(func() error {
+		out, err = runHookScript(t, hook.pod, saDir, ns)
+		return nil
+	}); restartErr != nil {
+		t.Fatal(restartErr)
+	}
+	if err == nil || !strings.Contains(out, "the API server could not call the webhook") {
+		t.Errorf("the test hook passed while the operator was down (%v):\n%s", err, out)
 	}
 }
 
