@@ -70,6 +70,8 @@ type rolloutPass struct {
 	writeErr  error
 	// written are the ConfigMaps this pass wrote (or tried to).
 	written []*corev1.ConfigMap
+	// record writes the status as it stands, before a step's writes.
+	record func(context.Context) error
 }
 
 // Reconcile advances one rollout as far as its steps allow.
@@ -101,6 +103,14 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		setRolloutConditions(ro, metav1.ConditionFalse, ReasonNoRevision, "尚无清单版本 / no list revision exists yet", false, false)
 		return ctrl.Result{}, r.patchRolloutStatus(ctx, before, ro)
 	}
+	pass.record = func(ctx context.Context) error {
+		if err := r.patchRolloutStatus(ctx, before, ro); err != nil {
+			return err
+		}
+		before = ro.DeepCopy()
+		return nil
+	}
+	keepPublished(ro)
 	r.retarget(pass, target)
 	pass.aborted = ro.Annotations[governancev1alpha1.AnnotationAbort] == "true"
 	if !pass.aborted {
@@ -206,6 +216,20 @@ func (r *ListRolloutReconciler) target(p *rolloutPass) int64 {
 	return latest
 }
 
+// keepPublished: new steps given to a rollout that had published its
+// revision everywhere stage the next revision; the villages keep what they
+// hold. Without it, step 0 of the new steps would select no village and
+// send every one back to the previous revision.
+func keepPublished(ro *governancev1alpha1.ListRollout) {
+	s := &ro.Status
+	if s.ObservedGeneration == 0 || s.ObservedGeneration == ro.Generation {
+		return
+	}
+	if ready := meta.FindStatusCondition(s.Conditions, governancev1alpha1.ReadyCondition); ready != nil && ready.Reason == ReasonPublished {
+		s.CurrentStep, s.PauseStartedAt = int32(len(ro.Spec.Steps)), nil
+	}
+}
+
 // retarget starts over when the target changes. Returning to the previous
 // revision (undo) skips the steps: the villages go back at once.
 func (r *ListRolloutReconciler) retarget(p *rolloutPass, target int64) {
@@ -243,6 +267,13 @@ func (r *ListRolloutReconciler) advance(ctx context.Context, p *rolloutPass) {
 		}
 		s.CurrentStep++
 		s.PauseStartedAt = nil
+		// The step is recorded before its villages are written: a manager
+		// that dies during the writes resumes this step, instead of
+		// sending the villages it reached back to the previous revision.
+		if err := p.record(ctx); err != nil {
+			p.writeErr = err
+			return
+		}
 	}
 }
 
