@@ -142,10 +142,10 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		Cache:                   CacheOptions(),
 		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
-		WebhookServer: webhook.NewServer(webhook.Options{
+		WebhookServer: webhooks.NewServer(webhook.Options{
 			Host: opts.WebhookHost, Port: opts.WebhookPort,
 			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.GetCertificate = webhookCerts.GetCertificate }},
-		}),
+		}, webhooks.DefaultLimits),
 	}
 	if opts.WrapClient != nil {
 		mgrOpts.NewClient = func(config *rest.Config, o client.Options) (client.Client, error) {
