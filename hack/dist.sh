@@ -48,8 +48,12 @@ archive_name() { # os arch
 pack() { # dir archive
   local epoch
   epoch=$(git log -1 --format=%ct 2>/dev/null || echo 0)
+  # The files by name, not ".": an entry for the folder itself would carry
+  # the staging folder's mode (0700) into wherever krew unpacks it.
+  local files
+  mapfile -t files < <(ls -A "$1")
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@${epoch}" \
-    -C "$1" -cf - . | gzip -9 -n >"$2"
+    -C "$1" -cf - "${files[@]}" | gzip -9 -n >"$2"
 }
 
 build() { # os arch
