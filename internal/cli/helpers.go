@@ -840,13 +840,31 @@ type sortOptions struct {
 	Order string `json:"order"`
 }
 
+// writeDocs writes YAML documents to w as one multi-document YAML, in one
+// write.
+func writeDocs(w io.Writer, docs [][]byte) error {
+	var buf bytes.Buffer
+	for i, doc := range docs {
+		if i > 0 {
+			buf.WriteString(yamlSeparator)
+		}
+		buf.Write(doc)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
 // writeCounties writes the counties' manifests to stdout when dir is "",
 // else one file per county into dir (written reports the latter).
 // Everything is rendered before the first byte goes out, so a failure never
 // leaves half a stream for `kubectl apply -f -`.
 func writeCounties(cmd *cobra.Command, dir string, counties []county) (written bool, err error) {
 	if dir == "" {
-		return false, writeStream(cmd.OutOrStdout(), nil, counties)
+		docs := make([][]byte, len(counties))
+		for i, c := range counties {
+			docs[i] = c.manifests
+		}
+		return false, writeDocs(cmd.OutOrStdout(), docs)
 	}
 	files, err := countyFiles(counties)
 	if err != nil {

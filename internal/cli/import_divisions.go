@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -311,23 +310,14 @@ func jurisdictionManifest(j *governancev1alpha1.Jurisdiction) ([]byte, error) {
 // writeStream writes the Jurisdictions and then the counties' Villages to
 // w as one multi-document YAML, in one write.
 func writeStream(w io.Writer, jurisdictions []jurisdictionDoc, counties []county) error {
-	var buf bytes.Buffer
-	docs := 0
-	add := func(doc []byte) {
-		if docs > 0 {
-			buf.WriteString(yamlSeparator)
-		}
-		buf.Write(doc)
-		docs++
-	}
+	docs := make([][]byte, 0, len(jurisdictions)+len(counties))
 	for _, j := range jurisdictions {
-		add(j.manifest)
+		docs = append(docs, j.manifest)
 	}
 	for _, c := range counties {
-		add(c.manifests)
+		docs = append(docs, c.manifests)
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	return writeDocs(w, docs)
 }
 
 // layout is the folder-per-city output: each city's folder and the files
