@@ -62,6 +62,11 @@ func (r *ListItemReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	now := r.Now().In(juris.Location(item.Spec.Jurisdiction))
 	eval := rules.EvaluateItem(item, flow, units.Items, approvals.Items, juris, now.Format(time.DateOnly))
+	if publishedChanges(item, eval) {
+		if err := awaitInRollouts(ctx, r.Client, item, eval.Phase == governancev1alpha1.PhaseApproved, juris); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if err := r.patchItemStatus(ctx, item, eval, now); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -72,6 +77,13 @@ func (r *ListItemReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		return ctrl.Result{}, err
 	}
 	return r.untilRetirement(item, eval, now), nil
+}
+
+// publishedChanges: the item enters or leaves the lists with this
+// evaluation, so its city's next revision differs (S1, S7).
+func publishedChanges(item *governancev1alpha1.ListItem, eval rules.Evaluation) bool {
+	onLists := func(p governancev1alpha1.ItemPhase) bool { return p == governancev1alpha1.PhaseApproved }
+	return onLists(item.Status.Phase) != onLists(eval.Phase)
 }
 
 // flowOf is the content of a MicroPower item's flow, part of its digest

@@ -67,7 +67,7 @@ func (r *ListRevisionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, err
 	}
 	now := r.Now().In(juris.Location(city))
-	published := publish.Published(items, now.Format(time.DateOnly))
+	published := cityPublished(items, juris, city, now)
 	hash := publish.ContentHash(published)
 	result := untilNextRetirement(items, now)
 	if len(revisions) == 0 && len(published) == 0 {
@@ -95,6 +95,15 @@ func (r *ListRevisionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	delete(r.pending, city)
 	return result, nil
+}
+
+// cityPublished is what a revision of the city cut at now holds: the
+// approved, unretired items of the city and its province (S1, S7). The
+// revision controller cuts it; the rollout controller compares it with the
+// newest revision.
+func cityPublished(items []governancev1alpha1.ListItem, juris rules.Jurisdictions, city string, now time.Time) []governancev1alpha1.PublishedItem {
+	items = slices.DeleteFunc(slices.Clone(items), func(it governancev1alpha1.ListItem) bool { return !juris.Reaches(it.Spec.Jurisdiction, city) })
+	return publish.Published(items, now.In(juris.Location(city)).Format(time.DateOnly))
 }
 
 // cityItems are the items on the city's lists: its own and its province's.

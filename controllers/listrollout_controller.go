@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -36,6 +37,10 @@ const (
 	ReasonNoRevision  = "NoRevision"
 	ReasonInactive    = "Inactive"
 	ReasonWriteFailed = "WriteFailed"
+	// ReasonRevisionPending: the approved items changed since the newest
+	// revision; the next one is being cut. Not Ready, so that a pipeline
+	// that waits for Ready and then cites a newly approved item is admitted.
+	ReasonRevisionPending = "RevisionPending"
 )
 
 // ListRolloutReconciler moves each village's cunshe-lists ConfigMap to the
@@ -425,11 +430,50 @@ func (r *ListRolloutReconciler) summarise(p *rolloutPass) {
 		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonWriteFailed, p.writeErr.Error(), true, false)
 	case p.paused:
 		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonPaused, pauseMessage(p.ro)+" "+progress, true, false)
+	case int(s.CurrentStep) >= len(p.ro.Spec.Steps) && s.UpdatedVillages == s.TotalVillages && awaiting(p):
+		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonRevisionPending, fmt.Sprintf(
+			"已批准的事项自第 %d 版以来有变化，新版本即将生成 / the approved items changed since revision %d; the next revision is being cut. ", s.CurrentRevision, s.CurrentRevision)+progress, true, false)
 	case int(s.CurrentStep) >= len(p.ro.Spec.Steps) && s.UpdatedVillages == s.TotalVillages:
 		setRolloutConditions(p.ro, metav1.ConditionTrue, ReasonPublished, progress, false, false)
 	default:
 		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonProgressing, progress, true, false)
 	}
+}
+
+// awaiting reports whether the rollout, every village holding its current
+// revision, still has a change to publish: an item recorded by the item
+// controller that this revision does not carry, or approved items that
+// differ from the newest revision (a cut on its way).
+func awaiting(p *rolloutPass) bool {
+	s := &p.ro.Status
+	if p.ro.Spec.Revision != 0 {
+		s.AwaitingItems = nil // pinned: Ready speaks of the pinned revision only
+		return false
+	}
+	s.AwaitingItems = stillAwaited(s.AwaitingItems, p.revisions[s.CurrentRevision])
+	return len(s.AwaitingItems) > 0 || revisionPending(p)
+}
+
+// revisionPending reports whether the city's approved items differ from its
+// newest revision (the revision controller is waiting out its settle window,
+// or cutting): a rollout that follows the newest revision is then not done.
+// Checked only when the rollout would otherwise read Ready.
+func revisionPending(p *rolloutPass) bool {
+	if p.ro.Spec.Revision != 0 {
+		return false // pinned: Ready speaks of the pinned revision only
+	}
+	var newest *governancev1alpha1.ListRevision
+	for _, rev := range p.revisions {
+		if newest == nil || rev.Spec.Revision > newest.Spec.Revision {
+			newest = rev
+		}
+	}
+	items := make([]governancev1alpha1.ListItem, 0, len(p.catalog.Items))
+	for _, it := range p.catalog.Items {
+		items = append(items, *it)
+	}
+	published := cityPublished(items, p.juris, p.city, p.now)
+	return newest == nil || newest.Spec.ContentHash != publish.ContentHash(published)
 }
 
 // pauseMessage says what a paused rollout waits for: a promotion, or a time.
@@ -465,7 +509,12 @@ func (r *ListRolloutReconciler) patchRolloutStatus(ctx context.Context, before, 
 	if equality.Semantic.DeepEqual(before.Status, ro.Status) {
 		return nil
 	}
-	if err := r.Status().Patch(ctx, ro, client.MergeFrom(before)); err != nil {
+	// Optimistic: a pass that read the rollout before another controller
+	// marked it RevisionPending must not write over that mark. A conflict
+	// means the rollout changed meanwhile: its update event brings the next
+	// pass, which recomputes.
+	err := r.Status().Patch(ctx, ro, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	if err != nil && !apierrors.IsConflict(err) {
 		return fmt.Errorf("patching status of ListRollout %s: %w", ro.Name, err)
 	}
 	return nil
@@ -483,8 +532,16 @@ func (r *ListRolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&governancev1alpha1.Village{}, handler.EnqueueRequestsFromMapFunc(r.villageRollouts), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.villageRollouts)).
 		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.allRollouts)).
+		Watches(&governancev1alpha1.ListItem{}, handler.EnqueueRequestsFromMapFunc(r.itemRollouts)).
 		Named("listrollout").
 		Complete(r)
+}
+
+// itemRollouts requeues the rollouts of the cities an item reaches: an
+// approval or a retirement makes their next revision pending.
+func (r *ListRolloutReconciler) itemRollouts(ctx context.Context, o client.Object) []reconcile.Request {
+	item := o.(*governancev1alpha1.ListItem)
+	return r.cityRollouts(ctx, func(juris rules.Jurisdictions, city string) bool { return juris.Reaches(item.Spec.Jurisdiction, city) })
 }
 
 func (r *ListRolloutReconciler) allRollouts(ctx context.Context, _ client.Object) []reconcile.Request {

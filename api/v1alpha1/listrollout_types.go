@@ -76,6 +76,17 @@ type CountyProgress struct {
 	Total   int32  `json:"total"`
 }
 
+// AwaitedItem is an item whose change a rollout has still to publish.
+type AwaitedItem struct {
+	// name is the ListItem's name.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// published is whether the item enters the lists (approved) or leaves them (retired).
+	// +optional
+	Published bool `json:"published,omitempty"`
+}
+
 // ListRolloutStatus is the rollout's progress.
 type ListRolloutStatus struct {
 	// observedGeneration is the generation this status describes.
@@ -90,6 +101,15 @@ type ListRolloutStatus struct {
 	// currentRevision is the revision being rolled out.
 	// +optional
 	CurrentRevision int64 `json:"currentRevision,omitempty"`
+	// awaitingItems are items approved or retired whose change the villages
+	// do not hold yet: the rollout is not Ready until the revision it rolls
+	// out carries them (written by the item controller before the item's new
+	// phase, so whoever sees the item Approved sees the rollout not Ready).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=10000
+	AwaitingItems []AwaitedItem `json:"awaitingItems,omitempty"`
 	// previousRevision is the revision villages held before; undo returns to it.
 	// +optional
 	PreviousRevision int64 `json:"previousRevision,omitempty"`
