@@ -45,6 +45,9 @@ type Options struct {
 	// Logs receives the control plane's output when Dir is empty; with a Dir
 	// they go to Dir/logs.
 	Logs io.Writer
+	// APIServerFlags are extra kube-apiserver flags, e.g. an audit policy
+	// (the fault suite counts the operator's writes in the audit log).
+	APIServerFlags map[string]string
 }
 
 // ControlPlane is a running local control plane.
@@ -126,6 +129,9 @@ func (cp *ControlPlane) configure(opts Options) error {
 	}
 	// 1.37 refuses to reconcile the kubernetes endpoints for 127.0.0.1.
 	api.Configure().Set("endpoint-reconciler-type", "none")
+	for flag, value := range opts.APIServerFlags {
+		api.Configure().Set(flag, value)
+	}
 	if cp.dir == "" {
 		if opts.Logs != nil {
 			api.Out, api.Err = opts.Logs, opts.Logs
