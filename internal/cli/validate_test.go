@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/cunshe/cunshe-operator/internal/golden"
-	"github.com/cunshe/cunshe-operator/internal/rules"
 
 	"sigs.k8s.io/yaml"
 
@@ -444,6 +443,16 @@ func writeCity(tb testing.TB, dir string, n int) {
 	}
 	flow := string(lists[strings.Index(string(lists), "apiVersion: governance.cunshe.io/v1alpha1\nkind: PowerFlow"):])
 	writeFileTB(tb, filepath.Join(dir, "lists", "flows.yaml"), flow)
+	flows := itemFlows{}
+	flowDocs, err := decodeManifests("flows.yaml", []byte(flow))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, m := range flowDocs {
+		if f, ok := m.obj.(*governancev1alpha1.PowerFlow); ok {
+			flows[f.Name] = &f.Spec
+		}
+	}
 
 	counties := []string{"330302", "330303", "330304", "330305", "330324", "330326", "330327", "330328", "330329", "330381", "330382", "330383"}
 	keys := map[string]unitKey{}
@@ -486,7 +495,11 @@ func writeCity(tb testing.TB, dir string, n int) {
 			items.WriteString("---\n")
 			items.Write(doc)
 			for _, u := range reviewUnits {
-				a, err := approvalYAML(signedApproval(item, rules.Digest(&item.Spec, nil), u, u+"-test", governancev1alpha1.DecisionApprove, "", keys[u]))
+				digest, err := flows.digest(item)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				a, err := approvalYAML(signedApproval(item, digest, u, u+"-test", governancev1alpha1.DecisionApprove, "", keys[u]))
 				if err != nil {
 					tb.Fatal(err)
 				}

@@ -35,9 +35,6 @@ func ValidateItemApproval(a *governancev1alpha1.ItemApproval, who Requester, sna
 		if itemJur := juris.Resolve(item.Spec.Jurisdiction); juris.UnitJurisdiction(unit) != itemJur {
 			return "", field.ErrorList{forbidden(unitPath, otherJurisdiction(unit, itemJur, juris))}
 		}
-		if errs := staleApproval(a, item, snap); len(errs) > 0 {
-			return "", errs
-		}
 	}
 	if a.Spec.Signature != nil {
 		if m, bad := signatureProblem(&a.Spec, unit); bad {

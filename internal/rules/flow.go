@@ -119,10 +119,17 @@ func ValidatePowerFlowUpdate(old, updated *governancev1alpha1.PowerFlow, snap Sn
 		"PowerFlow %[1]q was approved with items %[2]v and cannot change; create a new flow and propose a new item for review", old.Name, approved))}
 }
 
-// staleApproval refuses an approval whose digest is not the item's current
-// one (S5): it could never count, and while the item exists it could never
-// be deleted either. The message names the digest to approve.
-func staleApproval(a *governancev1alpha1.ItemApproval, item *governancev1alpha1.ListItem, snap Snapshot) field.ErrorList {
+// ValidateApprovalDigest refuses a new approval whose digest is not the
+// item's current one (S5): it could never count, and while the item exists
+// it could never be deleted either. The message names the digest to
+// approve. Admission runs it on create; the offline CLI cannot tell a new
+// approval from one already stored (which stays, void), so it reports the
+// same S5 finding as a void approval, a warning.
+func ValidateApprovalDigest(a *governancev1alpha1.ItemApproval, snap Snapshot) field.ErrorList {
+	item := snap.ListItem(a.Spec.Item)
+	if item == nil {
+		return nil // GitOps may apply the approval before its item
+	}
 	current := Digest(&item.Spec, itemFlow(item, snap))
 	if item.WasApproved() {
 		current = item.Status.ApprovedDigest

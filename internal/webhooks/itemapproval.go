@@ -51,6 +51,9 @@ func (v *ItemApprovalValidator) ValidateCreate(ctx context.Context, a *governanc
 	snap := v.snapshot(ctx)
 	verifiedBy, errs := rules.ValidateItemApproval(a, who, snap)
 	if len(errs) == 0 {
+		errs = rules.ValidateApprovalDigest(a, snap)
+	}
+	if len(errs) == 0 {
 		errs = rules.ValidateNotSampleSigned(a, snap.ReviewUnit(a.Spec.Unit), v.sample)
 	}
 	if len(errs) == 0 && a.Annotations[governancev1alpha1.AnnotationVerifiedBy] != string(verifiedBy) {
