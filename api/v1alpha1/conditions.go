@@ -22,6 +22,8 @@ const (
 	// ReasonProvisionFailed: the API server refused a child object.
 	ReasonProvisionFailed = "ProvisionFailed"
 	// ReasonTenantNotReady: Ready is false because TenantReady is false.
+	//
+	// Deprecated: Ready carries TenantReady's reason, which says why.
 	ReasonTenantNotReady = "TenantNotReady"
 )
 
@@ -49,6 +51,8 @@ const (
 const (
 	// ApprovedCondition says whether a ListItem passed joint review (S5).
 	ApprovedCondition = "Approved"
+	// CountedCondition says whether an ItemApproval counts for its item's current digest (S5).
+	CountedCondition = "Counted"
 	// ReasonPending: not every required unit has approved yet.
 	ReasonPending = "Pending"
 	// ReasonApproved: every required unit approved the current digest.
@@ -69,11 +73,12 @@ const (
 	ReasonInvalid = "Invalid"
 )
 
-// kstatus condition types of kinds that converge over time (ListRollout).
+// kstatus condition types; every kind carries them beside Ready, set from
+// the condition table ReadyReasons (kstatus.go).
 const (
 	// ReconcilingCondition is true while the object moves toward its spec.
 	ReconcilingCondition = "Reconciling"
-	// StalledCondition is true when it cannot move without a person (abort, error).
+	// StalledCondition is true when it cannot move without a person (abort, refusal).
 	StalledCondition = "Stalled"
 )
 
@@ -82,6 +87,10 @@ const (
 	// CompliantCondition says whether a task still meets the lists as the
 	// audit finds them, or a SignboardSet meets S12–S16.
 	CompliantCondition = "Compliant"
+	// RectifiedCondition says whether a county or department finished its
+	// rectification by the city's deadline (S18), and names it once the
+	// deadline has passed with work remaining (S19).
+	RectifiedCondition = "Rectified"
 	// ViolationCondition is true when a review unit upheld a village's report against the task.
 	ViolationCondition = "Violation"
 	// ReasonListed: the task is on the published lists.
@@ -126,4 +135,12 @@ const (
 	ReasonInForce = "InForce"
 	// ReasonWithdrawn: a review unit withdrew the notice; it stays on record.
 	ReasonWithdrawn = "Withdrawn"
+)
+
+// Ready reasons of a Jurisdiction (S5).
+const (
+	// ReasonReviewComplete: every unit of the joint review exists in the jurisdiction.
+	ReasonReviewComplete = "ReviewComplete"
+	// ReasonReviewIncomplete: a unit of the joint review is missing, so no item can be approved.
+	ReasonReviewIncomplete = "ReviewIncomplete"
 )

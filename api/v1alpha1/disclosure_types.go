@@ -157,6 +157,7 @@ type Disclosure struct {
 	// +required
 	Spec DisclosureSpec `json:"spec"`
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status DisclosureStatus `json:"status,omitempty"`
 }
 

@@ -73,8 +73,15 @@ type ItemApprovalSpec struct {
 
 // ItemApprovalStatus says whether the approval counts.
 type ItemApprovalStatus struct {
-	// conditions: Ready is true while the approval counts for its item's current digest.
-	// 状态条件：审核意见对事项当前摘要有效时 Ready 为 True。
+	// observedGeneration is the generation this status describes.
+	// 本状态对应的版本。
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Counted is true while the approval counts for its item's
+	// current digest; Ready is true once the operator has weighed it (a void
+	// approval is Ready too: recorded, never going to count).
+	// 状态条件：审核意见对事项当前摘要有效时 Counted 为 True；operator 审核过即 Ready（已失效的意见也是）。
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -92,7 +99,7 @@ type ItemApprovalStatus struct {
 // +kubebuilder:printcolumn:name="Unit",type=string,JSONPath=`.spec.unit`
 // +kubebuilder:printcolumn:name="Decision",type=string,JSONPath=`.spec.decision`
 // +kubebuilder:printcolumn:name="Verified",type=string,JSONPath=`.metadata.annotations.governance\.cunshe\.io/verified-by`
-// +kubebuilder:printcolumn:name="Counts",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Counts",type=string,JSONPath=`.status.conditions[?(@.type=="Counted")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.spec) || self.spec == oldSelf.spec",message="S5 审核意见提交后不可修改，请另行提交新的审核意见 / S5: an approval is immutable; create a new one instead"
 type ItemApproval struct {
@@ -106,6 +113,7 @@ type ItemApproval struct {
 
 	// status is written by the operator.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status ItemApprovalStatus `json:"status,omitempty"`
 }
 

@@ -227,6 +227,7 @@ type Jurisdiction struct {
 
 	// status is written by the operator.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status JurisdictionStatus `json:"status,omitempty"`
 }
 

@@ -368,6 +368,7 @@ type ListItem struct {
 
 	// status is written by the operator.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status ListItemStatus `json:"status,omitempty"`
 }
 

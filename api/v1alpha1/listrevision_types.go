@@ -74,6 +74,10 @@ type ListRevision struct {
 
 // ListRevisionStatus summarises a revision.
 type ListRevisionStatus struct {
+	// observedGeneration is the generation this status describes: the
+	// revision's only one, since it never changes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 	// itemCount is the number of published items.
 	// +optional
 	ItemCount int32 `json:"itemCount"`

@@ -160,6 +160,7 @@ type ListRollout struct {
 
 	// status is written by the operator.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status ListRolloutStatus `json:"status,omitempty"`
 }
 

@@ -124,6 +124,7 @@ type PowerFlow struct {
 
 	// status is written by the operator.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status PowerFlowStatus `json:"status,omitempty"`
 }
 

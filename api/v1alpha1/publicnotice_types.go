@@ -144,6 +144,7 @@ type PublicNotice struct {
 	// +required
 	Spec PublicNoticeSpec `json:"spec"`
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status PublicNoticeStatus `json:"status,omitempty"`
 }
 

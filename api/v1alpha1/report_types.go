@@ -151,6 +151,7 @@ type Report struct {
 	Spec ReportSpec `json:"spec"`
 
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status ReportStatus `json:"status,omitempty"`
 }
 

@@ -103,6 +103,7 @@ type ReviewUnit struct {
 
 	// status is written by the operator.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status ReviewUnitStatus `json:"status,omitempty"`
 }
 

@@ -132,6 +132,7 @@ type SignboardStyle struct {
 
 	// status is written by the operator.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status SignboardStyleStatus `json:"status,omitempty"`
 }
 
@@ -313,6 +314,7 @@ type SignboardSet struct {
 
 	// status is written by the operator.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status SignboardSetStatus `json:"status,omitempty"`
 }
 

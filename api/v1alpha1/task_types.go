@@ -235,6 +235,7 @@ type Task struct {
 
 	// status is written by the operator.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status TaskStatus `json:"status,omitempty"`
 }
 

@@ -149,6 +149,7 @@ type Village struct {
 	// status is written by the operator.
 	// 状态，由 operator 写入。
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status VillageStatus `json:"status,omitempty"`
 }
 
