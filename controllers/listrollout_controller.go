@@ -75,8 +75,10 @@ type rolloutPass struct {
 	writeErr  error
 	// written are the ConfigMaps this pass wrote (or tried to).
 	written []*corev1.ConfigMap
-	// record writes the status as it stands, before a step's writes.
-	record func(context.Context) error
+	// record writes the status as it stands, before a step's writes;
+	// recorded is set once it has.
+	record   func(context.Context) error
+	recorded bool
 }
 
 // Reconcile advances one rollout as far as its steps allow.
@@ -112,10 +114,10 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		if err := r.patchRolloutStatus(ctx, before, ro); err != nil {
 			return err
 		}
-		before = ro.DeepCopy()
+		before, pass.recorded = ro.DeepCopy(), true
 		return nil
 	}
-	keepPublished(ro)
+	keepPublished(pass)
 	r.retarget(pass, target)
 	pass.aborted = ro.Annotations[governancev1alpha1.AnnotationAbort] == "true"
 	if !pass.aborted {
@@ -125,8 +127,13 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	err = r.patchRolloutStatus(ctx, before, ro)
 	// The status tells the progress at once; the next pass must not start
 	// before the cache holds this one's writes, or it would write again.
+	// That includes the rollout's own status: a pass that read an older
+	// step would send the villages of a newer one back.
 	for _, cm := range pass.written {
 		waitForOwnWrite(ctx, cm, observeCached(r.Client))
+	}
+	if ro.ResourceVersion != before.ResourceVersion || pass.recorded {
+		waitForOwnWrite(ctx, ro, observeCached(r.Client))
 	}
 	if err != nil {
 		return ctrl.Result{}, err
@@ -221,18 +228,24 @@ func (r *ListRolloutReconciler) target(p *rolloutPass) int64 {
 	return latest
 }
 
-// keepPublished: new steps given to a rollout that had published its
-// revision everywhere stage the next revision; the villages keep what they
-// hold. Without it, step 0 of the new steps would select no village and
-// send every one back to the previous revision.
-func keepPublished(ro *governancev1alpha1.ListRollout) {
+// keepPublished: new steps given to a rollout whose revision every village
+// already holds stage the next revision; the villages keep what they hold.
+// Without it, step 0 of the new steps would select no village and send
+// every one back to the previous revision. What the villages hold decides,
+// not the Ready condition, which others set too (awaitInRollouts).
+func keepPublished(p *rolloutPass) {
+	ro := p.ro
 	s := &ro.Status
-	if s.ObservedGeneration == 0 || s.ObservedGeneration == ro.Generation {
+	if s.ObservedGeneration == 0 || s.ObservedGeneration == ro.Generation || s.CurrentRevision == 0 {
 		return
 	}
-	if ready := meta.FindStatusCondition(s.Conditions, governancev1alpha1.ReadyCondition); ready != nil && ready.Reason == ReasonPublished {
-		s.CurrentStep, s.PauseStartedAt = int32(len(ro.Spec.Steps)), nil
+	current := strconv.FormatInt(s.CurrentRevision, 10)
+	for _, v := range p.villages {
+		if cm := p.lists[governancev1alpha1.TenantNamespaceName(v.Name)]; cm == nil || cm.Annotations[publish.AnnotationRevision] != current {
+			return
+		}
 	}
+	s.CurrentStep, s.PauseStartedAt = int32(len(ro.Spec.Steps)), nil
 }
 
 // retarget starts over when the target changes. Returning to the previous

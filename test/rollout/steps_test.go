@@ -47,6 +47,21 @@ func TestNewStepsStageTheNextRevision(t *testing.T) {
 	expectHeld(t, func(string) int64 { return latest + 1 })
 }
 
+// TestStepsChangedWhileARevisionIsPending: the steps change right after an
+// approval, when the rollout already says a revision is pending (not
+// Published): the villages still hold what they hold, and the new steps
+// stage the pending revision from there.
+func TestStepsChangedWhileARevisionIsPending(t *testing.T) {
+	latest := publishCitywide(t, nil)
+	approveItems(t, item("typhoon-drill", "协助开展防台风转移演练", governancev1alpha1.Scope{}))
+	expectReadyReason(t, controllers.ReasonRevisionPending)
+	setRollout(t, func(ro *governancev1alpha1.ListRollout) { ro.Spec.Steps = staged })
+	expectHeld(t, pilotOr(latest+1, latest))
+	expectReadyReason(t, "Paused")
+	annotate(t, governancev1alpha1.AnnotationPromote, fmt.Sprintf("pending-%d", latest+1))
+	expectHeld(t, func(string) int64 { return latest + 1 })
+}
+
 // TestADyingManagerDoesNotUndoAPromotion: a manager that dies while it
 // writes a promoted step leaves the step recorded, so the next manager
 // finishes the step instead of sending the villages already written back
