@@ -1,12 +1,11 @@
 package controllers
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,17 +19,23 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/metrics"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 )
-
-// maxComplianceFindings caps a summary's detail: a department with thousands
-// of findings still has one small object.
-const maxComplianceFindings = 50
 
 // ComplianceReconciler keeps one DepartmentCompliance per department (S7,
 // S19): its tasks by standing and the villages' reports against it, with
 // capped detail, and the same figures as metrics.
 type ComplianceReconciler struct {
 	client.Client
+	// Now is the clock of the rectification deadline; tests set it.
+	Now func() time.Time
+}
+
+func (r *ComplianceReconciler) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
 }
 
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=departmentcompliances,verbs=get;list;watch;create
@@ -46,10 +51,17 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.List(ctx, reports, client.MatchingFields{IndexReportDept: dept}); err != nil {
 		return ctrl.Result{}, err
 	}
-	status := summarise(tasks.Items, reports.Items)
+	status := rules.SummariseDepartment(tasks.Items, reports.Items)
+	juris, err := readJurisdictions(ctx, r.Client)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	city := juris.Default()
+	status.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, r.now()), status.NonCompliant+status.Reports.Open)
 	publishMetrics(dept, status)
+	metrics.SetRectification("department", dept, status.Rectification)
 	dc := &governancev1alpha1.DepartmentCompliance{}
-	err := r.Get(ctx, client.ObjectKey{Name: dept}, dc)
+	err = r.Get(ctx, client.ObjectKey{Name: dept}, dc)
 	switch {
 	case apierrors.IsNotFound(err):
 		dc.Name = dept
@@ -61,8 +73,14 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	status.Conditions = slices.Clone(dc.Status.Conditions)
 	meta.SetStatusCondition(&status.Conditions, summaryCondition(dc.Generation, status))
+	if status.Rectification != nil {
+		meta.SetStatusCondition(&status.Conditions, rules.RectificationCondition(dc.Generation, "部门 "+dept, status.Rectification))
+	} else {
+		meta.RemoveStatusCondition(&status.Conditions, governancev1alpha1.RectifiedCondition)
+	}
+	next := untilNextCityDay(juris, city, r.now(), status.Rectification)
 	if equality.Semantic.DeepEqual(dc.Status, status) {
-		return ctrl.Result{}, nil
+		return next, nil
 	}
 	// The whole status as a merge patch: the summary has one writer, so a
 	// cache a moment behind our own last write must not cost a conflict, and
@@ -71,58 +89,7 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, r.Status().Patch(ctx, dc, client.RawPatch(types.MergePatchType, body))
-}
-
-// summarise counts a department's tasks and reports; the detail lists
-// non-compliant tasks, violations and emergencies, capped.
-func summarise(tasks []governancev1alpha1.Task, reports []governancev1alpha1.Report) governancev1alpha1.DepartmentComplianceStatus {
-	var s governancev1alpha1.DepartmentComplianceStatus
-	var findings []governancev1alpha1.ComplianceFinding
-	for _, t := range tasks {
-		s.Tasks++
-		obj := t.Namespace + "/" + t.Name
-		switch t.Status.Phase {
-		case governancev1alpha1.TaskNonCompliant:
-			s.NonCompliant++
-			findings = append(findings, governancev1alpha1.ComplianceFinding{Object: obj, Kind: string(t.Status.Phase), Message: strings.Join(t.Status.Findings, "; ")})
-		case governancev1alpha1.TaskViolation:
-			s.Violations++
-			findings = append(findings, governancev1alpha1.ComplianceFinding{Object: obj, Kind: string(t.Status.Phase), Message: "S8 upheld: " + strings.Join(t.Status.UpheldReports, ", ")})
-		case governancev1alpha1.TaskExpired:
-			s.Expired++
-		case governancev1alpha1.TaskAdmitted:
-			s.Admitted++
-			if t.IsEmergency() {
-				s.Emergencies++
-				findings = append(findings, governancev1alpha1.ComplianceFinding{Object: obj, Kind: "Emergency",
-					Message: fmt.Sprintf("S6 %s until %s", t.Spec.Emergency.Category, t.Spec.Emergency.Expires.UTC().Format("2006-01-02T15:04:05Z"))})
-			}
-		}
-	}
-	for _, rep := range reports {
-		switch {
-		case rep.Status.Phase == governancev1alpha1.ReportUpheld:
-			s.Reports.Upheld++
-			if rep.Spec.Demand != nil {
-				s.Violations++
-				findings = append(findings, governancev1alpha1.ComplianceFinding{Object: rep.Namespace + "/" + rep.Name, Kind: "Violation",
-					Message: "S8 upheld: unlisted demand: " + rep.Spec.Demand.Description})
-			}
-		case rep.Status.Phase == governancev1alpha1.ReportDismissed:
-			s.Reports.Dismissed++
-		default:
-			s.Reports.Open++
-		}
-	}
-	slices.SortFunc(findings, func(a, b governancev1alpha1.ComplianceFinding) int {
-		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Object, b.Object))
-	})
-	if len(findings) > maxComplianceFindings {
-		findings, s.Truncated = findings[:maxComplianceFindings], true
-	}
-	s.Findings = findings
-	return s
+	return next, r.Status().Patch(ctx, dc, client.RawPatch(types.MergePatchType, body))
 }
 
 func summaryCondition(gen int64, s governancev1alpha1.DepartmentComplianceStatus) metav1.Condition {
@@ -159,8 +126,41 @@ func (r *ComplianceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			return departmentRequest(o.(*governancev1alpha1.Report).Status.Department)
 		})).
+		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.allDepartments)).
 		Named("departmentcompliance").
 		Complete(r)
+}
+
+// allDepartments requeues every summary when a city's deadline changes.
+func (r *ComplianceReconciler) allDepartments(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &governancev1alpha1.DepartmentComplianceList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, dc := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKey{Name: dc.Name}})
+	}
+	return reqs
+}
+
+// rectificationDeadline is the city's deadline (S18), "" when it sets none.
+func rectificationDeadline(juris rules.Jurisdictions, city string) string {
+	if j := juris.Get(city); j != nil {
+		return j.Spec.RectificationDeadline
+	}
+	return ""
+}
+
+// untilNextCityDay requeues a summary with a deadline at the start of the
+// city's next day: its days left change then, and it may become named.
+func untilNextCityDay(juris rules.Jurisdictions, city string, now time.Time, r *governancev1alpha1.Rectification) ctrl.Result {
+	if r == nil {
+		return ctrl.Result{}
+	}
+	local := now.In(juris.Location(city))
+	y, m, d := local.Date()
+	return ctrl.Result{RequeueAfter: time.Date(y, m, d+1, 0, 0, 1, 0, local.Location()).Sub(local)}
 }
 
 func departmentRequest(dept string) []reconcile.Request {

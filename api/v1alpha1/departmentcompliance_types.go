@@ -46,13 +46,17 @@ type DepartmentComplianceStatus struct {
 	// reports counts the villages' reports against the department.
 	// +optional
 	Reports ReportCounts `json:"reports"`
+	// rectification is the department against its city's deadline (S18);
+	// absent when the city sets none.
+	// +optional
+	Rectification *Rectification `json:"rectification"`
 	// findings is the detail, capped at 50; truncated says more exist.
 	// +optional
 	// +kubebuilder:validation:MaxItems=50
-	Findings []ComplianceFinding `json:"findings,omitempty"`
+	Findings []ComplianceFinding `json:"findings"`
 	// truncated is true when findings were capped.
 	// +optional
-	Truncated bool `json:"truncated,omitempty"`
+	Truncated bool `json:"truncated"`
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -74,6 +78,7 @@ type DepartmentComplianceStatus struct {
 // +kubebuilder:printcolumn:name="Emergencies",type=integer,JSONPath=`.status.emergencies`
 // +kubebuilder:printcolumn:name="Upheld",type=integer,JSONPath=`.status.reports.upheld`
 // +kubebuilder:printcolumn:name="Open",type=integer,JSONPath=`.status.reports.open`
+// +kubebuilder:printcolumn:name="Named",type=boolean,JSONPath=`.status.rectification.named`
 type DepartmentCompliance struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

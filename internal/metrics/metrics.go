@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
 
 var (
@@ -41,6 +43,20 @@ var (
 		Help: "Villages' reports against a department by phase: open, upheld, dismissed (S8, S19).",
 	}, []string{"department", "outcome"})
 
+	// RectificationRemaining is what a county or department has left to
+	// rectify before the city's deadline (S18).
+	RectificationRemaining = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cunshe_rectification_remaining",
+		Help: "Work left to rectify by the city's deadline (S18): tasks off the lists, open reports and, for a county, its pending items; by scope (county or department) and name.",
+	}, []string{"scope", "name"})
+
+	// RectificationNamed is 1 for a county or department named after the
+	// deadline passed with work remaining (S19).
+	RectificationNamed = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cunshe_rectification_named",
+		Help: "1 when the county or department missed the city's rectification deadline with work remaining and is named (S19).",
+	}, []string{"scope", "name"})
+
 	// WebhookCertificateExpiry is when the webhook server's certificate
 	// expires, so an alert can fire before admission breaks.
 	WebhookCertificateExpiry = prometheus.NewGauge(prometheus.GaugeOpts{
@@ -50,7 +66,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(TaskAdmissions, EmergencyTasks, AuditFindings, DepartmentTasks, DepartmentReports, WebhookCertificateExpiry)
+	metrics.Registry.MustRegister(TaskAdmissions, EmergencyTasks, AuditFindings, DepartmentTasks, DepartmentReports, RectificationRemaining, RectificationNamed, WebhookCertificateExpiry)
 }
 
 // ObserveServingCertificate records the expiry of the certificate the
@@ -64,4 +80,20 @@ func ObserveServingCertificate(cert tls.Certificate) {
 	if leaf != nil {
 		WebhookCertificateExpiry.Set(float64(leaf.NotAfter.Unix()))
 	}
+}
+
+// SetRectification publishes where a county or department stands against
+// the deadline (S18, S19); nil (no deadline) removes its series.
+func SetRectification(scope, name string, r *governancev1alpha1.Rectification) {
+	if r == nil {
+		RectificationRemaining.DeleteLabelValues(scope, name)
+		RectificationNamed.DeleteLabelValues(scope, name)
+		return
+	}
+	RectificationRemaining.WithLabelValues(scope, name).Set(float64(r.Remaining))
+	named := 0.0
+	if r.Named {
+		named = 1
+	}
+	RectificationNamed.WithLabelValues(scope, name).Set(named)
 }

@@ -159,7 +159,7 @@ var (
 	// including those of issues 5, 6 and 12 (tasks, reports, signboards,
 	// public records and notices).
 	clusterScoped = []string{"villages", "reviewunits", "listitems", "itemapprovals", "powerflows", "listrevisions",
-		"listrollouts", "departmentcompliances", "signboardstyles", "publicnotices"}
+		"listrollouts", "departmentcompliances", "countycompliances", "signboardstyles", "publicnotices"}
 	namespaced = []string{"tasks", "reports", "reportdecisions", "signboardsets", "disclosures"}
 	// namespaces are where the namespaced checks are made; "" is all of them.
 	namespaces = []string{"", "dept-tjj", "dept-other", nsA, nsB}
@@ -200,7 +200,7 @@ func TestEachActorMayDoExactlyWhatDesignSays(t *testing.T) {
 		"a review unit approves items, decides reports and withdraws notices": {user: "unit-carol", groups: []string{unitMZJ}, grants: []grant{
 			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"itemapprovals", "reportdecisions"}},
 			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"publicnotices"}}, // withdrawal only: admission
-			{verbs: readVerbs, resources: []string{"listitems", "powerflows", "reviewunits", "reports", "tasks", "departmentcompliances"}},
+			{verbs: readVerbs, resources: []string{"listitems", "powerflows", "reviewunits", "reports", "tasks", "departmentcompliances", "countycompliances"}},
 		}},
 		"a township owns its style and its villages' signboard sets": {user: "town-dave", groups: []string{tenant.TownshipGroup(villageA.Spec.Township.Code), townships}, grants: []grant{
 			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"signboardstyles"}}, // its own only: admission (TestTownshipKeepsToItsOwnStyle)

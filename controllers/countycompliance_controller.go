@@ -1,0 +1,188 @@
+package controllers
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/metrics"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+)
+
+// CountyComplianceReconciler keeps one CountyCompliance per county (S18,
+// S19): what remains to rectify there against the city's deadline — the
+// rule engine's summary — and the same figures as metrics.
+type CountyComplianceReconciler struct {
+	client.Client
+	// Now is the clock of the rectification deadline; tests set it.
+	Now func() time.Time
+}
+
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=countycompliances,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=countycompliances/status,verbs=get;update;patch
+
+func (r *CountyComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	county := req.Name
+	juris, err := readJurisdictions(ctx, r.Client)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	counties, err := r.cityCounties(ctx, juris, county)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	cc := &governancev1alpha1.CountyCompliance{}
+	err = r.Get(ctx, client.ObjectKey{Name: county}, cc)
+	switch {
+	case !counties.Has(county): // no village there (any more)
+		if err == nil {
+			return ctrl.Result{}, client.IgnoreNotFound(r.Delete(ctx, cc))
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	case apierrors.IsNotFound(err):
+		cc.Name = county
+		if err := r.Create(ctx, cc); err != nil {
+			return ctrl.Result{}, err
+		}
+	case err != nil:
+		return ctrl.Result{}, err
+	}
+	status, err := r.summarise(ctx, county, counties)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	city := juris.CityOf(county)
+	now := r.Now()
+	status.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, now), status.NonCompliant+status.PendingItems+status.Reports.Open)
+	metrics.SetRectification("county", county, status.Rectification)
+	status.ObservedGeneration = cc.Generation
+	status.Conditions = slices.Clone(cc.Status.Conditions)
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue,
+		Reason: governancev1alpha1.ReasonSummarised, Message: "已汇总 / summarised", ObservedGeneration: cc.Generation})
+	if status.Rectification != nil {
+		meta.SetStatusCondition(&status.Conditions, rules.RectificationCondition(cc.Generation, "县（市、区）"+county, status.Rectification))
+	} else {
+		meta.RemoveStatusCondition(&status.Conditions, governancev1alpha1.RectifiedCondition)
+	}
+	next := untilNextCityDay(juris, city, now, status.Rectification)
+	if equality.Semantic.DeepEqual(cc.Status, status) {
+		return next, nil
+	}
+	// The whole status as a merge patch (one writer; zero counts written).
+	body, err := json.Marshal(map[string]any{"status": status})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return next, r.Status().Patch(ctx, cc, client.RawPatch(types.MergePatchType, body))
+}
+
+// cityCounties are the counties of the county's city that have villages.
+func (r *CountyComplianceReconciler) cityCounties(ctx context.Context, juris rules.Jurisdictions, county string) (sets.Set[string], error) {
+	villages := &governancev1alpha1.VillageList{}
+	opts := []client.ListOption{client.UnsafeDisableDeepCopy}
+	if len(county) >= 4 {
+		opts = append(opts, client.MatchingFields{IndexCity: county[:4]})
+	}
+	if err := r.List(ctx, villages, opts...); err != nil {
+		return nil, err
+	}
+	out := sets.New[string]()
+	for i := range villages.Items {
+		out.Insert(villages.Items[i].Spec.County.Code)
+	}
+	return out, nil
+}
+
+func (r *CountyComplianceReconciler) summarise(ctx context.Context, county string, counties sets.Set[string]) (governancev1alpha1.CountyComplianceStatus, error) {
+	tasks := &governancev1alpha1.TaskList{}
+	reports := &governancev1alpha1.ReportList{}
+	items := &governancev1alpha1.ListItemList{}
+	for _, l := range []client.ObjectList{tasks, reports, items} {
+		if err := r.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
+			return governancev1alpha1.CountyComplianceStatus{}, err
+		}
+	}
+	return rules.SummariseCounty(rules.CountyFacts{Code: county, Counties: counties}, tasks.Items, reports.Items, items.Items), nil
+}
+
+// SetupWithManager summarises a county when a village appears in it or one
+// of its tasks, reports or items changes, and every county when a city's
+// deadline changes.
+func (r *CountyComplianceReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	// Only a village's arrival or departure matters: its status changes
+	// (provisioning, rollouts) must cost the summaries nothing.
+	arrivals := predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }, GenericFunc: func(event.GenericEvent) bool { return false }}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&governancev1alpha1.CountyCompliance{}).
+		Watches(&governancev1alpha1.Village{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			return countyRequests(o.(*governancev1alpha1.Village).Spec.County.Code)
+		}), builder.WithPredicates(arrivals)).
+		Watches(&governancev1alpha1.Task{}, handler.EnqueueRequestsFromMapFunc(r.taskCounties)).
+		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			code := rules.VillageOfNamespace(o.GetNamespace())
+			if len(code) < 6 {
+				return nil
+			}
+			return countyRequests(code[:6])
+		})).
+		Watches(&governancev1alpha1.ListItem{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			if a := o.(*governancev1alpha1.ListItem).Spec.Applicant; a.Kind == governancev1alpha1.ApplicantCounty {
+				return countyRequests(a.Name)
+			}
+			return nil
+		})).
+		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.allCounties)).
+		Named("countycompliance").
+		Complete(r)
+}
+
+// taskCounties requeues the counties a task reaches; one for all villages
+// reaches every county with a summary.
+func (r *CountyComplianceReconciler) taskCounties(ctx context.Context, o client.Object) []reconcile.Request {
+	t := o.(*governancev1alpha1.Task)
+	if t.Spec.Targets.All {
+		return r.allCounties(ctx, o)
+	}
+	return countyRequests(sets.List(rules.TaskCounties(t, nil))...)
+}
+
+func (r *CountyComplianceReconciler) allCounties(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &governancev1alpha1.CountyComplianceList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, cc := range list.Items {
+		names = append(names, cc.Name)
+	}
+	return countyRequests(names...)
+}
+
+func countyRequests(codes ...string) []reconcile.Request {
+	reqs := make([]reconcile.Request, 0, len(codes))
+	for _, c := range codes {
+		if c != "" {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKey{Name: c}})
+		}
+	}
+	return reqs
+}
