@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -210,6 +211,11 @@ func paperLedgerFindings(groups []VillageGroup) field.ErrorList {
 // most the city's limit later.
 func emergencyFindings(e *governancev1alpha1.Emergency, created time.Time, limit time.Duration) field.ErrorList {
 	path := taskEmerg.Child("expires")
+	if n := utf8.RuneCountInString(strings.TrimSpace(e.Justification)); n < MinEmergencyJustification {
+		return field.ErrorList{invalid(taskEmerg.Child("justification"), e.Justification, msg(S6,
+			"紧急事由须写明发生了什么、为何需要村（社区）（不少于 %[1]d 字，现有 %[2]d 字）",
+			"an emergency's justification says what happened and why villages are needed (at least %[1]d characters; this one has %[2]d)", MinEmergencyJustification, n))}
+	}
 	switch {
 	case e.Expires == nil:
 		return field.ErrorList{required(path, msg(S6, "紧急任务须写明豁免截止时间", "an emergency task needs an expiry"))}
@@ -230,6 +236,10 @@ func expiry(e *governancev1alpha1.Emergency) string {
 	}
 	return e.Expires.UTC().Format(time.RFC3339)
 }
+
+// MinEmergencyJustification is the shortest justification that can say what
+// happened and why villages are needed (S6): a sentence, not a character.
+const MinEmergencyJustification = 10
 
 // listedItem finds the task's item and checks it may carry this type of task
 // (S1, S7, S17); a refusal suggests the closest published items.

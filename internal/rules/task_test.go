@@ -166,6 +166,11 @@ func TestTaskRefusals(t *testing.T) {
 		}, edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
 			t.Spec.Description = "入户后提交佐证材料。"
 		}, expect: []finding{{field.ErrorTypeForbidden, "spec.requires", "S11", "任务名称或说明含“佐证材料”"}}},
+		{name: "an emergency justified by a word, not a sentence (S6)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
+			t.Spec.ItemRef = ""
+			t.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "台风",
+				Expires: &metav1.Time{Time: now.Add(24 * time.Hour)}}
+		}, expect: []finding{{field.ErrorTypeInvalid, "spec.emergency.justification", "S6", "at least 10 characters; this one has 2"}}},
 		{name: "emergency beyond 30 days (S6)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
 			t.Spec.ItemRef = ""
 			t.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "台风“海葵”过境，组织转移避险",
@@ -211,7 +216,6 @@ func TestAllowedVariants(t *testing.T) {
 			t.Spec.ItemRef, t.Spec.Title = "l2-residence-proof", "居住证明办事指南上墙"
 			t.Spec.Requires = &governancev1alpha1.TaskRequires{WallPosting: true}
 		},
-
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -313,7 +313,7 @@ func TestTasks(t *testing.T) {
 		}).WithTimeout(15 * time.Second).Should(Succeed())
 
 		tk = task("dept-tjj", "flood-40-days", "", all)
-		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "汛期值守",
+		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "主汛期连续强降雨，需村（社区）值守巡查山塘水库",
 			Expires: &metav1.Time{Time: time.Now().Add(40 * 24 * time.Hour)}}
 		g.Expect(tjj.Create(ctx, tk)).To(MatchError(ContainSubstring("S6 紧急豁免最长 30 天")))
 
