@@ -14,6 +14,9 @@ export GOWORK := off
 CONTROLLER_GEN := go tool controller-gen
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/cunshe/cunshe-operator/internal/version.Version=$(VERSION)
+# The manager's image (the chart's image.repository) and the engine that builds it.
+IMG ?= cunshe/cunshe-operator:$(VERSION)
+CONTAINER_TOOL ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
 
 .PHONY: all
 all: build
@@ -67,6 +70,10 @@ verify: manifests generate chart-docs ## Fail when generated files (CRDs, RBAC, 
 controlplane: ## Build etcd, kube-apiserver and kube-controller-manager from Go modules into bin/k8s (once).
 	K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) bash hack/build-controlplane.sh
 
+.PHONY: unit
+unit: ## Run the tests that start no control plane (hack/unit-packages.sh picks them): seconds to a few minutes, no bin/k8s needed.
+	pkgs=$$(bash hack/unit-packages.sh) && go test $$pkgs -count=1
+
 .PHONY: test
 test: controlplane helm chromium ## Run all tests: unit tests, envtest integration tests against a real apiserver, the chart through bin/helm, the portal in headless Chromium.
 	go test ./... -count=1 -timeout 30m
@@ -90,6 +97,21 @@ build: ## Build the manager and kubectl-cunshe into bin/.
 	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/manager ./cmd/manager
 	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/kubectl-cunshe ./cmd/kubectl-cunshe
 	install -m 0755 hack/kubectl_complete-cunshe $(LOCALBIN)/kubectl_complete-cunshe
+
+.PHONY: docker-build
+docker-build: container-tool ## Build the manager's image $(IMG) from the Dockerfile (without the local mode) with docker or podman (CONTAINER_TOOL).
+	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: container-tool ## Push the manager's image $(IMG).
+	$(CONTAINER_TOOL) push $(IMG)
+
+.PHONY: container-tool
+container-tool:
+	@if [ -z "$(CONTAINER_TOOL)" ]; then \
+		echo "no container engine: neither docker nor podman is installed (or set CONTAINER_TOOL)" >&2; exit 1; fi
+	@if ! $(CONTAINER_TOOL) info >/dev/null 2>&1; then \
+		echo "$(CONTAINER_TOOL) is installed but its engine does not answer ($(CONTAINER_TOOL) info fails): start it first" >&2; exit 1; fi
 
 .PHONY: dist
 dist: ## Build the kubectl plugin archives for krew (linux/darwin/windows x amd64/arm64) into dist/ with their sha256, and plugins/cunshe.yaml.
