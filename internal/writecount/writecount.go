@@ -1,10 +1,13 @@
 // Package writecount wraps a client to count the API writes it makes; the
 // tests assert zero writes on converged objects and the benchmarks report
-// writes per village, by verb and kind, with it.
+// writes per village, by verb and kind, with it. The counting is done by
+// controller-runtime's client/interceptor, so every write method, the
+// subresource ones included, goes through one hook.
 package writecount
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -13,7 +16,9 @@ import (
 	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 )
 
 // Client counts every write request (create, update, patch, apply, delete,
@@ -26,21 +31,14 @@ type Client struct {
 }
 
 // Wrap returns a counting client around c.
-func Wrap(c client.Client) *Client { return &Client{Client: c, byKind: map[string]int{}} }
+func Wrap(c client.Client) *Client {
+	w := &Client{byKind: map[string]int{}}
+	w.Client = interceptor.NewClient(withoutWatch{c}, w.funcs())
+	return w
+}
 
 // Writes is the number of write requests made so far.
 func (c *Client) Writes() int64 { return c.writes.Load() }
-
-func (c *Client) record(verb string, obj any) {
-	c.writes.Add(1)
-	t := reflect.TypeOf(obj)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	c.mu.Lock()
-	c.byKind[verb+" "+t.Name()]++
-	c.mu.Unlock()
-}
 
 // Summary lists the writes by verb and kind, e.g. "create Namespace=3685".
 func (c *Client) Summary() string {
@@ -71,64 +69,67 @@ func (c *Client) SubresourceWrites(name string) int {
 	return n
 }
 
-func (c *Client) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
-	c.record("create", obj)
-	return c.Client.Create(ctx, obj, opts...)
+func (c *Client) record(verb string, obj any) {
+	c.writes.Add(1)
+	t := reflect.TypeOf(obj)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	c.mu.Lock()
+	c.byKind[verb+" "+t.Name()]++
+	c.mu.Unlock()
 }
 
-func (c *Client) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
-	c.record("update", obj)
-	return c.Client.Update(ctx, obj, opts...)
+// funcs record each write, then make it with the wrapped client.
+func (c *Client) funcs() interceptor.Funcs {
+	return interceptor.Funcs{
+		Create: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+			c.record("create", obj)
+			return cl.Create(ctx, obj, opts...)
+		},
+		Update: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+			c.record("update", obj)
+			return cl.Update(ctx, obj, opts...)
+		},
+		Patch: func(ctx context.Context, cl client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+			c.record("patch", obj)
+			return cl.Patch(ctx, obj, patch, opts...)
+		},
+		Apply: func(ctx context.Context, cl client.WithWatch, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
+			c.record("apply", obj)
+			return cl.Apply(ctx, obj, opts...)
+		},
+		Delete: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+			c.record("delete", obj)
+			return cl.Delete(ctx, obj, opts...)
+		},
+		DeleteAllOf: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.DeleteAllOfOption) error {
+			c.record("deleteall", obj)
+			return cl.DeleteAllOf(ctx, obj, opts...)
+		},
+		SubResourceCreate: func(ctx context.Context, cl client.Client, sub string, obj, subObj client.Object, opts ...client.SubResourceCreateOption) error {
+			c.record(sub+" create", obj)
+			return cl.SubResource(sub).Create(ctx, obj, subObj, opts...)
+		},
+		SubResourceUpdate: func(ctx context.Context, cl client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			c.record(sub+" update", obj)
+			return cl.SubResource(sub).Update(ctx, obj, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, cl client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+			c.record(sub+" patch", obj)
+			return cl.SubResource(sub).Patch(ctx, obj, patch, opts...)
+		},
+		SubResourceApply: func(ctx context.Context, cl client.Client, sub string, obj runtime.ApplyConfiguration, opts ...client.SubResourceApplyOption) error {
+			c.record(sub+" apply", obj)
+			return cl.SubResource(sub).Apply(ctx, obj, opts...)
+		},
+	}
 }
 
-func (c *Client) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
-	c.record("patch", obj)
-	return c.Client.Patch(ctx, obj, patch, opts...)
-}
+// withoutWatch gives a manager's client, which cannot watch, the Watch
+// method the interceptor's client.WithWatch asks for.
+type withoutWatch struct{ client.Client }
 
-func (c *Client) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
-	c.record("apply", obj)
-	return c.Client.Apply(ctx, obj, opts...)
-}
-
-func (c *Client) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
-	c.record("delete", obj)
-	return c.Client.Delete(ctx, obj, opts...)
-}
-
-func (c *Client) DeleteAllOf(ctx context.Context, obj client.Object, opts ...client.DeleteAllOfOption) error {
-	c.record("deleteall", obj)
-	return c.Client.DeleteAllOf(ctx, obj, opts...)
-}
-
-func (c *Client) Status() client.SubResourceWriter { return c.SubResource("status") }
-
-func (c *Client) SubResource(name string) client.SubResourceClient {
-	return &subResource{SubResourceClient: c.Client.SubResource(name), parent: c, name: name}
-}
-
-type subResource struct {
-	client.SubResourceClient
-	parent *Client
-	name   string
-}
-
-func (s *subResource) Create(ctx context.Context, obj, sub client.Object, opts ...client.SubResourceCreateOption) error {
-	s.parent.record(s.name+" create", obj)
-	return s.SubResourceClient.Create(ctx, obj, sub, opts...)
-}
-
-func (s *subResource) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-	s.parent.record(s.name+" update", obj)
-	return s.SubResourceClient.Update(ctx, obj, opts...)
-}
-
-func (s *subResource) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-	s.parent.record(s.name+" patch", obj)
-	return s.SubResourceClient.Patch(ctx, obj, patch, opts...)
-}
-
-func (s *subResource) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.SubResourceApplyOption) error {
-	s.parent.record(s.name+" apply", obj)
-	return s.SubResourceClient.Apply(ctx, obj, opts...)
+func (withoutWatch) Watch(context.Context, client.ObjectList, ...client.ListOption) (watch.Interface, error) {
+	return nil, errors.New("writecount: the wrapped client cannot watch")
 }
