@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -14,6 +11,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // DisclosureReconciler keeps each public record's status (S10): whose
@@ -31,30 +29,26 @@ func (r *DisclosureReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.Get(ctx, req.NamespacedName, d); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	patcher := status.NewPatcher(r.Client, d)
 	records := &governancev1alpha1.DisclosureList{}
 	if err := r.List(ctx, records, client.InNamespace(d.Namespace)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("listing the records of %s: %w", d.Namespace, err)
 	}
-	before := d.Status.DeepCopy()
 	s := &d.Status
-	s.ObservedGeneration, s.Village = d.Generation, rules.VillageOfNamespace(d.Namespace)
+	s.Village = rules.VillageOfNamespace(d.Namespace)
 	s.SupersededBy = rules.NewestSuperseding(d.Name, records.Items)
-	meta.SetStatusCondition(&s.Conditions, disclosureReady(d))
-	if equality.Semantic.DeepEqual(before, s) {
-		return ctrl.Result{}, nil
-	}
-	return ctrl.Result{}, client.IgnoreNotFound(r.Status().Update(ctx, d))
+	reason, message := disclosureReady(d)
+	status.Summarise(d, reason, message)
+	return ctrl.Result{}, patcher.Patch(ctx, d)
 }
 
-// disclosureReady is Ready: published, or superseded by a correction.
-func disclosureReady(d *governancev1alpha1.Disclosure) metav1.Condition {
-	c := metav1.Condition{Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue, ObservedGeneration: d.Generation,
-		Reason: governancev1alpha1.ReasonPublished, Message: "已公开 / published"}
+// disclosureReady is Ready's reason and message: published, or superseded
+// by a correction.
+func disclosureReady(d *governancev1alpha1.Disclosure) (reason, message string) {
 	if by := d.Status.SupersededBy; by != "" {
-		c.Reason = governancev1alpha1.ReasonSuperseded
-		c.Message = fmt.Sprintf("%s 已由 %s 更正，原记录继续公开 / superseded by %s; this record stays published", rules.S10, by, by)
+		return governancev1alpha1.ReasonSuperseded, fmt.Sprintf("%s 已由 %s 更正，原记录继续公开 / superseded by %s; this record stays published", rules.S10, by, by)
 	}
-	return c
+	return governancev1alpha1.ReasonPublished, "已公开 / published"
 }
 
 // SetupWithManager watches records; a correction also wakes the record it supersedes.

@@ -6,9 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,14 +16,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
-)
-
-// Jurisdiction condition reasons.
-const (
-	// ReasonReviewComplete: every unit of the joint review exists in the jurisdiction.
-	ReasonReviewComplete = "ReviewComplete"
-	// ReasonReviewIncomplete: a unit of the joint review is missing, so no item can be approved.
-	ReasonReviewIncomplete = "ReviewIncomplete"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // JurisdictionReconciler shows what a city or province holds: its villages,
@@ -49,7 +39,7 @@ func (r *JurisdictionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	before := jur.DeepCopy()
+	patcher := status.NewPatcher(r.Client, jur)
 	villages, err := r.countVillages(ctx, jur.Spec.Code)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -59,20 +49,15 @@ func (r *JurisdictionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, err
 	}
 	s := &jur.Status
-	s.ObservedGeneration, s.Villages = jur.Generation, villages
+	s.Villages = villages
 	s.ReviewUnits = unitsOf(juris, jur.Spec.Code, units.Items)
 	s.RequiredApprovals = juris.RequiredApprovals(jur.Spec.Code, units.Items)
 	if s.LatestRevision, err = r.latestRevision(ctx, juris, jur); err != nil {
 		return ctrl.Result{}, err
 	}
-	meta.SetStatusCondition(&s.Conditions, reviewCondition(jur, s.ReviewUnits))
-	if equality.Semantic.DeepEqual(before.Status, jur.Status) {
-		return ctrl.Result{}, nil
-	}
-	if err := r.Status().Patch(ctx, jur, client.MergeFrom(before)); err != nil {
-		return ctrl.Result{}, fmt.Errorf("patching status of Jurisdiction %s: %w", jur.Name, err)
-	}
-	return ctrl.Result{}, nil
+	reason, message := reviewReady(jur, s.ReviewUnits)
+	status.Summarise(jur, reason, message)
+	return ctrl.Result{}, patcher.Patch(ctx, jur)
 }
 
 // countVillages counts a city's or a province's villages through its index.
@@ -117,11 +102,10 @@ func unitsOf(juris rules.Jurisdictions, code string, units []governancev1alpha1.
 	return names
 }
 
-// reviewCondition is Ready when every unit the joint review names exists
-// in the jurisdiction: otherwise no item can reach the quorum (S5).
-func reviewCondition(jur *governancev1alpha1.Jurisdiction, present []string) metav1.Condition {
-	c := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: jur.Generation,
-		Status: metav1.ConditionTrue, Reason: ReasonReviewComplete}
+// reviewReady is Ready's reason and message: ReviewComplete when every unit
+// the joint review names exists in the jurisdiction; otherwise no item can
+// reach the quorum (S5).
+func reviewReady(jur *governancev1alpha1.Jurisdiction, present []string) (reason, message string) {
 	var missing []string
 	for _, u := range jur.Spec.Review.Units {
 		if !slices.Contains(present, u) {
@@ -130,12 +114,9 @@ func reviewCondition(jur *governancev1alpha1.Jurisdiction, present []string) met
 	}
 	if len(missing) > 0 {
 		list := strings.Join(missing, ", ")
-		c.Status, c.Reason = metav1.ConditionFalse, ReasonReviewIncomplete
-		c.Message = fmt.Sprintf("S5 联审单位 %s 不存在或不属于本辖区，事项无法通过联合审核 / review units %s do not exist in this jurisdiction: no item can pass joint review", list, list)
-		return c
+		return governancev1alpha1.ReasonReviewIncomplete, fmt.Sprintf("S5 联审单位 %s 不存在或不属于本辖区，事项无法通过联合审核 / review units %s do not exist in this jurisdiction: no item can pass joint review", list, list)
 	}
-	c.Message = fmt.Sprintf("S5 联合审核单位齐备（%d 家）/ the joint review is complete (%d units)", len(present), len(present))
-	return c
+	return governancev1alpha1.ReasonReviewComplete, fmt.Sprintf("S5 联合审核单位齐备（%d 家）/ the joint review is complete (%d units)", len(present), len(present))
 }
 
 // SetupWithManager watches villages (created or deleted), units and revisions.

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -17,6 +15,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // IndexApprovalItem indexes ItemApprovals by the item they decide on.
@@ -67,7 +66,9 @@ func (r *ListItemReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 			return ctrl.Result{}, err
 		}
 	}
-	if err := r.patchItemStatus(ctx, item, eval, now); err != nil {
+	patcher := status.NewPatcher(r.Client, item)
+	setItemStatus(ctx, item, eval, now)
+	if err := patcher.Patch(ctx, item); err != nil {
 		return ctrl.Result{}, err
 	}
 	if err := r.patchApprovalStatuses(ctx, approvals.Items, eval); err != nil {
@@ -119,10 +120,10 @@ func (r *ListItemReconciler) ownApprovals(ctx context.Context, item *governancev
 	return nil
 }
 
-func (r *ListItemReconciler) patchItemStatus(ctx context.Context, item *governancev1alpha1.ListItem, eval rules.Evaluation, now time.Time) error {
-	before := item.DeepCopy()
+// setItemStatus records the evaluation: the phase, the decisions and, the
+// first time the item is approved, the approved digest and when.
+func setItemStatus(ctx context.Context, item *governancev1alpha1.ListItem, eval rules.Evaluation, now time.Time) {
 	s := &item.Status
-	s.ObservedGeneration = item.Generation
 	s.Phase, s.Digest, s.Approvals = eval.Phase, eval.Digest, eval.Decisions
 	s.ApprovedUnits, s.RequiredUnits, s.ApprovalSummary = eval.Approved, eval.Required, eval.Summary()
 	if eval.Phase == governancev1alpha1.PhaseApproved && s.ApprovedDigest == "" {
@@ -130,72 +131,53 @@ func (r *ListItemReconciler) patchItemStatus(ctx context.Context, item *governan
 		ctrl.LoggerFrom(ctx).Info("List item approved by every required review unit", "digest", eval.Digest)
 	}
 	setItemConditions(item, eval)
-	if equality.Semantic.DeepEqual(before.Status, item.Status) {
-		return nil
-	}
-	if err := r.Status().Patch(ctx, item, client.MergeFrom(before)); err != nil {
-		return fmt.Errorf("patching status of ListItem %s: %w", item.Name, err)
-	}
-	return nil
 }
 
+// setItemConditions sets Approved (S5) and the kstatus conditions: Ready
+// reads Pending, Approved or Retired, all Current for kstatus (waiting for
+// review units is not the operator's work), or Rejected, which is Failed.
 func setItemConditions(item *governancev1alpha1.ListItem, eval rules.Evaluation) {
 	approved := metav1.Condition{Type: governancev1alpha1.ApprovedCondition, ObservedGeneration: item.Generation}
-	ready := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: item.Generation}
 	switch eval.Phase {
 	case governancev1alpha1.PhaseApproved:
 		approved.Status, approved.Reason = metav1.ConditionTrue, governancev1alpha1.ReasonApproved
 		approved.Message = fmt.Sprintf("全部 %d 家必需联审单位已同意 / all %d required review units approved (S5)", eval.Required, eval.Required)
-		ready.Status, ready.Reason, ready.Message = metav1.ConditionTrue, governancev1alpha1.ReasonApproved, approved.Message
 	case governancev1alpha1.PhaseRetired:
 		approved.Status, approved.Reason, approved.Message = metav1.ConditionTrue, governancev1alpha1.ReasonApproved, "曾通过联合审核 / was approved by the joint review (S5)"
-		ready.Status, ready.Reason = metav1.ConditionTrue, governancev1alpha1.ReasonRetired
-		r := rules.Retirement(item)
-		ready.Message = fmt.Sprintf("已于 %s 退出清单：%s / retired from the lists on %s (S7)", r.Effective, r.Reason, r.Effective)
 	case governancev1alpha1.PhaseRejected:
 		approved.Status, approved.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonRejected
 		approved.Message = "有联审单位不同意当前版本 / a required review unit rejected the current version (S5)"
-		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, governancev1alpha1.ReasonRejected, approved.Message
 	default:
 		approved.Status, approved.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonPending
 		approved.Message = fmt.Sprintf("%s 家必需联审单位已同意当前版本 / %s required review units approved the current version (S5)", eval.Summary(), eval.Summary())
-		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, governancev1alpha1.ReasonPending, approved.Message
 	}
 	meta.SetStatusCondition(&item.Status.Conditions, approved)
-	meta.SetStatusCondition(&item.Status.Conditions, ready)
+	if eval.Phase == governancev1alpha1.PhaseRetired {
+		r := rules.Retirement(item)
+		status.Summarise(item, governancev1alpha1.ReasonRetired, fmt.Sprintf("已于 %s 退出清单：%s / retired from the lists on %s (S7)", r.Effective, r.Reason, r.Effective))
+		return
+	}
+	status.Summarise(item, approved.Reason, approved.Message)
 }
 
-// patchApprovalStatuses tells on each approval whether it counts, writing
-// only those whose standing changed.
+// patchApprovalStatuses tells on each approval whether it counts (Counted)
+// and that the operator weighed it (Ready, void or not), writing only those
+// whose standing changed.
 func (r *ListItemReconciler) patchApprovalStatuses(ctx context.Context, approvals []governancev1alpha1.ItemApproval, eval rules.Evaluation) error {
 	for i := range approvals {
 		a := &approvals[i]
-		c := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: a.Generation,
+		patcher := status.NewPatcher(r.Client, a)
+		counted := metav1.Condition{Type: governancev1alpha1.CountedCondition, ObservedGeneration: a.Generation,
 			Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonCounted,
 			Message: fmt.Sprintf("计入事项当前摘要 %s / counts for the item's current digest", eval.Digest)}
 		if reason, void := eval.Void[a.Name]; void {
-			c.Status, c.Reason, c.Message = metav1.ConditionFalse, governancev1alpha1.ReasonVoid, reason
+			counted.Status, counted.Reason, counted.Message = metav1.ConditionFalse, governancev1alpha1.ReasonVoid, reason
 		}
-		if err := r.patchCondition(ctx, a, &a.Status.Conditions, c); err != nil {
+		meta.SetStatusCondition(&a.Status.Conditions, counted)
+		status.Summarise(a, counted.Reason, counted.Message)
+		if err := patcher.Patch(ctx, a); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// patchCondition sets one condition on obj's status and patches only on change.
-func (r *ListItemReconciler) patchCondition(ctx context.Context, obj client.Object, conds *[]metav1.Condition, c metav1.Condition) error {
-	if existing := meta.FindStatusCondition(*conds, c.Type); existing != nil &&
-		existing.Status == c.Status && existing.Reason == c.Reason && existing.Message == c.Message && existing.ObservedGeneration == c.ObservedGeneration {
-		return nil
-	}
-	before := obj.DeepCopyObject().(client.Object)
-	meta.SetStatusCondition(conds, c)
-	if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil // deleted meanwhile (an approval goes with its item)
-		}
-		return fmt.Errorf("patching status of %s: %w", obj.GetName(), err)
 	}
 	return nil
 }

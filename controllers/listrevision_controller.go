@@ -18,6 +18,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/publish"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
@@ -117,14 +118,14 @@ func (r *ListRevisionReconciler) cityItems(ctx context.Context, juris rules.Juri
 
 func (r *ListRevisionReconciler) cut(ctx context.Context, juris rules.Jurisdictions, city string, n int64, hash string, items []governancev1alpha1.PublishedItem) error {
 	rev := &governancev1alpha1.ListRevision{
-		ObjectMeta: metav1.ObjectMeta{Name: juris.RevisionName(city, n)},
+		// A revision never changes: it is created at generation 1 with the
+		// status that describes it (the kind has no status subresource).
+		ObjectMeta: metav1.ObjectMeta{Name: juris.RevisionName(city, n), Generation: 1},
 		Spec:       governancev1alpha1.ListRevisionSpec{Jurisdiction: city, Revision: n, ContentHash: hash, Items: items},
-		Status: governancev1alpha1.ListRevisionStatus{ItemCount: int32(len(items)), Conditions: []metav1.Condition{{
-			Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: "Recorded",
-			Message:            fmt.Sprintf("%s清单第 %d 版，共 %d 项 / list revision %d%s with %d items", cityLabel(juris, city), n, len(items), n, cityOf(city), len(items)),
-			LastTransitionTime: metav1.Now(),
-		}}},
+		Status:     governancev1alpha1.ListRevisionStatus{ItemCount: int32(len(items))},
 	}
+	status.Summarise(rev, governancev1alpha1.ReasonRecorded,
+		fmt.Sprintf("%s清单第 %d 版，共 %d 项 / list revision %d%s with %d items", cityLabel(juris, city), n, len(items), n, cityOf(city), len(items)))
 	if err := r.Create(ctx, rev); err != nil {
 		return fmt.Errorf("creating ListRevision %s: %w", rev.Name, err)
 	}

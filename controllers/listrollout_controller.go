@@ -10,10 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -25,22 +22,8 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/publish"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
-)
-
-// Rollout condition reasons.
-const (
-	ReasonPublished   = "Published"
-	ReasonProgressing = "Progressing"
-	ReasonPaused      = "Paused"
-	ReasonAborted     = "Aborted"
-	ReasonNoRevision  = "NoRevision"
-	ReasonInactive    = "Inactive"
-	ReasonWriteFailed = "WriteFailed"
-	// ReasonRevisionPending: the approved items changed since the newest
-	// revision; the next one is being cut. Not Ready, so that a pipeline
-	// that waits for Ready and then cites a newly approved item is admitted.
-	ReasonRevisionPending = "RevisionPending"
 )
 
 // ListRolloutReconciler moves each village's cunshe-lists ConfigMap to the
@@ -88,7 +71,7 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("ListRollout", ro.Name))
-	before := ro.DeepCopy()
+	patcher, read := newRolloutPatcher(r.Client, ro), ro.ResourceVersion
 	juris, err := readJurisdictions(ctx, r.Client)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -98,8 +81,8 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		if err != nil {
 			return ctrl.Result{}, err
 		}
-		setRolloutConditions(ro, metav1.ConditionFalse, ReasonInactive, fmt.Sprintf("本市清单发布由 %s 负责 / ListRollout %s drives the city's villages; only one rollout per city is active", active, active), false, true)
-		return ctrl.Result{}, r.patchRolloutStatus(ctx, before, ro)
+		status.Summarise(ro, governancev1alpha1.RolloutInactive, fmt.Sprintf("本市清单发布由 %s 负责 / ListRollout %s drives the city's villages; only one rollout per city is active", active, active))
+		return ctrl.Result{}, patchRolloutStatus(ctx, patcher, ro)
 	}
 	pass, err := r.load(ctx, ro, juris, city)
 	if err != nil {
@@ -107,24 +90,24 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	}
 	target := r.target(pass)
 	if target == 0 {
-		setRolloutConditions(ro, metav1.ConditionFalse, ReasonNoRevision, "尚无清单版本 / no list revision exists yet", false, false)
-		return ctrl.Result{}, r.patchRolloutStatus(ctx, before, ro)
+		status.Summarise(ro, governancev1alpha1.RolloutNoRevision, "尚无清单版本 / no list revision exists yet")
+		return ctrl.Result{}, patchRolloutStatus(ctx, patcher, ro)
 	}
 	pass.record = func(ctx context.Context) error {
-		if err := r.patchRolloutStatus(ctx, before, ro); err != nil {
+		if err := patchRolloutStatus(ctx, patcher, ro); err != nil {
 			return err
 		}
-		before, pass.recorded = ro.DeepCopy(), true
+		pass.recorded = true
 		return nil
 	}
 	keepPublished(pass)
 	r.retarget(pass, target)
-	pass.aborted = ro.Annotations[governancev1alpha1.AnnotationAbort] == "true"
+	pass.aborted = ro.Aborted()
 	if !pass.aborted {
 		r.advance(ctx, pass)
 	}
 	r.summarise(pass)
-	err = r.patchRolloutStatus(ctx, before, ro)
+	err = patchRolloutStatus(ctx, patcher, ro)
 	// The status tells the progress at once; the next pass must not start
 	// before the cache holds this one's writes, or it would write again.
 	// That includes the rollout's own status: a pass that read an older
@@ -132,7 +115,7 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	for _, cm := range pass.written {
 		waitForOwnWrite(ctx, cm, observeCached(r.Client))
 	}
-	if ro.ResourceVersion != before.ResourceVersion || pass.recorded {
+	if ro.ResourceVersion != read || pass.recorded {
 		waitForOwnWrite(ctx, ro, observeCached(r.Client))
 	}
 	if err != nil {
@@ -270,18 +253,19 @@ func (r *ListRolloutReconciler) retarget(p *rolloutPass, target int64) {
 // the steps until a pause holds or every village holds the revision.
 func (r *ListRolloutReconciler) advance(ctx context.Context, p *rolloutPass) {
 	s := &p.ro.Status
-	steps := p.ro.Spec.Steps
 	for {
 		if !r.converge(ctx, p) {
 			return
 		}
-		if int(s.CurrentStep) >= len(steps) {
+		if p.ro.StepsDone() {
 			return
 		}
-		step := steps[s.CurrentStep]
-		if step.Pause != nil && !r.pauseOver(p, step.Pause) {
-			p.paused = true
-			return
+		if _, pause := p.ro.PauseStep(); pause {
+			over, left := p.ro.PauseOver(p.now)
+			if !over {
+				p.paused, p.requeue = true, left
+				return
+			}
 		}
 		s.CurrentStep++
 		s.PauseStartedAt = nil
@@ -293,27 +277,6 @@ func (r *ListRolloutReconciler) advance(ctx context.Context, p *rolloutPass) {
 			return
 		}
 	}
-}
-
-// pauseOver reports whether a pause has ended: promoted, or its time is up.
-func (r *ListRolloutReconciler) pauseOver(p *rolloutPass, pause *governancev1alpha1.RolloutPause) bool {
-	s := &p.ro.Status
-	if token := p.ro.Annotations[governancev1alpha1.AnnotationPromote]; token != "" && token != s.PromotedToken {
-		s.PromotedToken = token
-		return true
-	}
-	if s.PauseStartedAt == nil {
-		s.PauseStartedAt = &metav1.Time{Time: p.now}
-	}
-	if pause.Duration == nil {
-		return false
-	}
-	left := s.PauseStartedAt.Add(pause.Duration.Duration).Sub(p.now)
-	if left <= 0 {
-		return true
-	}
-	p.requeue = left
-	return false
 }
 
 // desired is the revision a village should hold at the current step.
@@ -436,21 +399,31 @@ func (r *ListRolloutReconciler) summarise(p *rolloutPass) {
 	slices.SortFunc(s.Counties, func(a, b governancev1alpha1.CountyProgress) int { return strings.Compare(a.Code, b.Code) })
 	progress := fmt.Sprintf("第 %d 版已下发 %d/%d 个村社 / revision %d reached %d of %d villages",
 		s.CurrentRevision, s.UpdatedVillages, s.TotalVillages, s.CurrentRevision, s.UpdatedVillages, s.TotalVillages)
+	reason, message := rolloutReady(p, progress)
+	status.Summarise(p.ro, reason, message)
+}
+
+// rolloutReady is the Ready reason and message of a pass that reached the
+// villages it could; progress tells how far it got. The order matters: an abort
+// outranks a failed write, which outranks a pause; a rollout whose villages
+// all hold its revision is Published only when no item waits for a newer one.
+func rolloutReady(p *rolloutPass, progress string) (reason, message string) {
+	s := &p.ro.Status
+	allHold := p.ro.StepsDone() && s.UpdatedVillages == s.TotalVillages
 	switch {
 	case p.aborted:
-		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonAborted, "已中止，各村社保持现状；kubectl cunshe rollout resume 继续，或 undo 回退 / aborted: villages hold what they have; resume (kubectl cunshe rollout resume) to go on, or undo to go back. "+progress, false, true)
+		return governancev1alpha1.RolloutAborted, "已中止，各村社保持现状；kubectl cunshe rollout resume 继续，或 undo 回退 / aborted: villages hold what they have; resume (kubectl cunshe rollout resume) to go on, or undo to go back. " + progress
 	case p.writeErr != nil:
-		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonWriteFailed, p.writeErr.Error(), true, false)
+		return governancev1alpha1.RolloutWriteFailed, p.writeErr.Error()
 	case p.paused:
-		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonPaused, pauseMessage(p.ro)+" "+progress, true, false)
-	case int(s.CurrentStep) >= len(p.ro.Spec.Steps) && s.UpdatedVillages == s.TotalVillages && awaiting(p):
-		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonRevisionPending, fmt.Sprintf(
-			"已批准的事项自第 %d 版以来有变化，新版本即将生成 / the approved items changed since revision %d; the next revision is being cut. ", s.CurrentRevision, s.CurrentRevision)+progress, true, false)
-	case int(s.CurrentStep) >= len(p.ro.Spec.Steps) && s.UpdatedVillages == s.TotalVillages:
-		setRolloutConditions(p.ro, metav1.ConditionTrue, ReasonPublished, progress, false, false)
-	default:
-		setRolloutConditions(p.ro, metav1.ConditionFalse, ReasonProgressing, progress, true, false)
+		return governancev1alpha1.RolloutPaused, pauseMessage(p.ro) + " " + progress
+	case allHold && awaiting(p):
+		return governancev1alpha1.RolloutRevisionPending, fmt.Sprintf(
+			"已批准的事项自第 %d 版以来有变化，新版本即将生成 / the approved items changed since revision %d; the next revision is being cut. ", s.CurrentRevision, s.CurrentRevision) + progress
+	case allHold:
+		return governancev1alpha1.RolloutPublished, progress
 	}
+	return governancev1alpha1.RolloutProgressing, progress
 }
 
 // awaiting reports whether the rollout, every village holding its current
@@ -491,44 +464,27 @@ func revisionPending(p *rolloutPass) bool {
 
 // pauseMessage says what a paused rollout waits for: a promotion, or a time.
 func pauseMessage(ro *governancev1alpha1.ListRollout) string {
-	s := ro.Status
-	pause := ro.Spec.Steps[s.CurrentStep].Pause
-	if pause.Duration == nil || s.PauseStartedAt == nil {
-		return fmt.Sprintf("在第 %d 步暂停，等待放行 / paused at step %d until promoted.", s.CurrentStep+1, s.CurrentStep+1)
+	step := ro.Status.CurrentStep + 1
+	end, timed := ro.PauseEnd()
+	if !timed {
+		return fmt.Sprintf("在第 %d 步暂停，等待放行 / paused at step %d until promoted.", step, step)
 	}
-	until := s.PauseStartedAt.Add(pause.Duration.Duration).In(chinaTime).Format(time.DateTime)
-	return fmt.Sprintf("在第 %d 步暂停至 %s（或提前放行） / paused at step %d until %s CST, or until promoted.", s.CurrentStep+1, until, s.CurrentStep+1, until)
+	until := end.In(chinaTime).Format(time.DateTime)
+	return fmt.Sprintf("在第 %d 步暂停至 %s（或提前放行） / paused at step %d until %s CST, or until promoted.", step, until, step, until)
 }
 
-// setRolloutConditions writes Ready, Reconciling and Stalled together (kstatus).
-func setRolloutConditions(ro *governancev1alpha1.ListRollout, ready metav1.ConditionStatus, reason, message string, reconciling, stalled bool) {
-	ro.Status.ObservedGeneration = ro.Generation
-	set := func(t string, status metav1.ConditionStatus) {
-		meta.SetStatusCondition(&ro.Status.Conditions, metav1.Condition{Type: t, Status: status, Reason: reason, Message: message, ObservedGeneration: ro.Generation})
-	}
-	set(governancev1alpha1.ReadyCondition, ready)
-	set(governancev1alpha1.ReconcilingCondition, boolStatus(reconciling))
-	set(governancev1alpha1.StalledCondition, boolStatus(stalled))
+// newRolloutPatcher is optimistic: a pass that read the rollout before the
+// item controller marked it RevisionPending must not write over that mark.
+func newRolloutPatcher(c client.Client, ro *governancev1alpha1.ListRollout) *status.Patcher {
+	return status.NewPatcher(c, ro, status.WithOptimisticLock())
 }
 
-func boolStatus(b bool) metav1.ConditionStatus {
-	if b {
-		return metav1.ConditionTrue
-	}
-	return metav1.ConditionFalse
-}
-
-func (r *ListRolloutReconciler) patchRolloutStatus(ctx context.Context, before, ro *governancev1alpha1.ListRollout) error {
-	if equality.Semantic.DeepEqual(before.Status, ro.Status) {
-		return nil
-	}
-	// Optimistic: a pass that read the rollout before another controller
-	// marked it RevisionPending must not write over that mark. A conflict
-	// means the rollout changed meanwhile: its update event brings the next
-	// pass, which recomputes.
-	err := r.Status().Patch(ctx, ro, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-	if err != nil && !apierrors.IsConflict(err) {
-		return fmt.Errorf("patching status of ListRollout %s: %w", ro.Name, err)
+// patchRolloutStatus writes the pass's status. A conflict means the rollout
+// changed meanwhile: its update event brings the next pass, which
+// recomputes, so it is no error.
+func patchRolloutStatus(ctx context.Context, patcher *status.Patcher, ro *governancev1alpha1.ListRollout) error {
+	if err := patcher.Patch(ctx, ro); err != nil && !apierrors.IsConflict(err) {
+		return err
 	}
 	return nil
 }

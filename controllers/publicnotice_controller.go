@@ -3,14 +3,12 @@ package controllers
 import (
 	"context"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // PublicNoticeReconciler keeps each notice's status (S19): active until a
@@ -27,20 +25,19 @@ func (r *PublicNoticeReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, n); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	before := n.Status.DeepCopy()
-	s := &n.Status
-	s.ObservedGeneration, s.Active = n.Generation, !n.Withdrawn()
-	ready := metav1.Condition{Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue, ObservedGeneration: n.Generation,
-		Reason: governancev1alpha1.ReasonInForce, Message: rules.S19 + " 通报公开中 / the notice is in force"}
+	patcher := status.NewPatcher(r.Client, n)
+	n.Status.Active = !n.Withdrawn()
+	reason, message := noticeReady(n)
+	status.Summarise(n, reason, message)
+	return ctrl.Result{}, patcher.Patch(ctx, n)
+}
+
+// noticeReady is Ready's reason and message: in force, or withdrawn.
+func noticeReady(n *governancev1alpha1.PublicNotice) (reason, message string) {
 	if w := n.Spec.Withdrawal; w != nil {
-		ready.Reason = governancev1alpha1.ReasonWithdrawn
-		ready.Message = rules.S19 + " 联审单位 " + w.Unit + " 已撤回通报，记录保留 / review unit " + w.Unit + " withdrew the notice; it stays on record"
+		return governancev1alpha1.ReasonWithdrawn, rules.S19 + " 联审单位 " + w.Unit + " 已撤回通报，记录保留 / review unit " + w.Unit + " withdrew the notice; it stays on record"
 	}
-	meta.SetStatusCondition(&s.Conditions, ready)
-	if equality.Semantic.DeepEqual(before, s) {
-		return ctrl.Result{}, nil
-	}
-	return ctrl.Result{}, client.IgnoreNotFound(r.Status().Update(ctx, n))
+	return governancev1alpha1.ReasonInForce, rules.S19 + " 通报公开中 / the notice is in force"
 }
 
 // SetupWithManager watches notices.

@@ -8,9 +8,7 @@ import (
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -21,6 +19,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/listindex"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // ReportReconciler follows each village report's decisions (S8): its phase
@@ -47,23 +46,22 @@ func (r *ReportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		return ctrl.Result{}, err
 	}
 	outcome := rules.DecideReport(decisions.Items)
-	before := report.Status.DeepCopy()
+	// Optimistic: a pass that read a stale report is refused and retried,
+	// so a decision is announced once.
+	patcher, was := status.NewPatcher(r.Client, report, status.WithOptimisticLock()), report.Status.Phase
 	s := &report.Status
-	s.ObservedGeneration, s.Phase, s.Findings, s.Decisions = report.Generation, outcome.Phase, outcome.Findings, outcome.Decisions
+	s.Phase, s.Findings, s.Decisions = outcome.Phase, outcome.Findings, outcome.Decisions
 	s.Department = r.department(ctx, report)
-	ready := metav1.Condition{Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: string(outcome.Phase),
-		Message: "等待联审单位处理 / awaiting the review units", ObservedGeneration: report.Generation}
+	message := "等待联审单位处理 / awaiting the review units"
 	if outcome.Findings != "" {
-		ready.Message = outcome.Findings
+		message = outcome.Findings
 	}
-	meta.SetStatusCondition(&s.Conditions, ready)
-	if !equality.Semantic.DeepEqual(before, s) {
-		if err := r.Status().Update(ctx, report); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(err)
-		}
-		if before.Phase != s.Phase && len(s.Decisions) > 0 {
-			r.announce(ctx, report)
-		}
+	status.Summarise(report, string(outcome.Phase), message)
+	if err := patcher.Patch(ctx, report); err != nil {
+		return ctrl.Result{}, err
+	}
+	if was != s.Phase && len(s.Decisions) > 0 {
+		r.announce(ctx, report)
 	}
 	return ctrl.Result{}, r.publishNotice(ctx, report)
 }

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"slices"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // awaitInRollouts records, on the rollouts of the cities an item reaches,
@@ -29,15 +29,15 @@ func awaitInRollouts(ctx context.Context, c client.Client, item *governancev1alp
 		if ro.Spec.Revision != 0 || !juris.Reaches(item.Spec.Jurisdiction, juris.Resolve(ro.Spec.Jurisdiction)) {
 			continue // a pinned rollout publishes its pinned revision only
 		}
-		before := ro.DeepCopy()
+		patcher, observed := newRolloutPatcher(c, ro), ro.Status.ObservedGeneration
 		awaited := governancev1alpha1.AwaitedItem{Name: item.Name, Published: published}
 		s := &ro.Status
 		s.AwaitingItems = slices.DeleteFunc(s.AwaitingItems, func(a governancev1alpha1.AwaitedItem) bool { return a.Name == item.Name })
 		s.AwaitingItems = append(s.AwaitingItems, awaited)
-		setRolloutConditions(ro, metav1.ConditionFalse, ReasonRevisionPending, fmt.Sprintf(
-			"事项 %s 的变化将编入新版本清单 / item %s changed; the next revision will carry it", item.Name, item.Name), true, false)
-		ro.Status.ObservedGeneration = before.Status.ObservedGeneration // the spec was not read
-		if err := c.Status().Patch(ctx, ro, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		status.Summarise(ro, governancev1alpha1.RolloutRevisionPending, fmt.Sprintf(
+			"事项 %s 的变化将编入新版本清单 / item %s changed; the next revision will carry it", item.Name, item.Name))
+		s.ObservedGeneration = observed // the spec was not read
+		if err := patcher.Patch(ctx, ro); err != nil {
 			return fmt.Errorf("recording item %s on ListRollout %s: %w", item.Name, ro.Name, err)
 		}
 	}

@@ -2,11 +2,7 @@ package controllers
 
 import (
 	"context"
-	"fmt"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -15,18 +11,23 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // RuleStatusReconciler shows on an object's Ready condition whether it
 // meets its rules. Admission already refuses what breaks them; this covers
 // objects stored before the webhook existed or while it was bypassed.
-type RuleStatusReconciler[T client.Object] struct {
+type RuleStatusReconciler[T ruleChecked] struct {
 	client.Client
 	Name  string
 	New   func() T
 	Check func(context.Context, T) field.ErrorList
-	// Status points at the object's conditions and observedGeneration.
-	StatusOf func(T) (*[]metav1.Condition, *int64)
+}
+
+// ruleChecked is a kind whose Ready says whether it meets its rules.
+type ruleChecked interface {
+	client.Object
+	governancev1alpha1.KStatusObject
 }
 
 // NewPowerFlowStatusReconciler checks flows for well-formedness (P1).
@@ -36,9 +37,6 @@ func NewPowerFlowStatusReconciler(c client.Client) *RuleStatusReconciler[*govern
 		New: func() *governancev1alpha1.PowerFlow { return &governancev1alpha1.PowerFlow{} },
 		Check: func(_ context.Context, f *governancev1alpha1.PowerFlow) field.ErrorList {
 			return rules.ValidatePowerFlow(f)
-		},
-		StatusOf: func(f *governancev1alpha1.PowerFlow) (*[]metav1.Condition, *int64) {
-			return &f.Status.Conditions, &f.Status.ObservedGeneration
 		},
 	}
 }
@@ -55,34 +53,22 @@ func NewReviewUnitStatusReconciler(c client.Client) *RuleStatusReconciler[*gover
 			}
 			return rules.ValidateReviewUnit(u, juris)
 		},
-		StatusOf: func(u *governancev1alpha1.ReviewUnit) (*[]metav1.Condition, *int64) {
-			return &u.Status.Conditions, &u.Status.ObservedGeneration
-		},
 	}
 }
 
-// Reconcile sets Ready from the rules and patches only on change.
+// Reconcile sets Ready from the rules; the patcher writes only a change.
 func (r *RuleStatusReconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := r.New()
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	before := obj.DeepCopyObject().(T)
-	c := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: obj.GetGeneration(),
-		Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonValid, Message: "符合规则 / meets its rules"}
+	patcher := status.NewPatcher(r.Client, obj)
 	if errs := r.Check(ctx, obj); len(errs) > 0 {
-		c.Status, c.Reason, c.Message = metav1.ConditionFalse, governancev1alpha1.ReasonInvalid, errs.ToAggregate().Error()
+		status.Summarise(obj, governancev1alpha1.ReasonInvalid, errs.ToAggregate().Error())
+	} else {
+		status.Summarise(obj, governancev1alpha1.ReasonValid, "符合规则 / meets its rules")
 	}
-	conditions, observed := r.StatusOf(obj)
-	meta.SetStatusCondition(conditions, c)
-	*observed = obj.GetGeneration()
-	if equality.Semantic.DeepEqual(before, obj) {
-		return ctrl.Result{}, nil
-	}
-	if err := r.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
-		return ctrl.Result{}, fmt.Errorf("patching status of %s: %w", obj.GetName(), err)
-	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, patcher.Patch(ctx, obj)
 }
 
 // SetupWithManager reconciles on spec changes only.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,6 +18,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // Cache indexes of the signboard controllers.
@@ -56,15 +56,9 @@ func (r *SignboardSetReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	before := set.DeepCopy()
+	patcher := status.NewPatcher(r.Client, set)
 	setCompliance(set, report)
-	if equality.Semantic.DeepEqual(before.Status, set.Status) {
-		return ctrl.Result{}, nil
-	}
-	if err := r.Status().Patch(ctx, set, client.MergeFrom(before)); err != nil {
-		return ctrl.Result{}, fmt.Errorf("patching status of SignboardSet %s/%s: %w", set.Namespace, set.Name, err)
-	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, patcher.Patch(ctx, set)
 }
 
 // check runs the rules; a village or style that is not there is a finding,
@@ -105,11 +99,8 @@ func setCompliance(set *governancev1alpha1.SignboardSet, r rules.SignboardReport
 			compliant.Reason = governancev1alpha1.ReasonVillageNotFound
 		}
 	}
-	ready := compliant
-	ready.Type = governancev1alpha1.ReadyCondition
 	meta.SetStatusCondition(&set.Status.Conditions, compliant)
-	meta.SetStatusCondition(&set.Status.Conditions, ready)
-	set.Status.ObservedGeneration = set.Generation
+	status.Summarise(set, compliant.Reason, compliant.Message)
 	set.Status.MissingBoards, set.Status.ExtraBoards = r.Missing, r.Extra
 }
 

@@ -2,10 +2,8 @@ package controllers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -16,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // SignboardStyleReconciler keeps a township's summary on its style: how many
@@ -40,21 +39,11 @@ func (r *SignboardStyleReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	before := style.DeepCopy()
-	setSummary(style, counts)
-	if equality.Semantic.DeepEqual(before.Status, style.Status) {
-		return ctrl.Result{}, nil
-	}
 	// The whole status, so that counts of zero are written too (a diff
 	// against the cached object would leave them out and print blanks).
-	patch, err := json.Marshal(map[string]any{"status": style.Status})
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	if err := r.Status().Patch(ctx, style, client.RawPatch(types.MergePatchType, patch)); err != nil {
-		return ctrl.Result{}, fmt.Errorf("patching status of SignboardStyle %s: %w", style.Name, err)
-	}
-	return ctrl.Result{}, nil
+	patcher := status.NewPatcher(r.Client, style, status.WithWholeStatus())
+	setSummary(style, counts)
+	return ctrl.Result{}, patcher.Patch(ctx, style)
 }
 
 // count tallies the township's villages by their set's Compliant condition;
@@ -99,24 +88,21 @@ func (r *SignboardStyleReconciler) count(ctx context.Context, township string) (
 // every village of the township hangs a compliant set.
 func setSummary(style *governancev1alpha1.SignboardStyle, c signboardCounts) {
 	s := &style.Status
-	s.ObservedGeneration = style.Generation
 	s.Villages, s.Compliant, s.Noncompliant, s.Missing = c.villages, c.compliant, c.noncompliant, c.missing
-	ready := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: style.Generation,
-		Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonCompliant,
-		Message: fmt.Sprintf("%d 个村（社区）的牌子全部合规 / all %d villages' boards are compliant", c.villages, c.villages)}
+	reason, message := governancev1alpha1.ReasonCompliant, fmt.Sprintf("%d 个村（社区）的牌子全部合规 / all %d villages' boards are compliant", c.villages, c.villages)
 	switch {
 	case c.noncompliant > 0:
-		ready.Status, ready.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonNonCompliant
-		ready.Message = fmt.Sprintf("%d 个村（社区）的牌子不合规，见各村 SignboardSet 的 Compliant 条件 / %d villages' boards are noncompliant; see each SignboardSet's Compliant condition",
+		reason = governancev1alpha1.ReasonNonCompliant
+		message = fmt.Sprintf("%d 个村（社区）的牌子不合规，见各村 SignboardSet 的 Compliant 条件 / %d villages' boards are noncompliant; see each SignboardSet's Compliant condition",
 			c.noncompliant, c.noncompliant)
 	case c.missing > 0:
-		ready.Status, ready.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonSetsMissing
-		ready.Message = fmt.Sprintf("%d 个村（社区）尚无 SignboardSet / %d villages have no SignboardSet", c.missing, c.missing)
+		reason = governancev1alpha1.ReasonSetsMissing
+		message = fmt.Sprintf("%d 个村（社区）尚无 SignboardSet / %d villages have no SignboardSet", c.missing, c.missing)
 	case c.pending > 0:
-		ready.Status, ready.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonChecking
-		ready.Message = fmt.Sprintf("%d 个村（社区）的牌子正在检查 / %d villages' boards are being checked", c.pending, c.pending)
+		reason = governancev1alpha1.ReasonChecking
+		message = fmt.Sprintf("%d 个村（社区）的牌子正在检查 / %d villages' boards are being checked", c.pending, c.pending)
 	}
-	meta.SetStatusCondition(&s.Conditions, ready)
+	status.Summarise(style, reason, message)
 }
 
 // SetupWithManager recounts a township when its style's spec changes, when

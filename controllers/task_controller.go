@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -22,6 +21,7 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/listindex"
 	"github.com/cunshe/cunshe-operator/internal/metrics"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // Field indexes of the audit.
@@ -74,15 +74,15 @@ func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	snap := r.Index.Snapshot(ctx)
 	verdict := rules.EvaluateTask(task, rules.TaskContext{Department: dept, Created: task.CreationTimestamp.Time}, snap)
 	now := r.Now()
-	before := task.Status.DeepCopy()
+	// Optimistic: a pass that read a stale task is refused and retried, so
+	// a change of standing is announced (and counted) once.
+	patcher, was := status.NewPatcher(r.Client, task, status.WithOptimisticLock()), task.Status.Phase
 	juris := snap.Jurisdictions()
 	r.setStatus(task, dept, verdict, upheld, r.Index.NewestRevision(ctx, juris, rules.TaskCity(task, juris)), now)
-	if !equality.Semantic.DeepEqual(before, &task.Status) {
-		if err := r.Status().Update(ctx, task); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(err)
-		}
-		r.announce(task, before.Phase, verdict, dept)
+	if err := patcher.Patch(ctx, task); err != nil {
+		return ctrl.Result{}, err
 	}
+	r.announce(task, was, verdict, dept)
 	if e := task.Spec.Emergency; e != nil && e.Expires != nil && e.Expires.After(now) {
 		return ctrl.Result{RequeueAfter: e.Expires.Sub(now)}, nil
 	}
@@ -108,7 +108,7 @@ func (r *TaskAuditReconciler) upheldReports(ctx context.Context, task *governanc
 // outranks an expired exemption, which outranks the audit's findings.
 func (r *TaskAuditReconciler) setStatus(task *governancev1alpha1.Task, dept string, v rules.TaskVerdict, upheld []string, revision int64, now time.Time) {
 	s := &task.Status
-	s.ObservedGeneration, s.Department, s.TargetVillages = task.Generation, dept, int32(v.TargetVillages)
+	s.Department, s.TargetVillages = dept, int32(v.TargetVillages)
 	s.AuditedRevision = revision
 	s.Findings = nil
 	for _, e := range v.Errs {
@@ -153,14 +153,11 @@ func (r *TaskAuditReconciler) setConditions(task *governancev1alpha1.Task, v rul
 		violation.Message = rules.S8 + " 联审单位认定村（社区）反映属实：" + strings.Join(upheld, ", ") + " / review units upheld villages' reports: " + strings.Join(upheld, ", ")
 	}
 	meta.SetStatusCondition(&task.Status.Conditions, violation)
-	ready := metav1.Condition{Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: string(task.Status.Phase), Message: compliant.Message, ObservedGeneration: gen}
-	if task.Status.Phase != governancev1alpha1.TaskAdmitted {
-		ready.Status = metav1.ConditionFalse
-		if len(upheld) > 0 {
-			ready.Message = violation.Message
-		}
+	message := compliant.Message
+	if len(upheld) > 0 {
+		message = violation.Message
 	}
-	meta.SetStatusCondition(&task.Status.Conditions, ready)
+	status.Summarise(task, string(task.Status.Phase), message)
 }
 
 // announce emits an Event (and counts the finding) when a task's standing changes.

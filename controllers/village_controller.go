@@ -24,6 +24,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/publish"
+	"github.com/cunshe/cunshe-operator/internal/status"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
@@ -92,10 +93,10 @@ func (r *VillageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	}
 	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("Village", village.Name))
 
-	before := village.DeepCopy()
+	patcher := status.NewPatcher(r.Client, village)
 	scope := &villageScope{village: village}
 	defer func() {
-		retErr = kerrors.NewAggregate([]error{retErr, r.patchStatus(ctx, before, scope)})
+		retErr = kerrors.NewAggregate([]error{retErr, r.patchStatus(ctx, patcher, scope)})
 	}()
 
 	for _, phase := range []func(context.Context, *villageScope) (ctrl.Result, error){
@@ -248,35 +249,42 @@ func (r *VillageReconciler) waitForCache(ctx context.Context, obj client.Object)
 	waitForOwnWrite(ctx, obj, r.observe)
 }
 
-// patchStatus rebuilds the status from this pass and writes it only if it
-// differs from what is stored.
-func (r *VillageReconciler) patchStatus(ctx context.Context, before *governancev1alpha1.Village, s *villageScope) error {
+// patchStatus rebuilds the status from this pass; the patcher writes it
+// only if it differs from what is stored.
+func (r *VillageReconciler) patchStatus(ctx context.Context, patcher *status.Patcher, s *villageScope) error {
 	v := s.village
-	setTenantReady(v, s)
-	setReady(v)
-	v.Status.ObservedGeneration = v.Generation
+	read := v.ResourceVersion
+	tenantReady := tenantReadyCondition(v, s)
+	meta.SetStatusCondition(&v.Status.Conditions, tenantReady)
+	ready := tenantReady.Message
+	if tenantReady.Status == metav1.ConditionTrue {
+		ready = "村（社区）租户就绪 / the village's tenant is ready"
+	}
+	status.Summarise(v, tenantReady.Reason, ready)
 	v.Status.TenantNamespace = governancev1alpha1.TenantNamespaceName(v.Spec.Code)
 	v.Status.PublishedRevision = s.publishedRevision
-	v.Status.PaperLedgerExempt = v.IsEnrolled() && meta.IsStatusConditionTrue(v.Status.Conditions, governancev1alpha1.TenantReadyCondition)
+	v.Status.PaperLedgerExempt = v.IsEnrolled() && tenantReady.Status == metav1.ConditionTrue
 	r.recordEvents(s)
-	if equality.Semantic.DeepEqual(before.Status, v.Status) {
-		return nil
+	if err := patcher.Patch(ctx, v); err != nil {
+		return err
 	}
-	if err := r.Status().Patch(ctx, v, client.MergeFrom(before)); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil // the village is gone: nothing to record, nothing to retry
-		}
-		return fmt.Errorf("patching status of Village %s: %w", v.Name, err)
+	if v.ResourceVersion != read {
+		r.waitForCache(ctx, v)
 	}
-	r.waitForCache(ctx, v)
 	return nil
 }
 
-func setTenantReady(v *governancev1alpha1.Village, s *villageScope) {
+// tenantReadyCondition says whether the tenant is as declared; a write the
+// API server refused is ProvisionFailed (Stalled: a person must change the
+// village, the quota or a policy), any other failure ProvisionRetrying.
+func tenantReadyCondition(v *governancev1alpha1.Village, s *villageScope) metav1.Condition {
 	c := metav1.Condition{Type: governancev1alpha1.TenantReadyCondition, ObservedGeneration: v.Generation}
 	switch {
 	case s.err != nil:
-		c.Status, c.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonProvisionFailed
+		c.Status, c.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonProvisionRetrying
+		if refused(s.err) {
+			c.Reason = governancev1alpha1.ReasonProvisionFailed
+		}
 		c.Message = fmt.Sprintf("租户开通失败 / tenant provisioning failed: %v", s.err)
 	case s.terminating:
 		c.Status, c.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonNamespaceTerminating
@@ -285,20 +293,16 @@ func setTenantReady(v *governancev1alpha1.Village, s *villageScope) {
 		c.Status, c.Reason = metav1.ConditionTrue, governancev1alpha1.ReasonProvisioned
 		c.Message = "租户命名空间及其对象齐备 / the tenant namespace and its objects are as declared"
 	}
-	meta.SetStatusCondition(&v.Status.Conditions, c)
+	return c
 }
 
-// setReady summarises the other conditions (kstatus).
-func setReady(v *governancev1alpha1.Village) {
-	c := metav1.Condition{Type: governancev1alpha1.ReadyCondition, ObservedGeneration: v.Generation,
-		Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonProvisioned, Message: "村（社区）租户就绪 / the village's tenant is ready"}
-	if tr := meta.FindStatusCondition(v.Status.Conditions, governancev1alpha1.TenantReadyCondition); tr == nil || tr.Status != metav1.ConditionTrue {
-		c.Status, c.Reason = metav1.ConditionFalse, governancev1alpha1.ReasonTenantNotReady
-		if tr != nil {
-			c.Message = tr.Message
-		}
+// refused: the API server turned the write down on its merits (schema,
+// admission, RBAC); retrying the same write is refused again.
+func refused(err error) bool {
+	if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+		return false // deleted meanwhile: the next pass waits for it and recreates it
 	}
-	meta.SetStatusCondition(&v.Status.Conditions, c)
+	return apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsBadRequest(err) || apierrors.IsRequestEntityTooLargeError(err)
 }
 
 func (r *VillageReconciler) recordEvents(s *villageScope) {

@@ -23,6 +23,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/controllers"
 	"github.com/cunshe/cunshe-operator/internal/operator"
+	"github.com/cunshe/cunshe-operator/internal/status"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
@@ -234,14 +235,9 @@ func provisionBare(ctx context.Context, c client.Client, v *governancev1alpha1.V
 
 // setProvisioned writes the status the operator writes for a provisioned village.
 func setProvisioned(v *governancev1alpha1.Village) {
-	for _, c := range []metav1.Condition{
-		{Type: governancev1alpha1.TenantReadyCondition, Message: tenantReadyMessage},
-		{Type: governancev1alpha1.ReadyCondition, Message: readyMessage},
-	} {
-		c.Status, c.Reason, c.ObservedGeneration = metav1.ConditionTrue, governancev1alpha1.ReasonProvisioned, v.Generation
-		meta.SetStatusCondition(&v.Status.Conditions, c)
-	}
-	v.Status.ObservedGeneration = v.Generation
+	meta.SetStatusCondition(&v.Status.Conditions, metav1.Condition{Type: governancev1alpha1.TenantReadyCondition, Message: tenantReadyMessage,
+		Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonProvisioned, ObservedGeneration: v.Generation})
+	status.Summarise(v, governancev1alpha1.ReasonProvisioned, readyMessage)
 	v.Status.TenantNamespace = governancev1alpha1.TenantNamespaceName(v.Spec.Code)
 	v.Status.PaperLedgerExempt = v.IsEnrolled()
 }

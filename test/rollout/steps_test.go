@@ -54,7 +54,7 @@ func TestNewStepsStageTheNextRevision(t *testing.T) {
 func TestStepsChangedWhileARevisionIsPending(t *testing.T) {
 	latest := publishCitywide(t, nil)
 	approveItems(t, item("typhoon-drill", "协助开展防台风转移演练", governancev1alpha1.Scope{}))
-	expectReadyReason(t, controllers.ReasonRevisionPending)
+	expectReadyReason(t, governancev1alpha1.RolloutRevisionPending)
 	setRollout(t, func(ro *governancev1alpha1.ListRollout) { ro.Spec.Steps = staged })
 	expectHeld(t, pilotOr(latest+1, latest))
 	expectReadyReason(t, "Paused")
