@@ -26,10 +26,12 @@ type observeFunc func(context.Context, client.Object) (tenant.Observed, bool, er
 // stale copy would write again, or be refused with a conflict. After
 // cacheWaitTimeout it gives up, which costs at most one redundant write.
 func waitForOwnWrite(ctx context.Context, obj client.Object, observe observeFunc) {
-	want := tenant.ResourceVersion(obj)
 	err := wait.PollUntilContextTimeout(ctx, cachePollInterval, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
 		have, found, err := observe(ctx, obj)
-		return found && have.ResourceVersion >= want, err
+		if err != nil || !found {
+			return false, err
+		}
+		return have.Reached(obj.GetResourceVersion())
 	})
 	if err != nil {
 		ctrl.LoggerFrom(ctx).V(1).Info("Sources did not catch up with a write", "name", obj.GetName(), "error", err.Error())

@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/resourceversion"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -41,10 +42,23 @@ func Observe(obj client.Object) Observed {
 }
 
 // ResourceVersion reads obj's resourceVersion as the integer etcd makes it
-// (0 if it is not one).
+// (0 if it is not one). The record keeps a number to stay small; compare
+// with Reached, not with <.
 func ResourceVersion(obj client.Object) uint64 {
 	rv, _ := strconv.ParseUint(obj.GetResourceVersion(), 10, 64)
 	return rv
+}
+
+// Reached tells whether the observed copy is at resourceVersion rv or newer,
+// compared as apimachinery's resourceversion package defines the order (the
+// API server guarantees it since Kubernetes 1.35). It fails when either
+// version is not comparable, e.g. the record's is 0 (not an integer).
+func (o Observed) Reached(rv string) (bool, error) {
+	cmp, err := resourceversion.CompareResourceVersion(strconv.FormatUint(o.ResourceVersion, 10), rv)
+	if err != nil {
+		return false, err
+	}
+	return cmp >= 0, nil
 }
 
 // Digest hashes what the operator declares of a child, so a declared child

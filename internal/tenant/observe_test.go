@@ -207,3 +207,28 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestReached orders resourceVersions as the API server defines them: by
+// value, not as text ("10" is newer than "9").
+func TestReached(t *testing.T) {
+	for name, tc := range map[string]struct {
+		observed, wrote string // the cached copy's version, the write's
+		reached, fails  bool
+	}{
+		"the write itself":            {observed: "42", wrote: "42", reached: true},
+		"a newer copy":                {observed: "43", wrote: "42", reached: true},
+		"an older copy":               {observed: "41", wrote: "42"},
+		"longer is newer, not text":   {observed: "10", wrote: "9", reached: true},
+		"shorter is older, not text":  {observed: "9", wrote: "10"},
+		"the write's is not a number": {observed: "42", wrote: "abc", fails: true},
+		"the copy's is not a number":  {observed: "abc", wrote: "42", fails: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{ResourceVersion: tc.observed}}
+			reached, err := Observe(cm).Reached(tc.wrote)
+			if (err != nil) != tc.fails || reached != tc.reached {
+				t.Errorf("Reached(%q) from %q = %v, %v; want %v, failing: %v", tc.wrote, tc.observed, reached, err, tc.reached, tc.fails)
+			}
+		})
+	}
+}
