@@ -2,16 +2,12 @@ package controllers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -20,6 +16,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/metrics"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // ComplianceReconciler keeps one DepartmentCompliance per department (S7,
@@ -51,15 +48,15 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.List(ctx, reports, client.MatchingFields{IndexReportDept: dept}); err != nil {
 		return ctrl.Result{}, err
 	}
-	status := rules.SummariseDepartment(tasks.Items, reports.Items)
+	summary := rules.SummariseDepartment(tasks.Items, reports.Items)
 	juris, err := readJurisdictions(ctx, r.Client)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	city := juris.Default()
-	status.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, r.now()), status.NonCompliant+status.Reports.Open)
-	publishMetrics(dept, status)
-	metrics.SetRectification("department", dept, status.Rectification)
+	summary.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, r.now()), summary.NonCompliant+summary.Reports.Open)
+	publishMetrics(dept, summary)
+	metrics.SetRectification("department", dept, summary.Rectification)
 	dc := &governancev1alpha1.DepartmentCompliance{}
 	err = r.Get(ctx, client.ObjectKey{Name: dept}, dc)
 	switch {
@@ -71,25 +68,20 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	case err != nil:
 		return ctrl.Result{}, err
 	}
-	status.Conditions = slices.Clone(dc.Status.Conditions)
-	meta.SetStatusCondition(&status.Conditions, summaryCondition(dc.Generation, status))
-	if status.Rectification != nil {
-		meta.SetStatusCondition(&status.Conditions, rules.RectificationCondition(dc.Generation, "部门 "+dept, status.Rectification))
+	// The whole status: the summary has one writer, so it must not depend
+	// on a cache a moment behind its last write, and zero counts are
+	// written too (kubectl shows 0, not a blank).
+	patcher := status.NewPatcher(r.Client, dc, status.WithWholeStatus())
+	summary.Conditions = dc.Status.Conditions
+	dc.Status = summary
+	meta.SetStatusCondition(&dc.Status.Conditions, summaryCondition(dc.Generation, summary))
+	if summary.Rectification != nil {
+		meta.SetStatusCondition(&dc.Status.Conditions, rules.RectificationCondition(dc.Generation, "部门 "+dept, summary.Rectification))
 	} else {
-		meta.RemoveStatusCondition(&status.Conditions, governancev1alpha1.RectifiedCondition)
+		meta.RemoveStatusCondition(&dc.Status.Conditions, governancev1alpha1.RectifiedCondition)
 	}
-	next := untilNextCityDay(juris, city, r.now(), status.Rectification)
-	if equality.Semantic.DeepEqual(dc.Status, status) {
-		return next, nil
-	}
-	// The whole status as a merge patch: the summary has one writer, so a
-	// cache a moment behind our own last write must not cost a conflict, and
-	// zero counts are written too (kubectl shows 0, not a blank).
-	body, err := json.Marshal(map[string]any{"status": status})
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return next, r.Status().Patch(ctx, dc, client.RawPatch(types.MergePatchType, body))
+	status.Summarise(dc, governancev1alpha1.ReasonSummarised, "已汇总 / summarised")
+	return untilNextCityDay(juris, city, r.now(), summary.Rectification), patcher.Patch(ctx, dc)
 }
 
 func summaryCondition(gen int64, s governancev1alpha1.DepartmentComplianceStatus) metav1.Condition {

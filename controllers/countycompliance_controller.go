@@ -2,15 +2,10 @@ package controllers
 
 import (
 	"context"
-	"encoding/json"
-	"slices"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -23,6 +18,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/metrics"
 	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/status"
 )
 
 // CountyComplianceReconciler keeps one CountyCompliance per county (S18,
@@ -63,33 +59,25 @@ func (r *CountyComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	case err != nil:
 		return ctrl.Result{}, err
 	}
-	status, err := r.summarise(ctx, county, counties)
+	summary, err := r.summarise(ctx, county, counties)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	city := juris.CityOf(county)
 	now := r.Now()
-	status.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, now), status.NonCompliant+status.PendingItems+status.Reports.Open)
-	metrics.SetRectification("county", county, status.Rectification)
-	status.ObservedGeneration = cc.Generation
-	status.Conditions = slices.Clone(cc.Status.Conditions)
-	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: governancev1alpha1.ReadyCondition, Status: metav1.ConditionTrue,
-		Reason: governancev1alpha1.ReasonSummarised, Message: "已汇总 / summarised", ObservedGeneration: cc.Generation})
-	if status.Rectification != nil {
-		meta.SetStatusCondition(&status.Conditions, rules.RectificationCondition(cc.Generation, "县（市、区）"+county, status.Rectification))
+	summary.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, now), summary.NonCompliant+summary.PendingItems+summary.Reports.Open)
+	metrics.SetRectification("county", county, summary.Rectification)
+	// The whole status (one writer; zero counts written).
+	patcher := status.NewPatcher(r.Client, cc, status.WithWholeStatus())
+	summary.Conditions = cc.Status.Conditions
+	cc.Status = summary
+	if summary.Rectification != nil {
+		meta.SetStatusCondition(&cc.Status.Conditions, rules.RectificationCondition(cc.Generation, "县（市、区）"+county, summary.Rectification))
 	} else {
-		meta.RemoveStatusCondition(&status.Conditions, governancev1alpha1.RectifiedCondition)
+		meta.RemoveStatusCondition(&cc.Status.Conditions, governancev1alpha1.RectifiedCondition)
 	}
-	next := untilNextCityDay(juris, city, now, status.Rectification)
-	if equality.Semantic.DeepEqual(cc.Status, status) {
-		return next, nil
-	}
-	// The whole status as a merge patch (one writer; zero counts written).
-	body, err := json.Marshal(map[string]any{"status": status})
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	return next, r.Status().Patch(ctx, cc, client.RawPatch(types.MergePatchType, body))
+	status.Summarise(cc, governancev1alpha1.ReasonSummarised, "已汇总 / summarised")
+	return untilNextCityDay(juris, city, now, summary.Rectification), patcher.Patch(ctx, cc)
 }
 
 // cityCounties are the counties of the county's city that have villages.

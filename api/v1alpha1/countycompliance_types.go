@@ -85,6 +85,7 @@ type CountyCompliance struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status CountyComplianceStatus `json:"status,omitempty"`
 }
 

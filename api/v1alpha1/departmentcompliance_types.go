@@ -25,6 +25,9 @@ type ReportCounts struct {
 
 // DepartmentComplianceStatus is a department's standing (S7, S19).
 type DepartmentComplianceStatus struct {
+	// observedGeneration is the generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 	// tasks counts the department's tasks.
 	// +optional
 	Tasks int32 `json:"tasks"`
@@ -85,6 +88,7 @@ type DepartmentCompliance struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status DepartmentComplianceStatus `json:"status,omitempty"`
 }
 

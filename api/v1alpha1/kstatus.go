@@ -114,6 +114,7 @@ var ReadyReasons = map[string]map[string]Health{
 		ReasonSetsMissing:  HealthFailed,
 	},
 	"DepartmentCompliance": {ReasonSummarised: HealthCurrent},
+	"CountyCompliance":     {ReasonSummarised: HealthCurrent},
 }
 
 // HealthOf is the health of a kind's Ready reason; a reason the table
@@ -219,3 +220,15 @@ func (s *SignboardStyle) StatusConditions() *[]metav1.Condition { return &s.Stat
 
 // StatusObservedGeneration points at status.observedGeneration.
 func (s *SignboardStyle) StatusObservedGeneration() *int64 { return &s.Status.ObservedGeneration }
+
+// StatusConditions points at status.conditions.
+func (d *DepartmentCompliance) StatusConditions() *[]metav1.Condition { return &d.Status.Conditions }
+
+// StatusObservedGeneration points at status.observedGeneration.
+func (d *DepartmentCompliance) StatusObservedGeneration() *int64 { return &d.Status.ObservedGeneration }
+
+// StatusConditions points at status.conditions.
+func (c *CountyCompliance) StatusConditions() *[]metav1.Condition { return &c.Status.Conditions }
+
+// StatusObservedGeneration points at status.observedGeneration.
+func (c *CountyCompliance) StatusObservedGeneration() *int64 { return &c.Status.ObservedGeneration }

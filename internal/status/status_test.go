@@ -193,7 +193,8 @@ func TestConditionTableCoversEveryKind(t *testing.T) {
 		&governancev1alpha1.ListRevision{}, &governancev1alpha1.ListRollout{}, &governancev1alpha1.Jurisdiction{},
 		&governancev1alpha1.PowerFlow{}, &governancev1alpha1.ReviewUnit{}, &governancev1alpha1.Disclosure{},
 		&governancev1alpha1.PublicNotice{}, &governancev1alpha1.Report{}, &governancev1alpha1.Task{},
-		&governancev1alpha1.SignboardSet{}, &governancev1alpha1.SignboardStyle{}} {
+		&governancev1alpha1.SignboardSet{}, &governancev1alpha1.SignboardStyle{},
+		&governancev1alpha1.DepartmentCompliance{}, &governancev1alpha1.CountyCompliance{}} {
 		g.Expect(governancev1alpha1.ReadyReasons).To(HaveKey(status.KindOf(obj)))
 		_, ok := obj.(governancev1alpha1.KStatusObject)
 		g.Expect(ok).To(BeTrue(), "%T carries the kstatus conditions", obj)
