@@ -295,7 +295,7 @@ func TestRolloutStatusWatchJSON(t *testing.T) {
 		if err := dec.Decode(&ro); err != nil {
 			t.Fatalf("stdout is not a stream of ListRollouts: %v\n%s", err, got.stdout)
 		}
-		ready = append(ready, readyReason(&ro))
+		ready = append(ready, ro.ReadyReason())
 	}
 	if !slices.Equal(ready, []string{"Paused", "Published"}) {
 		t.Errorf("the rollouts printed are %v, want Paused then Published", ready)

@@ -96,20 +96,6 @@ func getRollout(cmd *cobra.Command, k *clusterFlags, name string) (client.Client
 	return c, ro, nil
 }
 
-// isAborted: the controller holds the rollout while abort is "true".
-func isAborted(ro *governancev1alpha1.ListRollout) bool {
-	return ro.Annotations[governancev1alpha1.AnnotationAbort] == "true"
-}
-
-// pauseStep returns the step the rollout waits at when that step is a pause.
-func pauseStep(ro *governancev1alpha1.ListRollout) (*governancev1alpha1.RolloutStep, bool) {
-	i := int(ro.Status.CurrentStep)
-	if i < 0 || i >= len(ro.Spec.Steps) || ro.Spec.Steps[i].Pause == nil {
-		return nil, false
-	}
-	return &ro.Spec.Steps[i], true
-}
-
 // patchRollout sends patch to the rollout as a JSON merge patch.
 func patchRollout(ctx context.Context, c client.Client, ro *governancev1alpha1.ListRollout, patch map[string]any) error {
 	data, err := json.Marshal(patch)
@@ -184,14 +170,14 @@ func rolloutPromote(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePr
 	if err != nil {
 		return err
 	}
-	if isAborted(ro) {
+	if ro.Aborted() {
 		return &exitError{code: ExitFailure, err: fmt.Errorf(
 			"清单发布 %s 已中止：promote 不会恢复已中止的发布，未作修改。先取消中止：kubectl cunshe rollout resume %s（若仍在暂停，再 promote）"+
 				" / ListRollout %s is aborted: promote does not resume an aborted rollout; nothing was changed. Lift the abort first: kubectl cunshe rollout resume %s (then promote if it still waits at a pause)",
 			name, name, name, name)}
 	}
 	i := int(ro.Status.CurrentStep)
-	if _, ok := pauseStep(ro); !ok {
+	if _, ok := ro.PauseStep(); !ok {
 		if i >= len(ro.Spec.Steps) {
 			return &exitError{code: ExitFailure, err: fmt.Errorf(
 				"清单发布 %s 已走完全部步骤，没有需要放行的暂停，未作修改 / ListRollout %s has done all its steps: there is no pause to promote; nothing was changed",
@@ -230,7 +216,7 @@ func rolloutAbort(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePrin
 	if err != nil {
 		return err
 	}
-	if isAborted(ro) {
+	if ro.Aborted() {
 		return printRolloutOr(cmd, o, pr, ro, fmt.Sprintf("清单发布 %s 已处于中止状态，未作修改 / ListRollout %s is already aborted; nothing was changed", name, name))
 	}
 	if err := patchRollout(cmd.Context(), c, ro, annotations(map[string]any{governancev1alpha1.AnnotationAbort: "true"})); err != nil {
@@ -261,7 +247,7 @@ func rolloutResume(cmd *cobra.Command, o rolloutOptions, pr printers.ResourcePri
 	if _, ok := ro.Annotations[governancev1alpha1.AnnotationAbort]; !ok {
 		return printRolloutOr(cmd, o, pr, ro, fmt.Sprintf("清单发布 %s 未中止，未作修改 / ListRollout %s is not aborted; nothing was changed", name, name))
 	}
-	_, paused := pauseStep(ro)
+	_, paused := ro.PauseStep()
 	if err := patchRollout(cmd.Context(), c, ro, annotations(map[string]any{governancev1alpha1.AnnotationAbort: nil})); err != nil {
 		return err
 	}
@@ -601,7 +587,7 @@ func watchRollout(cmd *cobra.Command, c client.Reader, ro *governancev1alpha1.Li
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) && cmd.Context().Err() == nil {
 				return &exitError{code: ExitFailure, err: fmt.Errorf("等待超时（%s）：清单发布 %s 尚未就绪（%s）/ timed out after %s: ListRollout %s is not Ready (%s)",
-					timeout, ro.Name, readyReason(ro), timeout, ro.Name, readyReason(ro))}
+					timeout, ro.Name, ro.ReadyReason(), timeout, ro.Name, ro.ReadyReason())}
 			}
 			return ctx.Err()
 		case <-time.After(rolloutPollInterval):
@@ -628,50 +614,24 @@ func watchRollout(cmd *cobra.Command, c client.Reader, ro *governancev1alpha1.Li
 }
 
 // rolloutOutcome says whether a watch is over: Ready=True (nil error) or
-// Stalled=True (exit code 1). A stale status is never an outcome.
+// Stalled=True (exit code 1), read as the controller writes them
+// (ListRollout.Outcome). A stale status is never an outcome.
 func rolloutOutcome(out io.Writer, ro *governancev1alpha1.ListRollout) (bool, error) {
-	if stale, _ := staleStatus(ro); stale {
-		return false, nil
-	}
 	s := &ro.Status
-	if meta.IsStatusConditionTrue(s.Conditions, governancev1alpha1.ReadyCondition) {
+	switch ro.Outcome() {
+	case governancev1alpha1.RolloutComplete:
 		_, err := fmt.Fprintf(out, "发布完成 / rollout complete: 第 %d 版已下发到 %d/%d 个村社 / revision %d reached %d of %d villages\n",
 			s.CurrentRevision, s.UpdatedVillages, s.TotalVillages, s.CurrentRevision, s.UpdatedVillages, s.TotalVillages)
 		return true, err
-	}
-	if c := meta.FindStatusCondition(s.Conditions, governancev1alpha1.StalledCondition); c != nil && c.Status == metav1.ConditionTrue {
+	case governancev1alpha1.RolloutStalled:
+		c := meta.FindStatusCondition(s.Conditions, governancev1alpha1.StalledCondition)
 		msg := fmt.Sprintf("清单发布 %s 停滞 / ListRollout %s is stalled: %s: %s", ro.Name, ro.Name, c.Reason, c.Message)
-		if isAborted(ro) {
+		if ro.Aborted() {
 			msg += fmt.Sprintf("\n继续 / resume: kubectl cunshe rollout resume %s；回退 / go back: kubectl cunshe rollout undo %s", ro.Name, ro.Name)
 		}
 		return true, &exitError{code: ExitFailure, err: errors.New(msg)}
 	}
 	return false, nil
-}
-
-// staleStatus reports whether the status predates the rollout's spec or
-// abort annotation: the operator has not acted on them yet.
-func staleStatus(ro *governancev1alpha1.ListRollout) (bool, string) {
-	if ro.Generation != 0 && ro.Status.ObservedGeneration < ro.Generation {
-		return true, fmt.Sprintf("状态对应第 %d 代 spec，最新为第 %d 代，operator 尚未处理 / the status describes generation %d of the spec, the latest is %d: the operator has not acted on it yet",
-			ro.Status.ObservedGeneration, ro.Generation, ro.Status.ObservedGeneration, ro.Generation)
-	}
-	statusAborted := readyReason(ro) == "Aborted"
-	switch {
-	case isAborted(ro) && !statusAborted:
-		return true, "已设中止注解，operator 尚未处理 / the rollout is marked aborted; the operator has not acted on it yet"
-	case !isAborted(ro) && statusAborted:
-		return true, "中止注解已移除，operator 尚未处理 / the abort annotation is gone; the operator has not acted on it yet"
-	}
-	return false, ""
-}
-
-// readyReason is the reason of the Ready condition, or Unknown.
-func readyReason(ro *governancev1alpha1.ListRollout) string {
-	if c := meta.FindStatusCondition(ro.Status.Conditions, governancev1alpha1.ReadyCondition); c != nil {
-		return c.Reason
-	}
-	return "Unknown"
 }
 
 // progressLine is one line of a watch.
@@ -682,8 +642,8 @@ func progressLine(ro *governancev1alpha1.ListRollout) string {
 		ready = string(c.Status)
 	}
 	line := fmt.Sprintf("版本 / revision %d · 步骤 / step %s · 已更新 / updated %d/%d · Ready=%s %s",
-		s.CurrentRevision, stepFraction(ro), s.UpdatedVillages, s.TotalVillages, ready, readyReason(ro))
-	if stale, _ := staleStatus(ro); stale {
+		s.CurrentRevision, stepFraction(ro), s.UpdatedVillages, s.TotalVillages, ready, ro.ReadyReason())
+	if stale, _ := ro.StaleStatus(); stale {
 		line += "（状态过期，等待 operator / stale, waiting for the operator）"
 	}
 	return line
@@ -777,12 +737,12 @@ func writeRolloutStatus(w io.Writer, ro *governancev1alpha1.ListRollout, juris r
 		return err
 	}
 	var notes []string
-	if stale, why := staleStatus(ro); stale {
+	if stale, why := ro.StaleStatus(); stale {
 		notes = append(notes, "注意 / note: "+why)
 	}
-	_, paused := pauseStep(ro)
+	_, paused := ro.PauseStep()
 	switch {
-	case isAborted(ro):
+	case ro.Aborted():
 		notes = append(notes,
 			"已中止，各村社保持现有版本 / aborted: every village keeps the revision it holds",
 			fmt.Sprintf("继续 / resume:   kubectl cunshe rollout resume %s", ro.Name),
@@ -850,12 +810,12 @@ func currentStepText(ro *governancev1alpha1.ListRollout, names map[string]string
 	default:
 		zh, en := describeStep(ro.Spec.Steps[i], names)
 		text = fmt.Sprintf("%d/%d · 第 %d 步：%s / step %d: %s", i+1, n, i+1, zh, i+1, en)
-		if p := ro.Spec.Steps[i].Pause; p != nil && p.Duration != nil && s.PauseStartedAt != nil {
-			left := max(0, s.PauseStartedAt.Add(p.Duration.Duration).Sub(at)).Round(time.Second)
+		if left, timed := ro.PauseLeft(at); timed {
+			left = left.Round(time.Second)
 			text += fmt.Sprintf("（还剩 %s / %s left）", left, left)
 		}
 	}
-	if isAborted(ro) {
+	if ro.Aborted() {
 		text += "（已中止 / aborted）"
 	}
 	return text
