@@ -15,7 +15,7 @@ export KUBEBUILDER_ASSETS=${KUBEBUILDER_ASSETS:-$PWD/bin/k8s/1.37.2-linux-amd64}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # make faults builds bin/manager first; the suite runs that binary.
-manager=${FAULTS_MANAGER:-bin/manager}
+manager=$(realpath -m "${FAULTS_MANAGER:-bin/manager}") # go test runs in test/faults
 [[ -x $manager ]] || go build -o "$manager" ./cmd/manager
 start=$(date +%s)
 status=0
