@@ -46,7 +46,6 @@ const (
 var ReadyReasons = map[string]map[string]Health{
 	"Village": {
 		ReasonProvisioned:          HealthCurrent,
-		ReasonProvisioning:         HealthInProgress,
 		ReasonProvisionRetrying:    HealthInProgress,
 		ReasonNamespaceTerminating: HealthInProgress,
 		// The API server refused a child of the tenant: retrying will not

@@ -178,3 +178,27 @@ func TestEveryReasonAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentedTable: docs/kstatus.md's condition table is the code's.
+func TestDocumentedTable(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/kstatus.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[governancev1alpha1.Health]string{governancev1alpha1.HealthCurrent: "Current", governancev1alpha1.HealthInProgress: "InProgress",
+		governancev1alpha1.HealthFailed: "Failed", governancev1alpha1.HealthWaiting: "InProgress (Ready=False alone)"}
+	documented := map[string]string{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) == 3 && governancev1alpha1.ReadyReasons[cells[0]] != nil {
+			documented[cells[0]+"/"+cells[1]] = cells[2]
+		}
+	}
+	want := map[string]string{}
+	for kind, reasons := range governancev1alpha1.ReadyReasons {
+		for reason, h := range reasons {
+			want[kind+"/"+reason] = names[h]
+		}
+	}
+	NewWithT(t).Expect(documented).To(Equal(want))
+}
