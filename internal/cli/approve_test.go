@@ -269,7 +269,7 @@ func TestApproveErrors(t *testing.T) {
 	ec := writeFile(t, dir, "ec.key", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
 
 	t.Run("a bare PKCS#8 key works with --key-id", func(t *testing.T) {
-		got := run(t, "", "approve", "--unit", "mzj", "--key", bare, "--key-id", "mzj-test", items)
+		got := run(t, "", "approve", "--unit", "mzj", "--key", bare, "--key-id", "mzj-local-only", items)
 		want := run(t, "", "approve", "--unit", "mzj", "--key", testKey("mzj"), items)
 		if got.code != ExitOK || got.stdout != want.stdout {
 			t.Errorf("exit code %d, stderr %s\n%s\nwant\n%s", got.code, got.stderr, got.stdout, want.stdout)
@@ -283,7 +283,7 @@ func TestApproveErrors(t *testing.T) {
 		"no key":                   {[]string{"--unit", "mzj", items}, "缺少必需的参数 --key / required flag(s) --key not set"},
 		"no unit nor key":          {[]string{items}, "缺少必需的参数 --unit, --key / required flag(s) --unit, --key not set"},
 		"no item file":             {[]string{"--unit", "mzj", "--key", testKey("mzj")}, "需要至少 1 个参数 ITEM.yaml..."},
-		"another unit's key":       {[]string{"--unit", "zzb", "--key", testKey("mzj"), items}, `属于联审单位 "mzj"，不是 "zzb" / key testdata/keys/mzj.test-only.key belongs to review unit "mzj", not "zzb"`},
+		"another unit's key":       {[]string{"--unit", "zzb", "--key", testKey("mzj"), items}, `属于联审单位 "mzj"，不是 "zzb" / key ../../config/samples/lists/keys/mzj.local-only.key belongs to review unit "mzj", not "zzb"`},
 		"a bare key without an id": {[]string{"--unit", "mzj", "--key", bare, items}, "私钥文件中没有密钥编号，请用 --key-id 指定 / the key file names no key id; give one with --key-id"},
 		"an ECDSA key":             {[]string{"--unit", "mzj", "--key", ec, "--key-id", "x", items}, "不是 Ed25519 私钥（而是 *ecdsa.PrivateKey）/ "},
 		"a file that is no key":    {[]string{"--unit", "mzj", "--key", items, items}, "不是 PKCS#8 PEM 私钥"},
