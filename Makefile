@@ -139,7 +139,8 @@ helm-lint: helm ## Lint the Helm chart.
 
 .PHONY: golangci-lint
 golangci-lint:
-	@test -x $(LOCALBIN)/golangci-lint || GOBIN=$(LOCALBIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	@$(LOCALBIN)/golangci-lint version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION:v%=%) " || \
+		GOBIN=$(LOCALBIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 .PHONY: chromium
 chromium: ## Debian's Chromium and CJK fonts for the portal's browser test (apt-get, once).

@@ -125,7 +125,7 @@ func Start(opts Options) (*ControlPlane, error) {
 func (cp *ControlPlane) configure(opts Options) error {
 	api := cp.Env.ControlPlane.GetAPIServer()
 	if opts.Port != 0 {
-		api.SecurePort = opts.Port
+		api.SecureServing.Address, api.SecureServing.Port = "127.0.0.1", strconv.Itoa(opts.Port)
 	}
 	// 1.37 refuses to reconcile the kubernetes endpoints for 127.0.0.1.
 	api.Configure().Set("endpoint-reconciler-type", "none")
@@ -212,7 +212,7 @@ func (cp *ControlPlane) startControllerManager(opts Options) error {
 	)
 	// The controller-manager must never outlive whoever started it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	var out io.Writer = io.Discard
+	out := io.Discard
 	if cp.dir != "" {
 		f, err := openLog(cp.dir, "kube-controller-manager.log")
 		if err != nil {
@@ -264,8 +264,8 @@ func (cp *ControlPlane) Stop() error {
 	var errs []error
 	if cp.kcm != nil && cp.kcm.Process != nil {
 		_ = cp.kcm.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cp.kcm.Wait() }()
+		done := make(chan struct{})
+		go func() { _ = cp.kcm.Wait(); close(done) }() // it was told to stop: its exit status says nothing
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):

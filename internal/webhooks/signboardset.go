@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"

@@ -129,7 +129,7 @@ func dryRunApply(t *testing.T, objs []*unstructured.Unstructured) {
 		}
 	}
 	for _, obj := range objs {
-		err := k8s.Patch(context.Background(), obj, client.Apply, client.DryRunAll, client.ForceOwnership, client.FieldOwner("deploy-test"))
+		err := k8s.Apply(context.Background(), client.ApplyConfigurationFromUnstructured(obj), client.DryRunAll, client.ForceOwnership, client.FieldOwner("deploy-test"))
 		if err != nil {
 			t.Errorf("%s %s/%s: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 		}
@@ -140,7 +140,7 @@ func dryRunApply(t *testing.T, objs []*unstructured.Unstructured) {
 func apply(t *testing.T, obj *unstructured.Unstructured) {
 	t.Helper()
 	obj = obj.DeepCopy()
-	if err := k8s.Patch(context.Background(), obj, client.Apply, client.ForceOwnership, client.FieldOwner("deploy-test")); err != nil {
+	if err := k8s.Apply(context.Background(), client.ApplyConfigurationFromUnstructured(obj), client.ForceOwnership, client.FieldOwner("deploy-test")); err != nil {
 		t.Fatalf("applying %s %s/%s: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 	}
 }

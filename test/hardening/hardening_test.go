@@ -448,8 +448,3 @@ func withField(t *testing.T, obj client.Object, name string, value []byte) []byt
 	at += len(`"spec":{`)
 	return slices.Concat(raw[:at], []byte(`"`+name+`":`), value, []byte(","), raw[at:])
 }
-
-func firstLine(b []byte) string {
-	s, _, _ := strings.Cut(string(b), "\n")
-	return s[:min(len(s), 300)]
-}

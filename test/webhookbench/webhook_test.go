@@ -128,8 +128,8 @@ func startWebhooks(ctx context.Context) (*listindex.Index, func(), error) {
 	mgr.GetWebhookServer().Register(noopPath, &webhook.Admission{Handler: admission.HandlerFunc(
 		func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })})
 	mctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(mctx) }()
+	done := make(chan struct{})
+	go func() { _ = mgr.Start(mctx); close(done) }() // ended by stop: its error says nothing
 	stop := func() { cancel(); <-done }
 	if !mgr.GetCache().WaitForCacheSync(mctx) {
 		stop()
