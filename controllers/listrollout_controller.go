@@ -101,7 +101,7 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return nil
 	}
 	keepPublished(pass)
-	r.retarget(pass, target)
+	r.retarget(ctx, pass, target)
 	pass.aborted = ro.Aborted()
 	if !pass.aborted {
 		r.advance(ctx, pass)
@@ -233,12 +233,12 @@ func keepPublished(p *rolloutPass) {
 
 // retarget starts over when the target changes. Returning to the previous
 // revision (undo) skips the steps: the villages go back at once.
-func (r *ListRolloutReconciler) retarget(p *rolloutPass, target int64) {
+func (r *ListRolloutReconciler) retarget(ctx context.Context, p *rolloutPass, target int64) {
 	s := &p.ro.Status
 	if s.CurrentRevision == target {
 		return
 	}
-	ctrl.Log.WithName("listrollout").Info("Rolling out a new list revision", "ListRollout", p.ro.Name, "from", s.CurrentRevision, "to", target)
+	ctrl.LoggerFrom(ctx).Info("Rolling out a new list revision", "from", s.CurrentRevision, "to", target)
 	undo := target == s.PreviousRevision
 	if s.CurrentRevision != 0 && (undo || int(s.CurrentStep) >= len(p.ro.Spec.Steps)) {
 		s.PreviousRevision = s.CurrentRevision

@@ -142,7 +142,7 @@ func TestRolloutRetarget(t *testing.T) {
 			ro := rolloutWith(pilotCounty, promotePause, everyone)
 			ro.Status = tc.status
 			r, p := statePass(t, ro, "", 4)
-			r.retarget(p, tc.target)
+			r.retarget(context.Background(), p, tc.target)
 			NewWithT(t).Expect(ro.Status).To(Equal(tc.want))
 		})
 	}
