@@ -364,9 +364,17 @@ func TestPowerFlows(t *testing.T) {
 		}).WithTimeout(15 * time.Second).Should(Succeed())
 
 		// While the item is pending the flow may change; the item's digest follows it.
-		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(flow), flow)).To(Succeed())
-		flow.Spec.Steps[0].Name = "村党组织提议（经村务监督委员会列席）"
-		g.Expect(env.Client.Update(ctx, flow)).To(Succeed())
+		// The flow's status controller writes too: update the newest version.
+		updateFlow := func(name string) error {
+			return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				if err := env.Client.Get(ctx, client.ObjectKeyFromObject(flow), flow); err != nil {
+					return err
+				}
+				flow.Spec.Steps[0].Name = name
+				return env.Client.Update(ctx, flow)
+			})
+		}
+		g.Expect(updateFlow("村党组织提议（经村务监督委员会列席）")).To(Succeed())
 		changed := rules.Digest(&item.Spec, &flow.Spec)
 		g.Expect(changed).NotTo(Equal(withFlow))
 		g.Eventually(func(g Gomega) {
@@ -384,8 +392,7 @@ func TestPowerFlows(t *testing.T) {
 
 		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(flow), flow)).To(Succeed())
 		before := flow.DeepCopy()
-		flow.Spec.Steps[0].Name = "村党组织提议"
-		g.Eventually(func() error { return env.Client.Update(ctx, flow) }).WithTimeout(10 * time.Second).
+		g.Eventually(func() error { return updateFlow("村党组织提议") }).WithTimeout(10 * time.Second).
 			Should(MatchError(ContainSubstring(fmt.Sprintf(`P1 运行流程图 %q 已随事项 [%s] 通过联合审核，内容不可修改`, flow.Name, item.Name))))
 		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(flow), flow)).To(Succeed())
 		g.Expect(flow.Spec).To(Equal(before.Spec), "the refused change left the flow as it was")
@@ -532,9 +539,15 @@ func TestTheApplicantIsTheRequester(t *testing.T) {
 		item := censusItem()
 		g.Expect(as(t, "tjj-clerk", "cunshe:dept:tjj").Create(ctx, item)).To(Succeed())
 		mzj := as(t, "mzj-clerk", "cunshe:dept:mzj")
-		g.Expect(mzj.Get(ctx, client.ObjectKeyFromObject(item), item)).To(Succeed())
-		item.Spec.Applicant.Name = "mzj"
-		err := mzj.Update(ctx, item)
+		// The item's status controller writes too: retry the newest version
+		// until admission, not a conflict, answers.
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			if err := mzj.Get(ctx, client.ObjectKeyFromObject(item), item); err != nil {
+				return err
+			}
+			item.Spec.Applicant.Name = "mzj"
+			return mzj.Update(ctx, item)
+		})
 		g.Expect(err).To(MatchError(ContainSubstring(fmt.Sprintf("S4 用户 %q 不能以原申报主体 CityDepartment %q 的名义", "mzj-clerk", "tjj"))))
 	})
 	t.Run("the platform team retires an item but does not propose one", func(t *testing.T) {
@@ -544,8 +557,14 @@ func TestTheApplicantIsTheRequester(t *testing.T) {
 		g.Expect(err).To(MatchError(ContainSubstring(refusal("ops-alice", "CityDepartment", "tjj", "cunshe:dept:tjj"))))
 		createItem(t, item)
 		approveByAll(t, item)
-		item.Spec.Retirement = &governancev1alpha1.Retirement{Reason: "年底清理：并入其他事项", Effective: "2030-01-01"}
-		g.Expect(as(t, "ops-alice", "cunshe:platform-ops").Update(ctx, item)).To(Succeed())
+		ops := as(t, "ops-alice", "cunshe:platform-ops")
+		g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			if err := ops.Get(ctx, client.ObjectKeyFromObject(item), item); err != nil {
+				return err
+			}
+			item.Spec.Retirement = &governancev1alpha1.Retirement{Reason: "年底清理：并入其他事项", Effective: "2030-01-01"}
+			return ops.Update(ctx, item)
+		})).To(Succeed())
 	})
 }
 
