@@ -221,7 +221,6 @@ func TestOutputFromTheCluster(t *testing.T) {
 // for the objects a result is about.
 func TestOutputName(t *testing.T) {
 	c := newCity(t)
-	useCluster(t, interceptor.Funcs{}, c.objects(nil)...)
 	tests := map[string]struct {
 		args []string
 		want string
@@ -234,9 +233,13 @@ func TestOutputName(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
+			// Each case its own cluster: useCluster's cleanup at the end of
+			// a case restores the real client, whatever order the map gives.
+			objs := c.objects(nil)
 			if name == "tasks" {
-				useCluster(t, interceptor.Funcs{}, append(c.objects(nil), cityTasks()...)...)
+				objs = append(objs, cityTasks()...)
 			}
+			useCluster(t, interceptor.Funcs{}, objs...)
 			got := run(t, "", append(tc.args, "-o", "name")...)
 			if got.code != ExitOK || got.stdout != tc.want {
 				t.Errorf("exit code %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", got.code, got.stdout, tc.want, got.stderr)
