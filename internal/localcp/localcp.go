@@ -48,6 +48,8 @@ type Options struct {
 	// APIServerFlags are extra kube-apiserver flags, e.g. an audit policy
 	// (the fault suite counts the operator's writes in the audit log).
 	APIServerFlags map[string]string
+	// EtcdFlags are extra etcd flags, e.g. --quota-backend-bytes (with a Dir).
+	EtcdFlags map[string]string
 }
 
 // ControlPlane is a running local control plane.
@@ -144,6 +146,9 @@ func (cp *ControlPlane) configure(opts Options) error {
 		}
 	}
 	cp.Env.ControlPlane.Etcd = &envtest.Etcd{DataDir: filepath.Join(cp.dir, "etcd")}
+	for flag, value := range opts.EtcdFlags {
+		cp.Env.ControlPlane.Etcd.Configure().Set(flag, value)
+	}
 	api.CertDir = filepath.Join(cp.dir, "pki")
 	if err := reuseServingCA(api); err != nil {
 		return err

@@ -155,7 +155,12 @@ func newHarness(dir string) (*harness, error) {
 	// what they held, and the apiserver keeps its certificates.
 	cp, err := localcp.Start(localcp.Options{Dir: filepath.Join(dir, "controlplane"), AssetsDir: testenv.AssetsDir(),
 		ControllerManager: true, CRDs: crds, ValidatingWebhooks: validating, MutatingWebhooks: mutating,
-		APIServerFlags: map[string]string{"audit-policy-file": policy, "audit-log-path": audit.path}})
+		APIServerFlags: map[string]string{"audit-policy-file": policy, "audit-log-path": audit.path},
+		// Every citywide rollout of the sample lists writes ~200 MB of
+		// ConfigMaps; at etcd's default 2 GiB quota the kill loop filled
+		// etcd after about 7 of them in half an hour (README, "What
+		// happens when things fail"). 8 GiB is etcd's suggested maximum.
+		EtcdFlags: map[string]string{"quota-backend-bytes": strconv.FormatInt(8<<30, 10)}})
 	if err != nil {
 		return nil, err
 	}
