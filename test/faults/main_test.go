@@ -52,7 +52,7 @@ type scale struct {
 func scaleFromEnv() scale {
 	if os.Getenv("FAULTS_FULL") != "" {
 		return scale{full: true, provisionKills: 5, rolloutKills: 5, burstKills: 5, promoteKills: 5,
-			burstItems: 4, settle: 3 * time.Second, idle: 30 * time.Second, converge: 15 * time.Minute,
+			burstItems: 3, settle: 3 * time.Second, idle: 30 * time.Second, converge: 15 * time.Minute,
 			quiet: 5 * time.Second, down: 5 * time.Second, grace: 30 * time.Second}
 	}
 	return scale{villages: 50, provisionKills: 1, rolloutKills: 1, burstKills: 1, promoteKills: 1,
