@@ -31,7 +31,9 @@ const (
 // tests.
 var reviewUnits = []string{"sjw", "zzb", "mzj", "nyj"}
 
-func testKey(unit string) string { return "../../config/samples/lists/keys/" + unit + ".local-only.key" }
+func testKey(unit string) string {
+	return "../../config/samples/lists/keys/" + unit + ".local-only.key"
+}
 
 // approveOut runs approve in-process and returns the approvals it wrote.
 func approveOut(t *testing.T, unit string, files ...string) string {
