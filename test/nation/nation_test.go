@@ -128,7 +128,7 @@ func writeRepository() error {
 		return err
 	}
 	for _, unit := range provinceUnits {
-		entry, err := cunshe("keygen", "--unit", unit, "--key-id", unit+"-2026", "-o", keys)
+		entry, err := cunshe("keygen", "--unit", unit, "--key-id", unit+"-2026", "--output-dir", keys)
 		if err != nil {
 			return err
 		}
@@ -462,7 +462,7 @@ func forgedApprovals(t *testing.T) map[string]*governancev1alpha1.ItemApproval {
 func buildForgedApprovals() (map[string]*governancev1alpha1.ItemApproval, error) {
 	itemPath := filepath.Join(repo, itemFile)
 	impostorKeys := filepath.Join(filepath.Dir(keys), "impostor")
-	if _, err := cunshe("keygen", "--unit", "szz", "--key-id", "szz-2026", "-o", impostorKeys); err != nil {
+	if _, err := cunshe("keygen", "--unit", "szz", "--key-id", "szz-2026", "--output-dir", impostorKeys); err != nil {
 		return nil, err
 	}
 	signed, err := cunshe("approve", "--unit", "szz", "--key", filepath.Join(impostorKeys, "szz.key"), itemPath)
