@@ -33,7 +33,11 @@ import (
 // whole, so a village never holds a mix of two revisions.
 type ListRolloutReconciler struct {
 	client.Client
-	Now func() time.Time
+	// Admission is the revision the task webhook takes a village to hold
+	// (its index): a rollout is Ready only once admission agrees that every
+	// village holds its revision. Nil: the lists alone decide.
+	Admission func(village string) (int64, bool)
+	Now       func() time.Time
 	// Writers is the number of parallel ConfigMap writes.
 	Writers int
 }
@@ -56,6 +60,9 @@ type rolloutPass struct {
 	paused    bool
 	requeue   time.Duration
 	writeErr  error
+	// admissionBehind counts villages whose lists hold the current revision
+	// while the task webhook's index does not see it yet.
+	admissionBehind int
 	// written are the ConfigMaps this pass wrote (or tried to).
 	written []*corev1.ConfigMap
 	// record writes the status as it stands, before a step's writes;
@@ -374,6 +381,10 @@ func (r *ListRolloutReconciler) write(ctx context.Context, cms []*corev1.ConfigM
 	return firstErr
 }
 
+// admissionPoll is how soon a rollout looks again while admission's index
+// catches up with the lists it wrote.
+const admissionPoll = 100 * time.Millisecond
+
 // summarise counts the villages and sets the kstatus conditions.
 func (r *ListRolloutReconciler) summarise(p *rolloutPass) {
 	s := &p.ro.Status
@@ -390,6 +401,11 @@ func (r *ListRolloutReconciler) summarise(p *rolloutPass) {
 		if cm := p.lists[governancev1alpha1.TenantNamespaceName(v.Name)]; cm != nil && cm.Annotations[publish.AnnotationRevision] == current {
 			c.Updated++
 			s.UpdatedVillages++
+			if r.Admission != nil {
+				if rev, ok := r.Admission(v.Name); !ok || rev != s.CurrentRevision {
+					p.admissionBehind++
+				}
+			}
 		}
 	}
 	s.Counties = s.Counties[:0]
@@ -400,6 +416,9 @@ func (r *ListRolloutReconciler) summarise(p *rolloutPass) {
 	progress := fmt.Sprintf("第 %d 版已下发 %d/%d 个村社 / revision %d reached %d of %d villages",
 		s.CurrentRevision, s.UpdatedVillages, s.TotalVillages, s.CurrentRevision, s.UpdatedVillages, s.TotalVillages)
 	reason, message := rolloutReady(p, progress)
+	if reason == governancev1alpha1.RolloutProgressing && p.admissionBehind > 0 && p.requeue == 0 {
+		p.requeue = admissionPoll // the index is fed by events this controller does not watch
+	}
 	status.Summarise(p.ro, reason, message)
 }
 
@@ -417,6 +436,8 @@ func rolloutReady(p *rolloutPass, progress string) (reason, message string) {
 		return governancev1alpha1.RolloutWriteFailed, p.writeErr.Error()
 	case p.paused:
 		return governancev1alpha1.RolloutPaused, pauseMessage(p.ro) + " " + progress
+	case allHold && p.admissionBehind > 0:
+		return governancev1alpha1.RolloutProgressing, fmt.Sprintf("准入索引尚有 %d 个村社未更新 / admission's index has yet to see %d villages. ", p.admissionBehind, p.admissionBehind) + progress
 	case allHold && awaiting(p):
 		return governancev1alpha1.RolloutRevisionPending, fmt.Sprintf(
 			"已批准的事项自第 %d 版以来有变化，新版本即将生成 / the approved items changed since revision %d; the next revision is being cut. ", s.CurrentRevision, s.CurrentRevision) + progress

@@ -260,15 +260,15 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	if err := controllers.SetupCityIndexes(mgr); err != nil {
 		return fmt.Errorf("setting up the city indexes: %w", err)
 	}
-	if err := (&controllers.ListRolloutReconciler{Client: mgr.GetClient(), Writers: opts.rolloutWriters()}).SetupWithManager(mgr); err != nil {
+	idx, err := listindex.New(ctx, mgr)
+	if err != nil {
+		return fmt.Errorf("setting up the list index: %w", err)
+	}
+	if err := (&controllers.ListRolloutReconciler{Client: mgr.GetClient(), Writers: opts.rolloutWriters(), Admission: idx.Villages.Revision}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the list rollout controller: %w", err)
 	}
 	if err := (&controllers.JurisdictionReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the jurisdiction controller: %w", err)
-	}
-	idx, err := listindex.New(ctx, mgr)
-	if err != nil {
-		return fmt.Errorf("setting up the list index: %w", err)
 	}
 	if err := setupTasks(ctx, mgr, idx, opts.now()); err != nil {
 		return err

@@ -77,6 +77,18 @@ func (x *VillageIndex) Upsert(v *governancev1alpha1.Village) {
 	x.set(v.Name, facts)
 }
 
+// Revision is the revision the task rules take a village to hold — what
+// admission decides on — and whether the index knows the village.
+func (x *VillageIndex) Revision(code string) (int64, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	g, ok := x.byCode[code]
+	if !ok {
+		return 0, false
+	}
+	return g.facts.Revision, true
+}
+
 // Hold records the revision a village's published lists hold.
 func (x *VillageIndex) Hold(code string, revision int64) {
 	x.mu.Lock()
