@@ -10,6 +10,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -37,6 +38,10 @@ type Index struct {
 	mu        sync.Mutex
 	revisions map[rules.RevisionKey]sets.Set[string]
 	titles    map[rules.RevisionKey][]rules.ItemTitle
+
+	// handlers are the informer handlers that fill Villages; until each
+	// has seen its informer's first list, the index holds part of the city.
+	handlers []toolscache.ResourceEventHandlerRegistration
 }
 
 // IndexRevisionKey indexes ListRevisions by jurisdiction and number
@@ -78,7 +83,7 @@ func New(ctx context.Context, mgr ctrl.Manager) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+	villages, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { x.upsert(o) },
 		UpdateFunc: func(_, o any) { x.upsert(o) },
 		DeleteFunc: func(o any) {
@@ -90,7 +95,40 @@ func New(ctx context.Context, mgr ctrl.Manager) (*Index, error) {
 			}
 		},
 	})
+	x.handlers = append(x.handlers, villages)
 	return x, err
+}
+
+// Synced reports whether the index holds every village and what its lists
+// hold: a replica that just started (a failover, a rolling update) would
+// otherwise judge a task against part of the city and refuse it for a
+// county "not in the registry".
+func (x *Index) Synced() bool {
+	for _, h := range x.handlers {
+		if h == nil || !h.HasSynced() {
+			return false
+		}
+	}
+	return true
+}
+
+// WaitSynced waits until the index is Synced, or ctx ends.
+func (x *Index) WaitSynced(ctx context.Context) error {
+	return waitUntil(ctx, x.Synced)
+}
+
+// waitUntil polls cond until it holds or ctx ends.
+func waitUntil(ctx context.Context, cond func() bool) error {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // watchLists follows the villages' lists ConfigMaps (cached without their
@@ -112,7 +150,8 @@ func (x *Index) watchLists(ctx context.Context, mgr ctrl.Manager) error {
 			x.Villages.Hold(code, rev)
 		}
 	}
-	_, err = informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{AddFunc: hold, UpdateFunc: func(_, o any) { hold(o) }})
+	lists, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{AddFunc: hold, UpdateFunc: func(_, o any) { hold(o) }})
+	x.handlers = append(x.handlers, lists)
 	return err
 }
 
@@ -148,6 +187,7 @@ func (x *Index) DepartmentKnown(ctx context.Context, id string) bool {
 
 // Snapshot answers the rules for one request or reconcile.
 func (x *Index) Snapshot(ctx context.Context) *Snapshot {
+	_ = x.WaitSynced(ctx) // bounded by ctx; the webhooks wait, and refuse, first
 	return &Snapshot{ctx: ctx, x: x, juris: x.Jurisdictions(ctx)}
 }
 

@@ -7,8 +7,10 @@ package operator
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -263,6 +265,16 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	idx, err := listindex.New(ctx, mgr)
 	if err != nil {
 		return fmt.Errorf("setting up the list index: %w", err)
+	}
+	// Ready only once the index knows the whole city: a Service then sends
+	// no task to a replica that would judge it against part of the city.
+	if err := mgr.AddReadyzCheck("lists-index", func(*http.Request) error {
+		if !idx.Synced() {
+			return errors.New("the list index has not read every village yet")
+		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if err := (&controllers.ListRolloutReconciler{Client: mgr.GetClient(), Writers: opts.rolloutWriters(), Admission: idx.Villages.Revision}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the list rollout controller: %w", err)

@@ -44,6 +44,9 @@ func (v *ReportValidator) ValidateCreate(ctx context.Context, r *governancev1alp
 	if err != nil {
 		return nil, err
 	}
+	if err := waitForIndex(ctx, v.Index); err != nil {
+		return nil, err
+	}
 	return nil, refusal("reports", "Report", r.Name, rules.ValidateReport(r, who, v.Index.Snapshot(ctx)))
 }
 
@@ -65,6 +68,9 @@ type ReportDecisionValidator struct {
 func (v *ReportDecisionValidator) ValidateCreate(ctx context.Context, d *governancev1alpha1.ReportDecision) (admission.Warnings, error) {
 	who, err := requester(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := waitForIndex(ctx, v.Index); err != nil {
 		return nil, err
 	}
 	key := client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.Report}

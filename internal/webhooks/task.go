@@ -69,6 +69,9 @@ func (v *TaskValidator) ValidateDelete(context.Context, *governancev1alpha1.Task
 }
 
 func (v *TaskValidator) validate(ctx context.Context, t *governancev1alpha1.Task, creating bool) (admission.Warnings, error) {
+	if err := waitForIndex(ctx, v.Index); err != nil {
+		return nil, err
+	}
 	dept := v.Index.Department(ctx, t.Namespace)
 	verdict := rules.EvaluateTask(t, rules.TaskContext{Department: dept, Created: created(t, v.Now)}, v.Index.Snapshot(ctx))
 	if dept != "" && t.Labels[governancev1alpha1.LabelDepartment] != dept {
