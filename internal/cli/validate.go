@@ -433,6 +433,10 @@ func (c *checker) evaluate(at time.Time, flagged map[string]bool, requireApprove
 				c.add(where[name], severityWarning, rules.S5, "", e.Void[name])
 			}
 		}
+		if r := lapsing(item, e.Phase, c.snap.Juris.Today(item.Spec.Jurisdiction, at)); r != nil {
+			c.add(m, severityInfo, rules.S7, "spec.basis.validUntil", fmt.Sprintf("%s 事项的依据将于 %s 失效，届时自动退出清单；如需继续，请在此之前以新依据申报新事项 / the item's basis lapses on %s and the item retires that day; to go on, propose a new item on a new basis before then",
+				rules.S7, r.Effective, r.Effective))
+		}
 		if requireApproved && e.Phase != governancev1alpha1.PhaseApproved && e.Phase != governancev1alpha1.PhaseRetired {
 			c.add(m, severityError, rules.S5, "", fmt.Sprintf("%s 事项未通过联合审核（%s，%s 个必需单位同意）/ the item is not approved by the joint review (%s, %s required units approve)",
 				rules.S5, e.Phase, e.Summary(), e.Phase, e.Summary()))
@@ -445,6 +449,19 @@ func (c *checker) evaluate(at time.Time, flagged map[string]bool, requireApprove
 		return cmp.Compare(listOrder(a.List), listOrder(b.List))
 	})
 	return phases
+}
+
+// lapsingDays is how far ahead validate warns of a basis that lapses (S7).
+const lapsingDays = 30
+
+// lapsing is the coming retirement of an item the folder approves whose
+// basis lapses within lapsingDays, or nil. Offline, the evaluation says
+// approved: a manifest carries no status.
+func lapsing(item *governancev1alpha1.ListItem, phase governancev1alpha1.ItemPhase, today string) *governancev1alpha1.Retirement {
+	if phase != governancev1alpha1.PhaseApproved {
+		return nil
+	}
+	return rules.LapsingWithin(item, today, lapsingDays)
 }
 
 // asSubmitted is the approval as admission would receive it: its

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cunshe/cunshe-operator/internal/golden"
 
@@ -568,3 +569,43 @@ func BenchmarkValidateCity(b *testing.B) {
 
 // objectCount reads the object count from validate's summary line.
 var objectCount = regexp.MustCompile(`(\d+) objects`)
+
+// S7: validate tells ahead of time that an approved item's basis lapses.
+func TestValidateWarnsOfABasisThatLapses(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixtureClean)); err != nil {
+		t.Fatal(err)
+	}
+	lists := filepath.Join(dir, "lists.yaml")
+	data, err := os.ReadFile(lists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lapses := now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 10).Format(time.DateOnly)
+	edited := strings.Replace(string(data), "basis: {kind: Regulation, citation: 《全国人口普查条例》第十条}",
+		"basis: {kind: Regulation, citation: 《全国人口普查条例》第十条, validUntil: \""+lapses+"\"}", 1)
+	if edited == string(data) {
+		t.Fatal("the fixture's census basis moved: update the test")
+	}
+	writeFile(t, dir, "lists.yaml", edited)
+	var signed []string
+	for _, u := range reviewUnits {
+		signed = append(signed, approveOut(t, u, lists))
+	}
+	writeFile(t, dir, "approvals.yaml", strings.Join(signed, yamlSeparator))
+
+	got := run(t, "", "validate", dir, "-o", "json")
+	var report validateReport
+	if err := json.Unmarshal([]byte(got.stdout), &report); err != nil {
+		t.Fatalf("decoding the report: %v\n%s\n%s", err, got.stdout, got.stderr)
+	}
+	want := finding{Severity: severityInfo, Rule: "S7", Field: "spec.basis.validUntil", Object: "ListItem/l1-census-assist",
+		Message: "S7 事项的依据将于 " + lapses + " 失效，届时自动退出清单；如需继续，请在此之前以新依据申报新事项 / the item's basis lapses on " + lapses +
+			" and the item retires that day; to go on, propose a new item on a new basis before then"}
+	for _, f := range report.Findings {
+		if f.Rule == want.Rule && f.Object == want.Object && f.Severity == want.Severity && f.Field == want.Field && f.Message == want.Message {
+			return
+		}
+	}
+	t.Fatalf("no finding %+v in %+v", want, report.Findings)
+}

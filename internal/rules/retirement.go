@@ -47,12 +47,13 @@ func RetiredBy(item *governancev1alpha1.ListItem, today string) bool {
 	return item.WasApproved() && r != nil && r.Effective <= today
 }
 
-// LapsingWithin is the retirement of an approved, not yet retired item that
-// takes effect within days of today — what `kubectl cunshe lists
-// --lapsing` shows so that a department can renew a basis in time (S7).
+// LapsingWithin is the retirement of an item, approved by the caller's
+// reckoning (the cluster's status or the offline evaluation), that takes
+// effect after today and within days of it: `kubectl cunshe validate`
+// reports it so that a department can renew a basis in time (S7).
 func LapsingWithin(item *governancev1alpha1.ListItem, today string, days int) *governancev1alpha1.Retirement {
 	r := Retirement(item)
-	if !item.WasApproved() || r == nil || r.Effective <= today || r.Effective > addDays(today, days) {
+	if r == nil || r.Effective <= today || r.Effective > addDays(today, days) {
 		return nil
 	}
 	return r
