@@ -103,3 +103,37 @@ func ValidateReviewUnitDelete(u *governancev1alpha1.ReviewUnit) field.ErrorList 
 		"联审单位 %[1]q 是必需审核单位，删除会降低所有事项的审核要求；如确需撤销，请先将 spec.required 设为 false（在注解 %[2]s 中写明理由）",
 		"review unit %[1]q is required; deleting it would lower the bar for every item — set spec.required to false first (with the reason in annotation %[2]s) if it really leaves the joint review", u.Name, AnnotationReviewChange))}
 }
+
+// ValidateApprovalDigest refuses a new approval whose digest is not the
+// item's current one (S5): it could never count, and while the item exists
+// it could never be deleted either. The message names the digest to
+// approve. Admission runs it on create; the offline CLI cannot tell a new
+// approval from one already stored (which stays, void), so it reports the
+// same S5 finding as a void approval, a warning.
+func ValidateApprovalDigest(a *governancev1alpha1.ItemApproval, snap Snapshot) field.ErrorList {
+	item := snap.ListItem(a.Spec.Item)
+	if item == nil {
+		return nil // GitOps may apply the approval before its item
+	}
+	current := Digest(&item.Spec, itemFlow(item, snap))
+	if item.WasApproved() {
+		current = item.Status.ApprovedDigest
+	}
+	if a.Spec.Digest == current {
+		return nil
+	}
+	return field.ErrorList{invalid(specPath.Child("digest"), a.Spec.Digest, msg(S5,
+		"审核意见的摘要不是事项 %[1]q 的当前摘要 %[2]s，不会计入；请审核当前版本（kubectl cunshe digest / approve）",
+		"the digest is not the current digest %[2]s of item %[1]q, so the approval could never count; review the current version (kubectl cunshe digest / approve)", item.Name, current))}
+}
+
+// itemFlow is the content of a MicroPower item's flow, part of its digest.
+func itemFlow(item *governancev1alpha1.ListItem, snap Snapshot) *governancev1alpha1.PowerFlowSpec {
+	if item.Spec.List != governancev1alpha1.ListMicroPower {
+		return nil
+	}
+	if f := snap.PowerFlow(item.Spec.FlowRef); f != nil {
+		return &f.Spec
+	}
+	return nil
+}

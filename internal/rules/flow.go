@@ -118,37 +118,3 @@ func ValidatePowerFlowUpdate(old, updated *governancev1alpha1.PowerFlow, snap Sn
 		"运行流程图 %[1]q 已随事项 %[2]v 通过联合审核，内容不可修改；如需变更，请新建流程图并以新事项重新审核",
 		"PowerFlow %[1]q was approved with items %[2]v and cannot change; create a new flow and propose a new item for review", old.Name, approved))}
 }
-
-// ValidateApprovalDigest refuses a new approval whose digest is not the
-// item's current one (S5): it could never count, and while the item exists
-// it could never be deleted either. The message names the digest to
-// approve. Admission runs it on create; the offline CLI cannot tell a new
-// approval from one already stored (which stays, void), so it reports the
-// same S5 finding as a void approval, a warning.
-func ValidateApprovalDigest(a *governancev1alpha1.ItemApproval, snap Snapshot) field.ErrorList {
-	item := snap.ListItem(a.Spec.Item)
-	if item == nil {
-		return nil // GitOps may apply the approval before its item
-	}
-	current := Digest(&item.Spec, itemFlow(item, snap))
-	if item.WasApproved() {
-		current = item.Status.ApprovedDigest
-	}
-	if a.Spec.Digest == current {
-		return nil
-	}
-	return field.ErrorList{invalid(specPath.Child("digest"), a.Spec.Digest, msg(S5,
-		"审核意见的摘要不是事项 %[1]q 的当前摘要 %[2]s，不会计入；请审核当前版本（kubectl cunshe digest / approve）",
-		"the digest is not the current digest %[2]s of item %[1]q, so the approval could never count; review the current version (kubectl cunshe digest / approve)", item.Name, current))}
-}
-
-// itemFlow is the content of a MicroPower item's flow, part of its digest.
-func itemFlow(item *governancev1alpha1.ListItem, snap Snapshot) *governancev1alpha1.PowerFlowSpec {
-	if item.Spec.List != governancev1alpha1.ListMicroPower {
-		return nil
-	}
-	if f := snap.PowerFlow(item.Spec.FlowRef); f != nil {
-		return &f.Spec
-	}
-	return nil
-}
