@@ -87,10 +87,10 @@ func publishedChanges(item *governancev1alpha1.ListItem, eval rules.Evaluation) 
 	return onLists(item.Status.Phase) != onLists(eval.Phase)
 }
 
-// flowOf is the content of a MicroPower item's flow, part of its digest
-// (P1); nil for the other lists or a flow that does not exist (yet).
+// flowOf is the content of the flow an item names, which Digest counts for
+// MicroPower items (P1); nil for none or a flow that does not exist (yet).
 func (r *ListItemReconciler) flowOf(ctx context.Context, item *governancev1alpha1.ListItem) (*governancev1alpha1.PowerFlowSpec, error) {
-	if item.Spec.List != governancev1alpha1.ListMicroPower {
+	if item.Spec.FlowRef == "" {
 		return nil, nil
 	}
 	flow := &governancev1alpha1.PowerFlow{}

@@ -561,10 +561,10 @@ func (r validateReport) text() string {
 	return b.String()
 }
 
-// flowOf is a MicroPower item's flow among the checked manifests, part of
-// its digest (P1); nil for the other lists or a flow not among them.
+// flowOf is the flow an item names among the checked manifests, which
+// Digest counts for MicroPower items (P1); nil for none.
 func (c *checker) flowOf(item *governancev1alpha1.ListItem) *governancev1alpha1.PowerFlowSpec {
-	if f := c.snap.Flows[item.Spec.FlowRef]; f != nil && item.Spec.List == governancev1alpha1.ListMicroPower {
+	if f := c.snap.Flows[item.Spec.FlowRef]; f != nil {
 		return &f.Spec
 	}
 	return nil

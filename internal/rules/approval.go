@@ -127,12 +127,10 @@ func ValidateApprovalDigest(a *governancev1alpha1.ItemApproval, snap Snapshot) f
 		"the digest is not the current digest %[2]s of item %[1]q, so the approval could never count; review the current version (kubectl cunshe digest / approve)", item.Name, current))}
 }
 
-// itemFlow is the content of a MicroPower item's flow, part of its digest.
+// itemFlow is the content of the flow an item names; Digest counts it for
+// MicroPower items only (P1).
 func itemFlow(item *governancev1alpha1.ListItem, snap Snapshot) *governancev1alpha1.PowerFlowSpec {
-	if item.Spec.List != governancev1alpha1.ListMicroPower {
-		return nil
-	}
-	if f := snap.PowerFlow(item.Spec.FlowRef); f != nil {
+	if f := snap.PowerFlow(item.Spec.FlowRef); item.Spec.FlowRef != "" && f != nil {
 		return &f.Spec
 	}
 	return nil

@@ -51,7 +51,7 @@ func CreateDepartment(ctx context.Context, c client.Client, id string) error {
 // for a MicroPower item, its flow's current content: P1) by every unit.
 func (u Units) Approve(ctx context.Context, c client.Client, item *governancev1alpha1.ListItem) error {
 	var flow *governancev1alpha1.PowerFlowSpec
-	if item.Spec.List == governancev1alpha1.ListMicroPower {
+	if item.Spec.FlowRef != "" { // Digest counts it for MicroPower items
 		f := &governancev1alpha1.PowerFlow{}
 		if err := c.Get(ctx, client.ObjectKey{Name: item.Spec.FlowRef}, f); err != nil {
 			return fmt.Errorf("reading the flow of %s: %w", item.Name, err)
