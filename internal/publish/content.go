@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
 // VillageLists is what one village receives: the items of a revision that
@@ -56,11 +57,12 @@ type Catalog struct {
 // the village's county and type only, so callers render them once per group.
 func ForVillage(rev *governancev1alpha1.ListRevision, v *governancev1alpha1.Village, c Catalog) VillageLists {
 	out := VillageLists{Revision: rev.Spec.Revision}
+	place := rules.PlaceOf(v)
 	groups := map[governancev1alpha1.ListKind]*ListGroup{}
 	flows := map[string]bool{}
 	for _, ref := range rev.Spec.Items {
 		item := c.Items[ref.Name]
-		if item == nil || !InScope(&item.Spec, v) {
+		if item == nil || !rules.InScope(item.Spec.Scope, place) {
 			continue
 		}
 		g := groups[ref.List]

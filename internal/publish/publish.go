@@ -31,7 +31,7 @@ func Published(items []governancev1alpha1.ListItem, today string) []governancev1
 	var out []governancev1alpha1.PublishedItem
 	for i := range items {
 		it := &items[i]
-		if !it.WasApproved() || rules.RetiredBy(it, today) {
+		if !rules.Publishable(it, today) {
 			continue
 		}
 		out = append(out, governancev1alpha1.PublishedItem{Name: it.Name, List: it.Spec.List, Digest: it.Status.ApprovedDigest})
@@ -48,11 +48,4 @@ func ContentHash(items []governancev1alpha1.PublishedItem) string {
 		fmt.Fprintf(h, "%s\t%s\t%s\n", it.Name, it.List, it.Digest)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
-// InScope reports whether an item applies to a village (its county, its type).
-func InScope(spec *governancev1alpha1.ListItemSpec, v *governancev1alpha1.Village) bool {
-	s := spec.Scope
-	return (len(s.Counties) == 0 || slices.Contains(s.Counties, v.Spec.County.Code)) &&
-		(len(s.VillageTypes) == 0 || slices.Contains(s.VillageTypes, v.Spec.Type))
 }

@@ -48,26 +48,6 @@ func TestContentHashNamesTheContent(t *testing.T) {
 	g.Expect(publish.ContentHash(nil)).To(HavePrefix("sha256:"))
 }
 
-func TestInScope(t *testing.T) {
-	community := village("330302006044", governancev1alpha1.TypeCommunity)
-	tests := map[string]struct {
-		scope governancev1alpha1.Scope
-		want  bool
-	}{
-		"citywide, every type":      {governancev1alpha1.Scope{}, true},
-		"its county":                {governancev1alpha1.Scope{Counties: []string{"330302"}}, true},
-		"another county":            {governancev1alpha1.Scope{Counties: []string{"330303"}}, false},
-		"communities only":          {governancev1alpha1.Scope{VillageTypes: []governancev1alpha1.VillageType{governancev1alpha1.TypeCommunity}}, true},
-		"villages only":             {governancev1alpha1.Scope{VillageTypes: []governancev1alpha1.VillageType{governancev1alpha1.TypeVillage}}, false},
-		"its county, villages only": {governancev1alpha1.Scope{Counties: []string{"330302"}, VillageTypes: []governancev1alpha1.VillageType{governancev1alpha1.TypeVillage}}, false},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			NewWithT(t).Expect(publish.InScope(&governancev1alpha1.ListItemSpec{Scope: tc.scope}, community)).To(Equal(tc.want))
-		})
-	}
-}
-
 func TestSelectedFollowsTheSteps(t *testing.T) {
 	var villages []*governancev1alpha1.Village
 	for i := range 100 {

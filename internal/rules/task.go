@@ -305,7 +305,7 @@ func scopeFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem
 	in := make([]VillageGroup, 0, len(groups))
 	out, example := 0, ""
 	for _, g := range groups {
-		if juris.Reaches(item.Spec.Jurisdiction, g.County) && inScope(item.Spec.Scope, g) {
+		if ItemReaches(item, Place{County: g.County, Type: g.Type}, juris) {
 			in = append(in, g)
 			continue
 		}
@@ -321,11 +321,6 @@ func scopeFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem
 	return in, field.ErrorList{invalid(taskTargets, example, msg(S2,
 		"不得扩大事项范围：%d 个目标村（社区）（如 %s）不在事项 %q 的适用范围（%s）内；请将任务对象限定在该范围内",
 		"the task may not enlarge the item's scope: %d target villages (e.g. %s) are outside item %q's scope (%s); keep the targets within it", out, example, item.Name, scope))}
-}
-
-func inScope(s governancev1alpha1.Scope, g VillageGroup) bool {
-	return (len(s.Counties) == 0 || slices.Contains(s.Counties, g.County)) &&
-		(len(s.VillageTypes) == 0 || slices.Contains(s.VillageTypes, g.Type))
 }
 
 func describeScope(s governancev1alpha1.Scope) string {

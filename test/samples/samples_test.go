@@ -29,6 +29,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/operator"
 	"github.com/cunshe/cunshe-operator/internal/publish"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 	"github.com/cunshe/cunshe-operator/internal/testenv"
 )
@@ -147,7 +148,7 @@ func TestTheSamplesPublishAsTheTourShows(t *testing.T) {
 			var wantItems []string
 			wantFlows := map[string]bool{}
 			for _, it := range items {
-				if publish.InScope(&it.Spec, v) {
+				if rules.InScope(it.Spec.Scope, rules.PlaceOf(v)) {
 					wantItems = append(wantItems, it.Name)
 					if it.Spec.FlowRef != "" {
 						wantFlows[it.Spec.FlowRef] = true
