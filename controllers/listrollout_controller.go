@@ -108,6 +108,9 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return nil
 	}
 	keepPublished(pass)
+	if ro.StrayPromotion() {
+		ctrl.LoggerFrom(ctx).Info("Ignoring a promotion given while the rollout waited at no pause or was aborted", "token", ro.DropPromotion())
+	}
 	r.retarget(ctx, pass, target)
 	pass.aborted = ro.Aborted()
 	if !pass.aborted {
@@ -251,6 +254,8 @@ func (r *ListRolloutReconciler) retarget(ctx context.Context, p *rolloutPass, ta
 		s.PreviousRevision = s.CurrentRevision
 	}
 	s.CurrentRevision, s.CurrentStep, s.PauseStartedAt = target, 0, nil
+	// A promotion given for the old revision's pause releases none of the new one's.
+	p.ro.DropPromotion()
 	if undo {
 		s.CurrentStep = int32(len(p.ro.Spec.Steps))
 	}

@@ -59,6 +59,28 @@ func (ro *ListRollout) NewPromotion() (string, bool) {
 	return token, token != "" && token != ro.Status.PromotedToken
 }
 
+// StrayPromotion reports whether the promote annotation holds a token the
+// rollout cannot act on: one given while it waited at no pause, or while it
+// was aborted. Left in place, it would release the next pause before anyone
+// looked at it (the CLI refuses such a promote; kubectl annotate and a GitOps
+// sync do not).
+func (ro *ListRollout) StrayPromotion() bool {
+	_, fresh := ro.NewPromotion()
+	_, atPause := ro.PauseStep()
+	return fresh && (!atPause || ro.Aborted())
+}
+
+// DropPromotion records the promote annotation's token as acted on without
+// releasing anything; it returns the token, "" when there was no new one.
+func (ro *ListRollout) DropPromotion() string {
+	token, fresh := ro.NewPromotion()
+	if !fresh {
+		return ""
+	}
+	ro.Status.PromotedToken = token
+	return token
+}
+
 // PauseEnd is when the timed pause the rollout waits at ends; false when it
 // waits at no pause, at one that waits for a promotion, or at one not
 // started yet.

@@ -86,6 +86,32 @@ func TestRolloutPauseOver(t *testing.T) {
 	g.Expect(over).To(BeFalse(), "a promotion acted on releases no second pause")
 }
 
+// TestRolloutStrayPromotion: only a token given while the rollout waits at
+// a pause, not aborted, may release it; any other is dropped unacted.
+func TestRolloutStrayPromotion(t *testing.T) {
+	g := NewWithT(t)
+	const token = "2026-03-02T10:00:00Z"
+
+	ro := pausedRollout(0)
+	g.Expect(ro.StrayPromotion()).To(BeFalse(), "no token")
+	ro.Annotations[governancev1alpha1.AnnotationPromote] = token
+	g.Expect(ro.StrayPromotion()).To(BeFalse(), "a token given at a pause is the pause's")
+
+	ro.Annotations[governancev1alpha1.AnnotationAbort] = "true"
+	g.Expect(ro.StrayPromotion()).To(BeTrue(), "a token given while aborted")
+
+	ro = pausedRollout(0)
+	ro.Status.CurrentStep = 0
+	ro.Annotations[governancev1alpha1.AnnotationPromote] = token
+	g.Expect(ro.StrayPromotion()).To(BeTrue(), "a token given before the pause is reached")
+	g.Expect(ro.DropPromotion()).To(Equal(token))
+	g.Expect(ro.StrayPromotion()).To(BeFalse(), "a dropped token is acted on")
+	ro.Status.CurrentStep = 1
+	over, _ := ro.PauseOver(pauseStart.Add(time.Minute))
+	g.Expect(over).To(BeFalse(), "a dropped token releases no pause")
+	g.Expect(ro.DropPromotion()).To(BeEmpty())
+}
+
 func TestRolloutOutcome(t *testing.T) {
 	withReady := func(ready, stalled metav1.ConditionStatus, reason string) *governancev1alpha1.ListRollout {
 		ro := pausedRollout(0)

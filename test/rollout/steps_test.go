@@ -96,6 +96,44 @@ func TestADyingManagerDoesNotUndoAPromotion(t *testing.T) {
 	NewWithT(t).Expect(history.backwards()).To(BeEmpty(), "villages sent back to an older revision")
 }
 
+// TestAPromotionGivenWhileAbortedReleasesNoPause: a promote annotation set
+// while the rollout is aborted (kubectl annotate or a GitOps sync; the CLI
+// refuses it) is dropped, so lifting the abort leaves the rollout waiting
+// at its pause until someone promotes it then.
+func TestAPromotionGivenWhileAbortedReleasesNoPause(t *testing.T) {
+	latest := publishCitywide(t, staged)
+	approveItems(t, item("school-road", "协助开展学生上下学路段安全劝导", governancev1alpha1.Scope{}))
+	next := latest + 1
+	expectHeld(t, pilotOr(next, latest))
+	expectReadyReason(t, "Paused")
+
+	annotate(t, governancev1alpha1.AnnotationAbort, "true")
+	expectReadyReason(t, "Aborted")
+	stray := fmt.Sprintf("stray-%d", next)
+	annotate(t, governancev1alpha1.AnnotationPromote, stray)
+	// The controller has read the token once it records it as acted on.
+	NewWithT(t).Eventually(func(g Gomega) string { return rollout(g).Status.PromotedToken }).
+		WithTimeout(30 * time.Second).Should(Equal(stray))
+
+	setRollout(t, func(ro *governancev1alpha1.ListRollout) { delete(ro.Annotations, governancev1alpha1.AnnotationAbort) })
+	expectReadyReason(t, "Paused")
+	g := NewWithT(t)
+	g.Expect(held(g)).To(Equal(pilotHeld(next, latest)), "the stray promotion released the pause")
+
+	annotate(t, governancev1alpha1.AnnotationPromote, fmt.Sprintf("resumed-%d", next))
+	expectHeld(t, func(string) int64 { return next })
+}
+
+// pilotHeld is what every village holds while the pilot county alone has
+// the new revision.
+func pilotHeld(pilot, others int64) map[string]int64 {
+	out := map[string]int64{}
+	for code := range villages {
+		out[code] = pilotOr(pilot, others)(code)
+	}
+	return out
+}
+
 // publishCitywide publishes the latest revision to every village with the
 // given steps (already promoted) and returns it.
 func publishCitywide(t *testing.T, steps []governancev1alpha1.RolloutStep) int64 {
