@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/printers"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
@@ -95,14 +97,15 @@ func newTasksCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tasks VILLAGE [-o json|yaml|name]",
 		Short: "派发给某村（社区）的任务及其状态 / the tasks that reach a village, and their standing",
-		Long: `列出各部门命名空间中派发给该村（社区）的任务（任务对象按村、按县或全部指向它，规则与准入相同），
+		Long: `列出各部门命名空间中派发给该村（社区）的任务（任务对象按村、按县或全部指向它，且所依据的事项适用于该村（社区），规则与准入相同），
 按村社干部阅读的方式给出：任务、部门、类型、依据事项、村（社区）角色、期限、审计状态、紧急豁免及其截止时间（北京时间），
 未准入的任务附第一条审计结论。VILLAGE 为 12 位区划代码或村社名称（重名时须用代码）。-o json|yaml 供程序读取，
 -o name 列出任务。
 
 Lists the tasks of every department's namespace that reach the village
-(their targets name it, its county, or all villages: the rule admission
-uses), as the village's cadres read them: task, department, type, list
+(their targets name it, its county, or all villages, and the item they
+cite applies to it: the rule admission uses), as the village's cadres
+read them: task, department, type, list
 item, the village's role, due date, the audit's phase, the emergency
 exemption and when it ends (Beijing time), and for a task that is not
 Admitted the audit's first finding. VILLAGE is the 12-digit division code
@@ -139,7 +142,11 @@ func listVillageTasks(cmd *cobra.Command, k *clusterFlags, p *printFlags, pr pri
 	if err := listObjects(ctx, c, tasks, "任务", "Task"); err != nil {
 		return err
 	}
-	doc := &villageTasks{TypeMeta: resultType("VillageTasks"), Tasks: tasksReaching(tasks.Items, v)}
+	items, juris, err := readReach(ctx, c)
+	if err != nil {
+		return err
+	}
+	doc := &villageTasks{TypeMeta: resultType("VillageTasks"), Tasks: tasksReaching(tasks.Items, v, items, juris)}
 	doc.Village.Code, doc.Village.Name = v.Spec.Code, v.Spec.Name
 	if pr != nil {
 		return p.printObjects(cmd.OutOrStdout(), pr, doc)
@@ -147,11 +154,31 @@ func listVillageTasks(cmd *cobra.Command, k *clusterFlags, p *printFlags, pr pri
 	return writeTasksText(cmd.OutOrStdout(), v, doc.Tasks)
 }
 
-// tasksReaching is the standing of the tasks that reach v, by namespace and name.
-func tasksReaching(tasks []governancev1alpha1.Task, v *governancev1alpha1.Village) []taskStanding {
+// readReach reads what decides, beside a task's targets, whether it
+// reaches a village: the items the tasks cite and the jurisdictions.
+func readReach(ctx context.Context, c client.Reader) (map[string]*governancev1alpha1.ListItem, rules.Jurisdictions, error) {
+	items := &governancev1alpha1.ListItemList{}
+	if err := listObjects(ctx, c, items, "清单事项", "ListItem"); err != nil {
+		return nil, rules.Jurisdictions{}, err
+	}
+	juris := &governancev1alpha1.JurisdictionList{}
+	if err := listObjects(ctx, c, juris, "辖区", "Jurisdiction"); err != nil {
+		return nil, rules.Jurisdictions{}, err
+	}
+	byName := make(map[string]*governancev1alpha1.ListItem, len(items.Items))
+	for i := range items.Items {
+		byName[items.Items[i].Name] = &items.Items[i]
+	}
+	return byName, rules.NewJurisdictions(juris.Items), nil
+}
+
+// tasksReaching is the standing of the tasks that reach v (rules.TaskReaches:
+// their targets name it and their item applies to it), by namespace and name.
+func tasksReaching(tasks []governancev1alpha1.Task, v *governancev1alpha1.Village, items map[string]*governancev1alpha1.ListItem, juris rules.Jurisdictions) []taskStanding {
 	out := []taskStanding{}
+	place := rules.PlaceOf(v)
 	for i := range tasks {
-		if rules.TaskReaches(&tasks[i], v) {
+		if t := &tasks[i]; rules.TaskReaches(t, items[t.Spec.ItemRef], place, juris) {
 			out = append(out, standingOf(&tasks[i]))
 		}
 	}

@@ -293,9 +293,7 @@ func (s *Snapshot) ListItem(name string) *governancev1alpha1.ListItem {
 	return item
 }
 
-func (s *Snapshot) TargetVillages(t governancev1alpha1.TaskTargets) ([]rules.VillageGroup, []string) {
-	return s.x.Villages.TargetVillages(t)
-}
+func (s *Snapshot) VillageIndex() *rules.VillageIndex { return s.x.Villages }
 
 func (s *Snapshot) RevisionHas(city string, revision int64, item string) bool {
 	return s.x.revision(s.ctx, s.juris, city, revision).Has(item)

@@ -436,13 +436,14 @@ func (s *Snapshot) inherit(old *Snapshot) {
 	}
 }
 
-// TasksReaching are the tasks whose targets name the village
-// (rules.TaskReaches decides, over the index's candidates), newest first.
+// TasksReaching are the tasks that reach the village, newest first:
+// rules.TaskReaches decides, over the candidates whose targets name it.
 func (s *Snapshot) TasksReaching(v *governancev1alpha1.Village) []*governancev1alpha1.Task {
 	var out []*governancev1alpha1.Task
+	place := rules.PlaceOf(v)
 	for _, key := range []string{"", v.Spec.County.Code, v.Name} {
 		for _, t := range s.tasksByTarget[key] {
-			if rules.TaskReaches(t, v) && !slices.Contains(out, t) {
+			if rules.TaskReaches(t, s.catalog.Items[t.Spec.ItemRef], place, s.juris) && !slices.Contains(out, t) {
 				out = append(out, t)
 			}
 		}

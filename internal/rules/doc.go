@@ -160,9 +160,7 @@ func (m *Memory) CountyKnown(code string) bool { return m.Counties.Has(code) }
 
 func (m *Memory) DepartmentKnown(id string) bool { return m.Departments.Has(id) }
 
-func (m *Memory) TargetVillages(t governancev1alpha1.TaskTargets) ([]VillageGroup, []string) {
-	return m.Villages.TargetVillages(t)
-}
+func (m *Memory) VillageIndex() *VillageIndex { return m.Villages }
 
 func (m *Memory) Jurisdictions() Jurisdictions { return m.Juris }
 

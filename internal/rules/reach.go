@@ -42,3 +42,46 @@ func ItemReaches(item *governancev1alpha1.ListItem, p Place, juris Jurisdictions
 func Publishable(item *governancev1alpha1.ListItem, today string) bool {
 	return item.WasApproved() && !RetiredBy(item, today)
 }
+
+// TargetsName reports whether a task's targets name a place: every
+// village, the village's county, or the village itself.
+func TargetsName(t governancev1alpha1.TaskTargets, p Place) bool {
+	switch {
+	case t.All:
+		return true
+	case len(t.Counties) > 0:
+		return slices.Contains(t.Counties, p.County)
+	}
+	return slices.Contains(t.Villages, p.Code)
+}
+
+// TaskReaches is the one answer to "does this task reach this village": its
+// targets name the village, and the item it cites applies there (S2: "all"
+// means every village the item applies to, in its city and scope). An
+// emergency is outside the lists (S6), so its targets alone decide; so do
+// they for a task whose item is unknown (nil), which admission refuses and
+// the audit flags. Admission, the audit, report admission, the portal and
+// `kubectl cunshe tasks` all ask here; an index asks through Reached.
+func TaskReaches(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, p Place, juris Jurisdictions) bool {
+	if !TargetsName(t.Spec.Targets, p) {
+		return false
+	}
+	return item == nil || t.IsEmergency() || ItemReaches(item, p, juris)
+}
+
+// Reached is TaskReaches over the groups of an index that the task's
+// targets name (VillageIndex.TargetVillages): the groups it reaches, and
+// those it names that its item does not apply to. Every village of a group
+// gets its group's answer, since a group's villages share what TaskReaches
+// reads (see VillageGroup.place).
+func Reached(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, named []VillageGroup, juris Jurisdictions) (reached, outside []VillageGroup) {
+	reached = make([]VillageGroup, 0, len(named))
+	for _, g := range named {
+		if TaskReaches(t, item, g.place(), juris) {
+			reached = append(reached, g)
+		} else {
+			outside = append(outside, g)
+		}
+	}
+	return reached, outside
+}

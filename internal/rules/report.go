@@ -25,6 +25,10 @@ type ReportSnapshot interface {
 	Task(namespace, name string) *governancev1alpha1.Task
 	DepartmentKnown(id string) bool
 	ReviewUnit(name string) *governancev1alpha1.ReviewUnit
+	// ListItem and Jurisdictions decide, with the task's targets, whether
+	// the task reaches the village (TaskReaches).
+	ListItem(name string) *governancev1alpha1.ListItem
+	Jurisdictions() Jurisdictions
 }
 
 // ValidateReport checks a village's report as it is filed (S8): from the
@@ -49,7 +53,7 @@ func ValidateReport(r *governancev1alpha1.Report, who Requester, snap ReportSnap
 		if task == nil {
 			return field.ErrorList{notFound(spec.Child("taskRef"), ref, msg(S8, "任务 %s 不存在", "task %s does not exist", ref))}
 		}
-		if !TaskReaches(task, snap.Village(code)) {
+		if !TaskReaches(task, snap.ListItem(task.Spec.ItemRef), PlaceOf(snap.Village(code)), snap.Jurisdictions()) {
 			return field.ErrorList{invalid(spec.Child("taskRef"), ref, msg(S8, "任务 %s 没有派发给本村（社区）%s",
 				"task %s does not target this village (%s)", ref, code))}
 		}
@@ -58,17 +62,6 @@ func ValidateReport(r *governancev1alpha1.Report, who Requester, snap ReportSnap
 			"没有标签为 %s=%s 的部门命名空间", "no department namespace is labelled %s=%s", governancev1alpha1.LabelDepartment, r.Spec.Demand.Department))}
 	}
 	return nil
-}
-
-// TaskReaches reports whether a task's targets name the village.
-func TaskReaches(t *governancev1alpha1.Task, v *governancev1alpha1.Village) bool {
-	switch {
-	case t.Spec.Targets.All:
-		return true
-	case len(t.Spec.Targets.Counties) > 0:
-		return slices.Contains(t.Spec.Targets.Counties, v.Spec.County.Code)
-	}
-	return slices.Contains(t.Spec.Targets.Villages, v.Name)
 }
 
 // ValidateReportDelete keeps an open report until a unit decides it (S8),

@@ -44,16 +44,8 @@ func TestOnlyDismissedReportsMayBeDeleted(t *testing.T) {
 	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportDismissed)), nil)
 }
 
-func TestTaskReachesItsTargetsOnly(t *testing.T) {
+func TestVillageOfNamespace(t *testing.T) {
 	g := NewWithT(t)
-	v := village(wumaVillage, "330302", governancev1alpha1.TypeVillage, 1, true)
-	reach := func(targets governancev1alpha1.TaskTargets) bool {
-		return rules.TaskReaches(&governancev1alpha1.Task{Spec: governancev1alpha1.TaskSpec{Targets: targets}}, v)
-	}
-	g.Expect(reach(governancev1alpha1.TaskTargets{All: true})).To(BeTrue())
-	g.Expect(reach(governancev1alpha1.TaskTargets{Counties: []string{"330302"}})).To(BeTrue())
-	g.Expect(reach(governancev1alpha1.TaskTargets{Counties: []string{"330303"}})).To(BeFalse())
-	g.Expect(reach(governancev1alpha1.TaskTargets{Villages: []string{paperVillage}})).To(BeFalse())
 	g.Expect(rules.VillageOfNamespace("village-330302006001")).To(Equal("330302006001"))
 	g.Expect(rules.VillageOfNamespace("dept-tjj")).To(BeEmpty())
 	g.Expect(rules.VillageOfNamespace("village-123")).To(BeEmpty())

@@ -37,8 +37,9 @@ const DefaultEmergency = 7 * 24 * time.Hour
 // TaskSnapshot is what the task rules may know of the lists and villages.
 type TaskSnapshot interface {
 	ListItem(name string) *governancev1alpha1.ListItem
-	// TargetVillages resolves targets into groups (see VillageIndex).
-	TargetVillages(t governancev1alpha1.TaskTargets) (groups []VillageGroup, unknown []string)
+	// VillageIndex holds the villages, grouped; Reached decides which of
+	// them a task reaches.
+	VillageIndex() *VillageIndex
 	// RevisionHas reports whether a city's published revision holds the
 	// item; revision 0 (nothing published yet) holds nothing.
 	RevisionHas(city string, revision int64, item string) bool
@@ -90,7 +91,7 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 	if v.Errs = targetCaps(t.Spec.Targets); len(v.Errs) > 0 {
 		return v
 	}
-	groups, unknown := snap.TargetVillages(t.Spec.Targets)
+	groups, unknown := snap.VillageIndex().TargetVillages(t.Spec.Targets)
 	v.Errs = append(v.Errs, unknownTargets(t.Spec.Targets, unknown)...)
 	if tc.Department == "" {
 		v.Errs = append(v.Errs, forbidden(field.NewPath("metadata", "namespace"), msg(S2,
@@ -125,7 +126,8 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 	}
 	v.Errs = append(v.Errs, roleFindings(t, item)...)
 	v.Errs = append(v.Errs, departmentFindings(item, tc.Department)...)
-	inScope, scopeErrs := scopeFindings(t, item, groups, snap.Jurisdictions())
+	inScope, outside := Reached(t, item, groups, snap.Jurisdictions())
+	scopeErrs := scopeFindings(t, item, outside)
 	v.Errs = append(v.Errs, scopeErrs...)
 	v.Errs = append(v.Errs, publishedFindings(item, inScope, snap)...)
 	v.TargetVillages = total(inScope)
@@ -298,29 +300,18 @@ func departmentFindings(item *governancev1alpha1.ListItem, dept string) field.Er
 		"department %q is not among item %q's responsible departments (%s) and may not assign tasks under it; ask a responsible department, or apply for an item of your own (S4)", dept, item.Name, list))}
 }
 
-// scopeFindings splits the targets by the item's scope (S2): "all" means
-// every village in scope; named villages or counties outside it enlarge the
-// item's scope and are refused.
-func scopeFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, groups []VillageGroup, juris Jurisdictions) ([]VillageGroup, field.ErrorList) {
-	in := make([]VillageGroup, 0, len(groups))
-	out, example := 0, ""
-	for _, g := range groups {
-		if ItemReaches(item, Place{County: g.County, Type: g.Type}, juris) {
-			in = append(in, g)
-			continue
-		}
-		out += g.Count
-		if example == "" {
-			example = fmt.Sprintf("%s (%s, %s)", g.Example, g.County, g.Type)
-		}
+// scopeFindings refuses targets that name villages outside the item's
+// reach (S2): they would enlarge the item's scope. "All" is not refused:
+// it means every village in scope (TaskReaches).
+func scopeFindings(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, outside []VillageGroup) field.ErrorList {
+	if len(outside) == 0 || t.Spec.Targets.All {
+		return nil
 	}
-	if out == 0 || t.Spec.Targets.All {
-		return in, nil
-	}
-	scope := describeScope(item.Spec.Scope)
-	return in, field.ErrorList{invalid(taskTargets, example, msg(S2,
+	g := outside[0]
+	example := fmt.Sprintf("%s (%s, %s)", g.Example, g.County, g.Type)
+	return field.ErrorList{invalid(taskTargets, example, msg(S2,
 		"不得扩大事项范围：%d 个目标村（社区）（如 %s）不在事项 %q 的适用范围（%s）内；请将任务对象限定在该范围内",
-		"the task may not enlarge the item's scope: %d target villages (e.g. %s) are outside item %q's scope (%s); keep the targets within it", out, example, item.Name, scope))}
+		"the task may not enlarge the item's scope: %d target villages (e.g. %s) are outside item %q's scope (%s); keep the targets within it", total(outside), example, item.Name, describeScope(item.Spec.Scope)))}
 }
 
 func describeScope(s governancev1alpha1.Scope) string {

@@ -22,6 +22,14 @@ type VillageGroup struct {
 	Example string
 }
 
+// place is where the group's villages stand, for TaskReaches. Its code is
+// the example's: a group resolved from named villages (pick) holds named
+// villages only, and for "all" or counties TargetsName reads the county
+// alone, which every village of the group shares.
+func (g VillageGroup) place() Place {
+	return Place{Code: g.Example, County: g.County, Type: g.Type}
+}
+
 // villageFacts is what the task rules read of a village.
 type villageFacts struct {
 	County            string
@@ -155,28 +163,25 @@ func (x *VillageIndex) Len() int {
 	return len(x.byCode)
 }
 
-// TargetVillages resolves a task's targets into groups, and names the
-// village or county codes that match no village.
+// TargetVillages resolves a task's targets into the groups of villages
+// they name (TargetsName), and names the village or county codes that match
+// no village. Named villages are looked up by code; for counties and "all"
+// every group is asked.
 func (x *VillageIndex) TargetVillages(t governancev1alpha1.TaskTargets) (groups []VillageGroup, unknown []string) {
-	switch {
-	case len(t.Villages) > 0:
+	if len(t.Villages) > 0 {
 		return x.pick(t.Villages)
-	case len(t.Counties) > 0:
-		for _, g := range x.sorted() {
-			if slices.Contains(t.Counties, g.County) {
-				groups = append(groups, g)
-			}
-		}
-		for _, c := range t.Counties {
-			if !slices.ContainsFunc(groups, func(g VillageGroup) bool { return g.County == c }) {
-				unknown = append(unknown, c)
-			}
-		}
-		return groups, unknown
-	case t.All:
-		return slices.Clone(x.sorted()), nil
 	}
-	return nil, nil
+	for _, g := range x.sorted() {
+		if TargetsName(t, g.place()) {
+			groups = append(groups, g)
+		}
+	}
+	for _, c := range t.Counties {
+		if !slices.ContainsFunc(groups, func(g VillageGroup) bool { return g.County == c }) {
+			unknown = append(unknown, c)
+		}
+	}
+	return groups, unknown
 }
 
 // pick groups the named villages; a group's example is the first named.
