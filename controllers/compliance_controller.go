@@ -54,7 +54,7 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		return ctrl.Result{}, err
 	}
 	city := juris.Default()
-	summary.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, r.now()), summary.NonCompliant+summary.Reports.Open)
+	summary.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, r.now()), rules.DepartmentRemaining(&summary))
 	publishMetrics(dept, summary)
 	metrics.SetRectification("department", dept, summary.Rectification)
 	dc := &governancev1alpha1.DepartmentCompliance{}

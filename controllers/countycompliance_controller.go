@@ -65,7 +65,7 @@ func (r *CountyComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	}
 	city := juris.CityOf(county)
 	now := r.Now()
-	summary.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, now), summary.NonCompliant+summary.PendingItems+summary.Reports.Open)
+	summary.Rectification = rules.Rectify(rectificationDeadline(juris, city), juris.Today(city, now), rules.CountyRemaining(&summary))
 	metrics.SetRectification("county", county, summary.Rectification)
 	// The whole status (one writer; zero counts written).
 	patcher := status.NewPatcher(r.Client, cc, status.WithWholeStatus())

@@ -104,8 +104,7 @@ func (r *TaskAuditReconciler) upheldReports(ctx context.Context, task *governanc
 	return upheld, nil
 }
 
-// setStatus writes the task's standing: a violation upheld on report
-// outranks an expired exemption, which outranks the audit's findings.
+// setStatus writes the task's standing (rules.TaskPhase) and findings.
 func (r *TaskAuditReconciler) setStatus(task *governancev1alpha1.Task, dept string, v rules.TaskVerdict, upheld []string, revision int64, now time.Time) {
 	s := &task.Status
 	s.Department, s.TargetVillages = dept, int32(v.TargetVillages)
@@ -118,18 +117,8 @@ func (r *TaskAuditReconciler) setStatus(task *governancev1alpha1.Task, dept stri
 		s.Findings = append(s.Findings, rules.Sentence(e))
 	}
 	s.UpheldReports = upheld
-	expired := task.IsEmergency() && task.Spec.Emergency.Expires != nil && !task.Spec.Emergency.Expires.After(now)
-	switch {
-	case len(upheld) > 0:
-		s.Phase = governancev1alpha1.TaskViolation
-	case expired:
-		s.Phase = governancev1alpha1.TaskExpired
-	case !v.Allowed():
-		s.Phase = governancev1alpha1.TaskNonCompliant
-	default:
-		s.Phase = governancev1alpha1.TaskAdmitted
-	}
-	r.setConditions(task, v, upheld, expired)
+	s.Phase = rules.TaskPhase(task, v, len(upheld), now)
+	r.setConditions(task, v, upheld, rules.EmergencyExpired(task, now))
 }
 
 func (r *TaskAuditReconciler) setConditions(task *governancev1alpha1.Task, v rules.TaskVerdict, upheld []string, expired bool) {

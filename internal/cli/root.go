@@ -41,6 +41,7 @@ func NewRootCommand() *cobra.Command {
 	})
 	root.AddCommand(
 		newApproveCommand(),
+		newComplianceCommand(),
 		newDecideCommand(),
 		newDiffCommand(),
 		newDigestCommand(),

@@ -263,8 +263,7 @@ type checker struct {
 // EvaluateItem on every item, each on its city's day at the moment at (the
 // city's time zone, as the controllers decide it: not the machine's).
 func check(ms []manifest, at time.Time, requireApproved bool) validateReport {
-	c := &checker{snap: rules.NewMemory(), namespaces: map[string]string{}, villageManifest: map[string]manifest{}}
-	c.index(ms)
+	c := newChecker(ms)
 	c.checkJurisdictions()
 	for _, m := range c.units {
 		c.addFieldErrors(m, rules.S5, rules.ValidateReviewUnit(m.obj.(*governancev1alpha1.ReviewUnit), c.snap.Juris))
@@ -301,6 +300,13 @@ func check(ms []manifest, at time.Time, requireApproved bool) validateReport {
 		r.Summary.Phases[p.Phase]++
 	}
 	return r
+}
+
+// newChecker indexes ms into a new checker's snapshot.
+func newChecker(ms []manifest) *checker {
+	c := &checker{snap: rules.NewMemory(), namespaces: map[string]string{}, villageManifest: map[string]manifest{}}
+	c.index(ms)
+	return c
 }
 
 // index fills the snapshot: the first definition of an object counts, a

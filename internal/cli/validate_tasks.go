@@ -18,12 +18,29 @@ const offlineRevision = 1
 
 // checkTasks runs admission's task rules (S1, S2, S6, S11, S14, S17) on the
 // folder's tasks, as if the folder's approved items were published to the
-// folder's villages. A village enrolled on the platform counts as keeping no
-// paper ledgers (S11), as it does once its tenant is ready.
+// folder's villages (publishFolder).
 func (c *checker) checkTasks(phases []itemPhase, now time.Time) {
 	if len(c.tasks) == 0 {
 		return
 	}
+	c.publishFolder(phases)
+	for _, m := range c.tasks {
+		t := m.obj.(*governancev1alpha1.Task)
+		dept, known := c.taskDepartment(t)
+		if !known {
+			c.add(m, severityInfo, rules.S2, "metadata.namespace", fmt.Sprintf(
+				"%s 命名空间 %q 不在所检查的文件中，按任务的部门标签 %q 检查；准入时以命名空间的标签为准 / namespace %q is not among the checked manifests, so the task's department label %q is used; admission reads the namespace's label",
+				rules.S2, t.Namespace, dept, t.Namespace, dept))
+		}
+		c.addFieldErrors(m, rules.S1, rules.EvaluateTask(asAdmitted(t, now), rules.TaskContext{Department: dept, Created: now}, c.snap).Errs)
+	}
+}
+
+// publishFolder publishes, as revision offlineRevision of every city, the
+// folder's items that evaluate Approved and reach the city, held by every
+// village of the folder. A village enrolled on the platform counts as
+// keeping no paper ledgers (S11), as it does once its tenant is ready.
+func (c *checker) publishFolder(phases []itemPhase) {
 	juris := c.snap.Juris
 	for _, city := range juris.Cities() {
 		published := sets.New[string]()
@@ -45,19 +62,25 @@ func (c *checker) checkTasks(phases []itemPhase, now time.Time) {
 		held.Status.PublishedRevision, held.Status.PaperLedgerExempt = offlineRevision, v.IsEnrolled()
 		c.snap.Villages.Upsert(held)
 	}
-	for _, m := range c.tasks {
-		t := m.obj.(*governancev1alpha1.Task)
-		dept, known := c.namespaces[t.Namespace]
-		if !known {
-			dept = t.Labels[governancev1alpha1.LabelDepartment]
-			c.add(m, severityInfo, rules.S2, "metadata.namespace", fmt.Sprintf(
-				"%s 命名空间 %q 不在所检查的文件中，按任务的部门标签 %q 检查；准入时以命名空间的标签为准 / namespace %q is not among the checked manifests, so the task's department label %q is used; admission reads the namespace's label",
-				rules.S2, t.Namespace, dept, t.Namespace, dept))
-		}
-		if e := t.Spec.Emergency; e != nil && e.Expires == nil {
-			t = t.DeepCopy() // as admission defaults it
-			t.Spec.Emergency.Expires = &metav1.Time{Time: now.Add(rules.DefaultEmergency)}
-		}
-		c.addFieldErrors(m, rules.S1, rules.EvaluateTask(t, rules.TaskContext{Department: dept, Created: now}, c.snap).Errs)
+}
+
+// taskDepartment is the department label of the task's namespace among the
+// folder's Namespaces or, when the namespace is not among them (known is
+// false), the task's own department label.
+func (c *checker) taskDepartment(t *governancev1alpha1.Task) (dept string, known bool) {
+	if dept, known = c.namespaces[t.Namespace]; known {
+		return dept, true
 	}
+	return t.Labels[governancev1alpha1.LabelDepartment], false
+}
+
+// asAdmitted is the task as admission stores it at now: an emergency that
+// names no expiry gets the default one.
+func asAdmitted(t *governancev1alpha1.Task, now time.Time) *governancev1alpha1.Task {
+	if e := t.Spec.Emergency; e == nil || e.Expires != nil {
+		return t
+	}
+	t = t.DeepCopy()
+	t.Spec.Emergency.Expires = &metav1.Time{Time: now.Add(rules.DefaultEmergency)}
+	return t
 }

@@ -128,6 +128,19 @@ func TaskCounties(t *governancev1alpha1.Task, cityCounties sets.Set[string]) set
 	return out
 }
 
+// DepartmentRemaining is what a department still has to rectify (S18): its
+// tasks off the lists and the villages' reports against it still open.
+func DepartmentRemaining(s *governancev1alpha1.DepartmentComplianceStatus) int32 {
+	return s.NonCompliant + s.Reports.Open
+}
+
+// CountyRemaining is what a county still has to rectify (S18): the tasks off
+// the lists that reach its villages, the items it applied for that are
+// pending clean-up, and its villages' open reports.
+func CountyRemaining(s *governancev1alpha1.CountyComplianceStatus) int32 {
+	return s.NonCompliant + s.PendingItems + s.Reports.Open
+}
+
 // Rectify is where work stands against the city's rectification deadline
 // on day today (S18); nil when the city sets no deadline. Named once the
 // deadline has passed with work remaining (S19).

@@ -64,3 +64,15 @@ func TestTheDeadlineCountsDownThenNames(t *testing.T) {
 	g.Expect(c.Message).To(HavePrefix("S19 "))
 	g.Expect(rules.RectificationCondition(1, "部门 tjj", before).Message).To(HavePrefix("S18 "))
 }
+
+// S18: what remains is the same sum for the controllers and the CLI: a
+// violation already upheld is no longer work to rectify, an open report is.
+func TestWhatRemainsToRectify(t *testing.T) {
+	g := NewWithT(t)
+	dept := governancev1alpha1.DepartmentComplianceStatus{NonCompliant: 2, Violations: 5, Emergencies: 1,
+		Reports: governancev1alpha1.ReportCounts{Open: 3, Upheld: 4, Dismissed: 6}}
+	g.Expect(rules.DepartmentRemaining(&dept)).To(BeEquivalentTo(5), "2 tasks off the lists + 3 open reports")
+	county := governancev1alpha1.CountyComplianceStatus{NonCompliant: 2, Violations: 5, PendingItems: 7,
+		Reports: governancev1alpha1.ReportCounts{Open: 3, Upheld: 4}}
+	g.Expect(rules.CountyRemaining(&county)).To(BeEquivalentTo(12), "2 tasks off the lists + 7 pending items + 3 open reports")
+}
