@@ -32,7 +32,7 @@ type ReportReconciler struct {
 	Recorder events.EventRecorder
 }
 
-// +kubebuilder:rbac:groups=governance.cunshe.io,resources=reports/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=villagereports/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=reportdecisions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=publicnotices,verbs=get;list;watch;create
 

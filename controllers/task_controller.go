@@ -58,7 +58,7 @@ type TaskAuditReconciler struct {
 
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=tasks,verbs=get;list;watch
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=tasks/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=governance.cunshe.io,resources=reports,verbs=get;list;watch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=villagereports,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
 func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {

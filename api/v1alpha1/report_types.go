@@ -131,12 +131,15 @@ type ReportStatus struct {
 }
 
 // Report is a village's refusal and report of a task or an unlisted demand
-// (S8), filed in its own tenant namespace and decided by review units.
-// 村（社区）的拒绝与反映（S8）。
+// (S8), filed in its own tenant namespace and decided by review units. Its
+// resource is villagereports (kubectl get villagereports, or rpt): the
+// namespaced reports of OpenReports (openreports.io), which Policy Reporter
+// reads, share the name reports.
+// 村（社区）的拒绝与反映（S8）。资源名为 villagereports（kubectl get villagereports）。
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:scope=Namespaced,shortName=rpt,categories=cunshe
+// +kubebuilder:resource:path=villagereports,singular=villagereport,scope=Namespaced,shortName=rpt,categories=cunshe
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.spec.reason`
 // +kubebuilder:printcolumn:name="Task",type=string,JSONPath=`.spec.taskRef.name`
 // +kubebuilder:printcolumn:name="Department",type=string,JSONPath=`.status.department`

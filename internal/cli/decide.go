@@ -169,7 +169,7 @@ func recordDecision(cmd *cobra.Command, d *governancev1alpha1.ReportDecision, o 
 		return printDecision(cmd, o, pr, d)
 	}
 	report, err := awaitDecision(ctx, c, d, o.timeout)
-	follow := fmt.Sprintf("kubectl get report -n %s %s -w", d.Namespace, d.Spec.Report)
+	follow := fmt.Sprintf("kubectl get villagereport -n %s %s -w", d.Namespace, d.Spec.Report)
 	if err != nil {
 		if err := printDecision(cmd, o, pr, d); err != nil {
 			return err

@@ -250,7 +250,7 @@ func fileReport(cmd *cobra.Command, arg string, r *governancev1alpha1.Report, o 
 	}
 	return say(cmd, append(lines,
 		"由联审单位调查处理（S8）/ the review units will decide it (S8); 跟进 / follow it:",
-		fmt.Sprintf("  kubectl get report -n %s %s -w", r.Namespace, r.Name))...)
+		fmt.Sprintf("  kubectl get villagereport -n %s %s -w", r.Namespace, r.Name))...)
 }
 
 // reportManifest is a Report as --dry-run writes it: the API's field order,

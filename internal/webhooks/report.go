@@ -12,8 +12,8 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
-// +kubebuilder:webhook:path=/mutate-governance-cunshe-io-v1alpha1-report,mutating=true,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reports,verbs=create,versions=v1alpha1,name=mreport.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-report,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reports,verbs=create;update;delete,versions=v1alpha1,name=vreport.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
+// +kubebuilder:webhook:path=/mutate-governance-cunshe-io-v1alpha1-report,mutating=true,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=villagereports,verbs=create,versions=v1alpha1,name=mreport.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-report,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=villagereports,verbs=create;update;delete,versions=v1alpha1,name=vreport.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 // +kubebuilder:webhook:path=/mutate-governance-cunshe-io-v1alpha1-reportdecision,mutating=true,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reportdecisions,verbs=create,versions=v1alpha1,name=mreportdecision.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 // +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-reportdecision,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=reportdecisions,verbs=create;update;delete,versions=v1alpha1,name=vreportdecision.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
@@ -47,15 +47,15 @@ func (v *ReportValidator) ValidateCreate(ctx context.Context, r *governancev1alp
 	if err := waitForIndex(ctx, v.Index); err != nil {
 		return nil, err
 	}
-	return nil, refusal("reports", "Report", r.Name, rules.ValidateReport(r, who, v.Index.Snapshot(ctx)))
+	return nil, refusal("villagereports", "Report", r.Name, rules.ValidateReport(r, who, v.Index.Snapshot(ctx)))
 }
 
 func (v *ReportValidator) ValidateUpdate(_ context.Context, old, r *governancev1alpha1.Report) (admission.Warnings, error) {
-	return nil, forbidden("reports", r.Name, creatorKept(old, r))
+	return nil, forbidden("villagereports", r.Name, creatorKept(old, r))
 }
 
 func (v *ReportValidator) ValidateDelete(_ context.Context, r *governancev1alpha1.Report) (admission.Warnings, error) {
-	return nil, forbidden("reports", r.Name, rules.ValidateReportDelete(r))
+	return nil, forbidden("villagereports", r.Name, rules.ValidateReportDelete(r))
 }
 
 // ReportDecisionValidator admits a decision only from a member of its

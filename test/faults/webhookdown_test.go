@@ -76,13 +76,13 @@ func ownKindWrites(t *testing.T, c *city) map[string]func(context.Context) error
 	}
 	style, set := sampleSignboards(t, code)
 	return map[string]func(context.Context) error{
-		"jurisdictions": touch(&governancev1alpha1.Jurisdiction{}),
-		"listitems":     touch(&governancev1alpha1.ListItem{}),
-		"itemapprovals": touch(&governancev1alpha1.ItemApproval{}),
-		"powerflows":    touch(&governancev1alpha1.PowerFlow{}),
-		"reviewunits":   touch(&governancev1alpha1.ReviewUnit{}),
-		"listrollouts":  touch(&governancev1alpha1.ListRollout{}),
-		"reports":       touch(&governancev1alpha1.Report{}),
+		"jurisdictions":  touch(&governancev1alpha1.Jurisdiction{}),
+		"listitems":      touch(&governancev1alpha1.ListItem{}),
+		"itemapprovals":  touch(&governancev1alpha1.ItemApproval{}),
+		"powerflows":     touch(&governancev1alpha1.PowerFlow{}),
+		"reviewunits":    touch(&governancev1alpha1.ReviewUnit{}),
+		"listrollouts":   touch(&governancev1alpha1.ListRollout{}),
+		"villagereports": touch(&governancev1alpha1.Report{}),
 		"reportdecisions": func(ctx context.Context) error {
 			return h.client.Create(ctx, &governancev1alpha1.ReportDecision{ObjectMeta: metav1.ObjectMeta{Name: "faults-down." + deciderUnit, Namespace: ns},
 				Spec: governancev1alpha1.ReportDecisionSpec{Report: "faults-down", Unit: deciderUnit, Outcome: governancev1alpha1.OutcomeInvestigating}}, dry)

@@ -60,7 +60,7 @@ func seed(c client.Client) error {
 		testenv.Village(xiaonan, governancev1alpha1.TypeVillage),
 		// Any authenticated user may try: RBAC is not under test here.
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-kstatus"}, Rules: []rbacv1.PolicyRule{{
-			APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"tasks", "reports"},
+			APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"tasks", "villagereports"},
 			Verbs: []string{"get", "list", "create"}}}},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "test-kstatus"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "test-kstatus"},

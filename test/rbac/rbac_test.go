@@ -160,7 +160,7 @@ var (
 	// public records and notices).
 	clusterScoped = []string{"villages", "reviewunits", "listitems", "itemapprovals", "powerflows", "listrevisions",
 		"listrollouts", "departmentcompliances", "countycompliances", "signboardstyles", "publicnotices"}
-	namespaced = []string{"tasks", "reports", "reportdecisions", "signboardsets", "disclosures"}
+	namespaced = []string{"tasks", "villagereports", "reportdecisions", "signboardsets", "disclosures"}
 	// namespaces are where the namespaced checks are made; "" is all of them.
 	namespaces = []string{"", "dept-tjj", "dept-other", nsA, nsB}
 )
@@ -200,15 +200,15 @@ func TestEachActorMayDoExactlyWhatDesignSays(t *testing.T) {
 		"a review unit approves items, decides reports and withdraws notices": {user: "unit-carol", groups: []string{unitMZJ}, grants: []grant{
 			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"itemapprovals", "reportdecisions"}},
 			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"publicnotices"}}, // withdrawal only: admission
-			{verbs: readVerbs, resources: []string{"listitems", "powerflows", "reviewunits", "reports", "tasks", "departmentcompliances", "countycompliances"}},
+			{verbs: readVerbs, resources: []string{"listitems", "powerflows", "reviewunits", "villagereports", "tasks", "departmentcompliances", "countycompliances"}},
 		}},
 		"a township owns its style and its villages' signboard sets": {user: "town-dave", groups: []string{tenant.TownshipGroup(villageA.Spec.Township.Code), townships}, grants: []grant{
 			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"signboardstyles"}}, // its own only: admission (TestTownshipKeepsToItsOwnStyle)
 			{verbs: allVerbs, resources: []string{"signboardsets"}, namespaces: []string{nsA}},
-			{verbs: readVerbs, resources: []string{"reports", "reportdecisions", "disclosures"}, namespaces: []string{nsA}},
+			{verbs: readVerbs, resources: []string{"villagereports", "reportdecisions", "disclosures"}, namespaces: []string{nsA}},
 		}},
 		"village cadres file reports and publish records in their own tenant": {user: "cadre-erin", groups: []string{tenant.VillageGroup(villageA.Spec.Code)}, grants: []grant{
-			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"reports", "disclosures"}, namespaces: []string{nsA}},
+			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"villagereports", "disclosures"}, namespaces: []string{nsA}},
 			{verbs: readVerbs, resources: []string{"reportdecisions", "signboardsets"}, namespaces: []string{nsA}},
 		}},
 		"a viewer reads everything and writes nothing": {user: "viewer-frank", groups: []string{viewers}, grants: []grant{
@@ -320,8 +320,8 @@ func TestViewerJoinsTheBuiltInViewRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	auditor := as(t, "auditor-gina", "cunshe:auditors")
-	waitFor(t, "view to aggregate cunshe-viewer", func() bool { return allowed(t, auditor, "list", "reports", nsB, "") })
-	if allowed(t, auditor, "list", "reports", nsA, "") || allowed(t, auditor, "create", "reports", nsB, "") {
+	waitFor(t, "view to aggregate cunshe-viewer", func() bool { return allowed(t, auditor, "list", "villagereports", nsB, "") })
+	if allowed(t, auditor, "list", "villagereports", nsA, "") || allowed(t, auditor, "create", "villagereports", nsB, "") {
 		t.Error("view in one tenant reaches another tenant or writes")
 	}
 }

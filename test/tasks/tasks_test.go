@@ -82,7 +82,7 @@ func seed(c client.Client) error {
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scratch"}},
 		// Any authenticated user may try: the webhooks, not RBAC, are under test here.
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-tasks"}, Rules: []rbacv1.PolicyRule{{
-			APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"tasks", "reports", "reportdecisions"},
+			APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"tasks", "villagereports", "reportdecisions"},
 			Verbs: []string{"get", "list", "create", "update", "delete"}}}},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "test-tasks"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "test-tasks"},
@@ -335,7 +335,7 @@ func TestTasks(t *testing.T) {
 				Details: "要求村里额外填写五张统计报表，超出协助入户登记的范围"}}
 		neighbour := as(t, "cadre-gulou", "cunshe:village:"+gulou)
 		testenv.ExpectRefused(t, neighbour.Create(ctx, report.DeepCopy()), "vreport.governance.cunshe.io",
-			`reports.governance.cunshe.io "census-extra-forms" is forbidden: metadata.namespace: Forbidden: `+
+			`villagereports.governance.cunshe.io "census-extra-forms" is forbidden: metadata.namespace: Forbidden: `+
 				`S8 用户 "cadre-gulou" 不属于 cunshe:village:330302101201 组，只有本村（社区）干部可以提交本村（社区）的反映 / `+
 				`user "cadre-gulou" is not in group cunshe:village:330302101201; only the village's own cadres file its reports`)
 		cadre := as(t, "cadre-xiaonan", "cunshe:village:"+xiaonan)

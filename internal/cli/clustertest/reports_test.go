@@ -134,7 +134,7 @@ func TestReport(t *testing.T) {
 			"  事由 / reason:  ScopeEnlarged（擅自扩大范围）\n" +
 			"  任务 / task:    dept-tjj/sandbag-count\n" +
 			"由联审单位调查处理（S8）/ the review units will decide it (S8); 跟进 / follow it:\n" +
-			"  kubectl get report -n village-330302006045 scope-enlarged-sandbag-count -w\n"
+			"  kubectl get villagereport -n village-330302006045 scope-enlarged-sandbag-count -w\n"
 		if got.code != 0 || got.stdout != want {
 			t.Fatalf("exit code %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", got.code, got.stdout, want, got.stderr)
 		}
@@ -156,7 +156,7 @@ func TestReport(t *testing.T) {
 	t.Run("an unlisted demand", func(t *testing.T) {
 		got := file(wang, "--reason", "NotListed", "--department", "tjj", "--demand", "电话要求上报辖区商户名单", "--date", "2026-11-20")
 		if got.code != 0 || !strings.Contains(got.stdout, "  要求 / demand:  tjj 2026-11-20：电话要求上报辖区商户名单\n") ||
-			!strings.Contains(got.stdout, "kubectl get report -n village-330302006045 not-listed-tjj-2026-11-20 -w\n") {
+			!strings.Contains(got.stdout, "kubectl get villagereport -n village-330302006045 not-listed-tjj-2026-11-20 -w\n") {
 			t.Errorf("exit code %d, stdout:\n%s\nstderr:\n%s", got.code, got.stdout, got.stderr)
 		}
 	})
@@ -170,15 +170,15 @@ func TestReport(t *testing.T) {
 		"a cadre of another village": {
 			as:   cadre("li.si", gulou),
 			args: []string{"--reason", "ScopeEnlarged", "--task", "dept-tjj/sandbag-count", "--name", "from-elsewhere"},
-			want: `错误 / error: 提交反映被拒绝 / filing the Report was refused: reports.governance.cunshe.io is forbidden: ` +
-				`User "li.si" cannot create resource "reports" in API group "governance.cunshe.io" in the namespace "village-330302006045"` + "\n",
+			want: `错误 / error: 提交反映被拒绝 / filing the Report was refused: villagereports.governance.cunshe.io is forbidden: ` +
+				`User "li.si" cannot create resource "villagereports" in API group "governance.cunshe.io" in the namespace "village-330302006045"` + "\n",
 		},
 		// Admission: a grant broader than the tenant's does not make li.si a cadre of 测试村045.
 		"a cadre of another village granted reports everywhere": {
 			as:   append(cadre("li.si", gulou), "--as-group", anyTenant),
 			args: []string{"--reason", "ScopeEnlarged", "--task", "dept-tjj/sandbag-count", "--name", "from-elsewhere"},
 			want: `错误 / error: 提交反映被拒绝 / filing the Report was refused: admission webhook "vreport.governance.cunshe.io" denied the request: ` +
-				`reports.governance.cunshe.io "from-elsewhere" is forbidden: metadata.namespace: Forbidden: ` +
+				`villagereports.governance.cunshe.io "from-elsewhere" is forbidden: metadata.namespace: Forbidden: ` +
 				`S8 用户 "li.si" 不属于 cunshe:village:330302006045 组，只有本村（社区）干部可以提交本村（社区）的反映 / ` +
 				`user "li.si" is not in group cunshe:village:330302006045; only the village's own cadres file its reports` + "\n",
 		},

@@ -95,7 +95,7 @@ func seed(c client.Client) error {
 		testenv.Village(yongjia, governancev1alpha1.TypeVillage),
 		clusterRoleBinding("cunshe-review-unit", "cunshe:unit:mzj", "cunshe:unit:nyj"),
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-reports-in-any-tenant"}, Rules: []rbacv1.PolicyRule{{
-			APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"reports"}, Verbs: []string{"create"}}}},
+			APIGroups: []string{governancev1alpha1.GroupVersion.Group}, Resources: []string{"villagereports"}, Verbs: []string{"create"}}}},
 		clusterRoleBinding("test-reports-in-any-tenant", anyTenant),
 	}
 	for _, o := range objs {
