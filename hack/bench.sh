@@ -2,7 +2,7 @@
 # make bench: every benchmark of the project. Each part ends with one
 # machine-readable line; times are medians of several runs, and every speed
 # is also given as a ratio to a floor measured in the same run.
-#   BENCH_ONLY=rules|validate|webhook|cluster|province|portal|faults   run one part
+#   BENCH_ONLY=rules|validate|webhook|cluster|province|audit|portal|faults   run one part
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${BENCH_ONLY:-}
@@ -54,7 +54,7 @@ fi
 
 if [[ -z $only || $only == cluster ]]; then
   echo "== on the local control plane: provisioning and rollouts (test/bench)"
-  go test ./test/bench/ -run '^$' -bench . -skip '^BenchmarkProvince$' -benchtime 1x -timeout 90m -count=1 -v | tee "$tmp/cluster.txt"
+  go test ./test/bench/ -run '^$' -bench . -skip '^(BenchmarkProvince|BenchmarkTaskAudit)$' -benchtime 1x -timeout 90m -count=1 -v | tee "$tmp/cluster.txt"
   grep -E '^(provision|rollout|memory) ' "$tmp/cluster.txt" || true
 fi
 
@@ -64,6 +64,14 @@ if [[ -z $only || $only == province ]]; then
   echo "== a synthetic province on the local control plane: provisioning, two cities rolling out at once, memory (test/bench)"
   go test ./test/bench/ -run '^$' -bench '^BenchmarkProvince$' -benchtime 1x -timeout 120m -count=1 -v | tee "$tmp/province.txt"
   grep -E '^province ' "$tmp/province.txt" || true
+fi
+
+# The audit at scale (10,000 tasks of 3,685 villages, one item retires):
+# its own control plane, whose villages are only the city's.
+if [[ -z $only || $only == audit ]]; then
+  echo "== the audit at scale: 10,000 tasks, one item retires and a revision is cut, against a bare client's status writes (test/bench)"
+  go test ./test/bench/ -run '^$' -bench '^BenchmarkTaskAudit$' -benchtime 1x -timeout 60m -count=1 -v | tee "$tmp/audit.txt"
+  grep -E '^audit ' "$tmp/audit.txt" || true
 fi
 
 # The public portal on the 3,685-village city: its own control plane too.

@@ -27,4 +27,13 @@
 // 4 KiB) of this process when the manager's heap is measured, to this file;
 // BENCH_ROLLOUT_CPUPROFILE=PREFIX writes a CPU profile of each measured
 // rollout to PREFIX.<villages>.
+//
+// BenchmarkTaskAudit (taskaudit_test.go) needs a control plane whose
+// villages are only the city's, so `make bench` runs it in a go test
+// process of its own (BENCH_ONLY=audit); it prints
+//
+//	audit tasks=… villages=… items=… affected=… seconds=… floor_seconds=… ratio=… status_writes=… unaffected_writes=… cpu_core_seconds=… settle_seconds=… floor_concurrency=…
+//
+// BENCH_AUDIT_TASKS (default 10,000), BENCH_AUDIT_ITEMS (default 50) and
+// BENCH_VILLAGES scale it down.
 package bench

@@ -177,6 +177,8 @@ type counts struct {
 	*writecount.Client
 	mu   sync.Mutex
 	read map[string]bool
+	// tasks are the task status writes BenchmarkTaskAudit records.
+	tasks taskStatusWrites
 }
 
 func newCounts(c *writecount.Client) *counts {
