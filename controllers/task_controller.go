@@ -40,6 +40,9 @@ const (
 	EventEmergencyExpired  = "EmergencyExpired"
 	EventReportUpheld      = "ReportUpheld"
 	EventReportDecided     = "ReportDecided"
+	// EventAdmittedUnderWarn: the task breaks the lists but stands, its
+	// counties or department being in Warn (a pilot).
+	EventAdmittedUnderWarn = "AdmittedUnderWarn"
 )
 
 // maxTaskFindings caps the findings a task's status lists.
@@ -72,21 +75,31 @@ func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	dept := r.Index.Department(ctx, task.Namespace)
 	snap := r.Index.Snapshot(ctx)
-	verdict := rules.EvaluateTask(task, rules.TaskContext{Department: dept, Created: task.CreationTimestamp.Time}, snap)
 	now := r.Now()
+	verdict := rules.EvaluateTask(task, rules.TaskContext{Department: dept, Created: task.CreationTimestamp.Time, Now: now}, snap)
 	// Optimistic: a pass that read a stale task is refused and retried, so
 	// a change of standing is announced (and counted) once.
-	patcher, was := status.NewPatcher(r.Client, task, status.WithOptimisticLock()), task.Status.Phase
+	patcher, was, wasAction := status.NewPatcher(r.Client, task, status.WithOptimisticLock()), task.Status.Phase, task.Status.AdmissionAction
 	juris := snap.Jurisdictions()
 	r.setStatus(task, dept, verdict, upheld, r.Index.NewestRevision(ctx, juris, rules.TaskCity(task, juris)), now)
 	if err := patcher.Patch(ctx, task); err != nil {
 		return ctrl.Result{}, err
 	}
-	r.announce(task, was, verdict, dept)
+	r.announce(task, was, wasAction, verdict, dept)
 	if e := task.Spec.Emergency; e != nil && e.Expires != nil && e.Expires.After(now) {
 		return ctrl.Result{RequeueAfter: e.Expires.Sub(now)}, nil
 	}
+	if verdict.Action == governancev1alpha1.AdmissionWarn {
+		// A Warn override ends with its last day: look again when the city's next day begins.
+		return ctrl.Result{RequeueAfter: untilTomorrow(now, juris.Location(rules.TaskCity(task, juris)))}, nil
+	}
 	return ctrl.Result{}, nil
+}
+
+// untilTomorrow is how long from now until the next midnight in loc.
+func untilTomorrow(now time.Time, loc *time.Location) time.Duration {
+	y, m, d := now.In(loc).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, loc).Sub(now)
 }
 
 func (r *TaskAuditReconciler) upheldReports(ctx context.Context, task *governancev1alpha1.Task) ([]string, error) {
@@ -110,12 +123,13 @@ func (r *TaskAuditReconciler) setStatus(task *governancev1alpha1.Task, dept stri
 	s.Department, s.TargetVillages = dept, int32(v.TargetVillages)
 	s.AuditedRevision = revision
 	s.Findings = nil
-	for _, e := range v.Errs {
+	for _, e := range v.Findings() {
 		if len(s.Findings) == maxTaskFindings {
 			break
 		}
 		s.Findings = append(s.Findings, rules.Sentence(e))
 	}
+	s.AdmissionAction = v.Action
 	s.UpheldReports = upheld
 	s.Phase = rules.TaskPhase(task, v, len(upheld), now)
 	r.setConditions(task, v, upheld, rules.EmergencyExpired(task, now))
@@ -131,6 +145,8 @@ func (r *TaskAuditReconciler) setConditions(task *governancev1alpha1.Task, v rul
 		compliant.Message = rules.S6 + " 紧急豁免已到期，任务失效 / the emergency exemption has expired; the task no longer stands"
 	case !v.Allowed():
 		compliant.Status, compliant.Reason, compliant.Message = metav1.ConditionFalse, governancev1alpha1.ReasonOffLists, strings.Join(task.Status.Findings, "; ")
+	case v.Action == governancev1alpha1.AdmissionWarn:
+		compliant.Status, compliant.Reason, compliant.Message = metav1.ConditionFalse, governancev1alpha1.ReasonAdmittedUnderWarn, strings.Join(v.Warnings, "; ")
 	case task.IsEmergency():
 		compliant.Reason, compliant.Message = governancev1alpha1.ReasonEmergency, v.Warnings[0]
 	}
@@ -149,10 +165,11 @@ func (r *TaskAuditReconciler) setConditions(task *governancev1alpha1.Task, v rul
 	status.Summarise(task, string(task.Status.Phase), message)
 }
 
-// announce emits an Event (and counts the finding) when a task's standing changes.
-func (r *TaskAuditReconciler) announce(task *governancev1alpha1.Task, was governancev1alpha1.TaskPhase, v rules.TaskVerdict, dept string) {
+// announce emits an Event (and counts the finding) when a task's standing
+// changes: its phase, or whether it stands under Warn.
+func (r *TaskAuditReconciler) announce(task *governancev1alpha1.Task, was governancev1alpha1.TaskPhase, wasAction governancev1alpha1.AdmissionAction, v rules.TaskVerdict, dept string) {
 	now := task.Status.Phase
-	if now == was {
+	if now == was && task.Status.AdmissionAction == wasAction {
 		return
 	}
 	switch now {
@@ -164,6 +181,10 @@ func (r *TaskAuditReconciler) announce(task *governancev1alpha1.Task, was govern
 	case governancev1alpha1.TaskExpired:
 		r.Recorder.Eventf(task, nil, corev1.EventTypeNormal, EventEmergencyExpired, "Audit", "%s 紧急豁免已到期 / the emergency exemption expired", rules.S6)
 	case governancev1alpha1.TaskAdmitted:
+		if v.Action == governancev1alpha1.AdmissionWarn {
+			r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, EventAdmittedUnderWarn, "Audit", "%s", strings.Join(v.Warnings, "; "))
+			return
+		}
 		if was == "" && task.IsEmergency() {
 			r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, EventEmergencyAdmitted, "Audit", "%s", v.Warnings[0])
 		}
@@ -175,7 +196,7 @@ func (r *TaskAuditReconciler) announce(task *governancev1alpha1.Task, was govern
 
 // SetupWithManager registers the audit's indexes and watches: the task
 // itself, its item, every new revision and rollout progress (what villages
-// hold), and its reports.
+// hold), its reports, and the cities' settings (a pilot's Warn ending).
 func (r *TaskAuditReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
@@ -189,6 +210,7 @@ func (r *TaskAuditReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		Watches(&governancev1alpha1.ListRevision{}, handler.EnqueueRequestsFromMapFunc(r.allTasks)).
 		Watches(&governancev1alpha1.ListRollout{}, handler.EnqueueRequestsFromMapFunc(r.allTasks)).
 		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(taskOfReport)).
+		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.allTasks), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Named("taskaudit").
 		Complete(r)
 }

@@ -101,6 +101,10 @@ const (
 	ReasonEmergency = "Emergency"
 	// ReasonEmergencyExpired: the emergency exemption has ended (S6).
 	ReasonEmergencyExpired = "EmergencyExpired"
+	// ReasonAdmittedUnderWarn: the task breaks the lists' rules but stands,
+	// because its counties or its department are in Warn (the Jurisdiction's
+	// spec.admission.overrides); the message gives the warned findings.
+	ReasonAdmittedUnderWarn = "AdmittedUnderWarn"
 	// ReasonNoUpheldReport: no report against the task was upheld.
 	ReasonNoUpheldReport = "NoUpheldReport"
 	// ReasonReportUpheld: a review unit upheld a village's report (S8).

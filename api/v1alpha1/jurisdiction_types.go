@@ -69,6 +69,87 @@ type EmergencyLimits struct {
 	MaxDays *int32 `json:"maxDays,omitempty"`
 }
 
+// AdmissionAction is what task admission does with a task that breaks the
+// lists' rules: Enforce refuses it (the default); Warn admits it with a
+// kubectl Warning naming the rule and records the findings, for a pilot.
+// 准入处理方式：Enforce 拒绝（默认）；Warn 告警放行并记录，用于试点。
+type AdmissionAction string
+
+const (
+	// AdmissionEnforce refuses a task that breaks the lists (the default).
+	AdmissionEnforce AdmissionAction = "Enforce"
+	// AdmissionWarn admits it with a warning and records its findings.
+	AdmissionWarn AdmissionAction = "Warn"
+)
+
+// AdmissionOverride puts task admission of some counties and departments
+// of the city in another action than Enforce, for a pilot (the shape of
+// Kyverno's failureActionOverrides). Each county listed and each
+// department listed is in that action; a task is warned only if every
+// county it reaches is in Warn, or its department is.
+// 准入处理方式的例外：所列县（市、区）和部门按 action 处理（用于试点）。
+// 任务所到的每个县都处于告警，或其部门处于告警时，任务才告警放行。
+// +kubebuilder:validation:XValidation:rule="(has(self.counties) && size(self.counties) > 0) || (has(self.departments) && size(self.departments) > 0)",message="S1 每条例外须列出至少一个县（市、区）或部门 / an override names at least one county or department"
+type AdmissionOverride struct {
+	// action is Warn: tasks are admitted with a warning that names the
+	// rule, and their findings are recorded (status.admissionAction: Warn).
+	// 处理方式：Warn（告警放行并记录）。
+	// +optional
+	// +kubebuilder:default=Warn
+	// +kubebuilder:validation:Enum=Warn
+	Action AdmissionAction `json:"action,omitempty"`
+
+	// counties are 6-digit codes of the city's counties (县（市、区）) in the action.
+	// 处于该方式的本市县（市、区）代码。
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:items:Pattern=`^[0-9]{6}$`
+	Counties []string `json:"counties,omitempty"`
+
+	// departments are department ids (the governance.cunshe.io/department
+	// label of their namespaces) in the action, wherever in the city their
+	// tasks go.
+	// 处于该方式的部门（其命名空间 governance.cunshe.io/department 标签的值），不论任务派往本市何处。
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=63
+	Departments []string `json:"departments,omitempty"`
+
+	// until is the last day (YYYY-MM-DD, the city's time zone) of the
+	// override; from the next day the default Enforce applies again. Empty:
+	// until the override is removed.
+	// 例外的最后一天（本市时区）；次日起恢复默认的 Enforce。为空时直到删除本条例外。
+	// +optional
+	// +kubebuilder:validation:Format=date
+	Until string `json:"until,omitempty"`
+
+	// reason says why, e.g. the pilot it serves.
+	// 原因，如所服务的试点。
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Reason string `json:"reason"`
+}
+
+// TaskAdmission is how the city's task admission acts on tasks that break
+// the lists' rules (S1, S2, S11, S14, S17).
+// 本市任务准入的处理方式。
+type TaskAdmission struct {
+	// overrides put counties or departments in Warn for a pilot; everything
+	// else is Enforce. Only the lists' rules are warned (S1, S2, S11, S14,
+	// S17); malformed targets, a namespace without a department and
+	// emergencies (S6) are always enforced.
+	// 试点期间将部分县（市、区）或部门设为告警放行，其余一律拒绝。仅清单规则（S1、S2、S11、S14、S17）
+	// 可以告警；任务对象有误、命名空间没有部门标签以及紧急事项（S6）始终拒绝。
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	Overrides []AdmissionOverride `json:"overrides,omitempty"`
+}
+
 // SignboardTexts are where a city's boards differ from the default (S12, S15).
 type SignboardTexts struct {
 	// cityName leads the full names on the institution boards
@@ -154,6 +235,12 @@ type JurisdictionSpec struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=128
 	TaskPhrases []TaskPhrase `json:"taskPhrases,omitempty"`
+
+	// admission puts task admission of some counties or departments in Warn
+	// during a pilot (default Enforce everywhere; README, "Warn mode").
+	// 试点期间部分县（市、区）或部门的任务准入改为告警放行（默认一律拒绝）。
+	// +optional
+	Admission TaskAdmission `json:"admission,omitempty"`
 }
 
 // JurisdictionStatus is what the operator counted of the jurisdiction.

@@ -197,6 +197,16 @@ type TaskStatus struct {
 	// +kubebuilder:validation:MaxItems=10
 	Findings []string `json:"findings,omitempty"`
 
+	// admissionAction is Warn when the task stands although it breaks the
+	// lists' rules, because its counties or its department are in Warn (the
+	// Jurisdiction's spec.admission.overrides): findings are then warnings,
+	// not refusals. Empty otherwise (Enforce). Reports read a Warn task's
+	// findings as result warn.
+	// 告警放行：任务不符合清单规则，但因所到县（市、区）或其部门处于试点告警而准入；findings 为告警而非拒绝。
+	// +optional
+	// +kubebuilder:validation:Enum=Enforce;Warn
+	AdmissionAction AdmissionAction `json:"admissionAction,omitempty"`
+
 	// upheldReports names the reports upheld against the task (S8).
 	// +optional
 	// +kubebuilder:validation:MaxItems=50
@@ -223,6 +233,7 @@ type TaskStatus struct {
 // +kubebuilder:printcolumn:name="Villages",type=integer,JSONPath=`.status.targetVillages`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Emergency",type=string,JSONPath=`.spec.emergency.category`
+// +kubebuilder:printcolumn:name="Action",type=string,JSONPath=`.status.admissionAction`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Task struct {
 	metav1.TypeMeta `json:",inline"`

@@ -60,8 +60,11 @@ type taskStanding struct {
 	Role       governancev1alpha1.VillageRole `json:"role,omitempty"`
 	Due        string                         `json:"due,omitempty"`
 	Phase      governancev1alpha1.TaskPhase   `json:"phase"`
-	Emergency  *emergencyStanding             `json:"emergency,omitempty"`
-	// Finding is why a task that is not Admitted stands where it does.
+	// Action is Warn for a task admitted under a pilot's Warn although it
+	// breaks the lists (status.admissionAction).
+	Action    governancev1alpha1.AdmissionAction `json:"action,omitempty"`
+	Emergency *emergencyStanding                 `json:"emergency,omitempty"`
+	// Finding is why a task that is not Admitted (or is, under Warn) stands where it does.
 	Finding string `json:"finding,omitempty"`
 }
 
@@ -100,7 +103,7 @@ func newTasksCommand() *cobra.Command {
 		Long: `列出各部门命名空间中派发给该村（社区）的任务（任务对象按村、按县或全部指向它，且所依据的事项适用于该村（社区），规则与准入相同），
 按村社干部阅读的方式给出：任务、部门、类型、依据事项、村（社区）角色、期限、审计状态、紧急豁免及其截止时间（北京时间），
 未准入的任务附第一条审计结论。VILLAGE 为 12 位区划代码或村社名称（重名时须用代码）。-o json|yaml 供程序读取，
--o name 列出任务。
+-o name 列出任务。试点期间告警放行的任务（Jurisdiction spec.admission.overrides）状态标注“试点告警 warn”，并附审计结论。
 
 Lists the tasks of every department's namespace that reach the village
 (their targets name it, its county, or all villages, and the item they
@@ -110,7 +113,9 @@ item, the village's role, due date, the audit's phase, the emergency
 exemption and when it ends (Beijing time), and for a task that is not
 Admitted the audit's first finding. VILLAGE is the 12-digit division code
 or the village's name (a name several villages share needs the code).
--o json|yaml is for programs, -o name lists the tasks.`,
+-o json|yaml is for programs, -o name lists the tasks. A task admitted
+under a pilot's Warn (Jurisdiction spec.admission.overrides) reads
+"试点告警 warn" beside its phase, with its finding.`,
 		Example: `  kubectl cunshe tasks 330302006044
   kubectl cunshe tasks 鼓楼社区 -o json`,
 		Args: exactArgs("VILLAGE"),
@@ -194,6 +199,7 @@ func standingOf(t *governancev1alpha1.Task) taskStanding {
 		Department: cmp.Or(t.Status.Department, t.Labels[governancev1alpha1.LabelDepartment]),
 		Type:       cmp.Or(t.Spec.Type, governancev1alpha1.TaskWork),
 		Item:       t.Spec.ItemRef, Role: t.Spec.VillageRole, Due: t.Spec.Due, Phase: t.Status.Phase,
+		Action: t.Status.AdmissionAction,
 	}
 	if e := t.Spec.Emergency; e != nil {
 		s.Emergency = &emergencyStanding{Category: e.Category}
@@ -202,7 +208,7 @@ func standingOf(t *governancev1alpha1.Task) taskStanding {
 			s.Emergency.Expires = &expires
 		}
 	}
-	if s.Phase != governancev1alpha1.TaskAdmitted && s.Phase != "" {
+	if (s.Phase != governancev1alpha1.TaskAdmitted && s.Phase != "") || s.Action == governancev1alpha1.AdmissionWarn {
 		s.Finding = firstFinding(t)
 	}
 	return s
@@ -229,7 +235,7 @@ func writeTasksText(w io.Writer, v *governancev1alpha1.Village, tasks []taskStan
 		rows := [][]string{{"任务", "部门", "类型", "依据事项", "角色", "期限", "状态", "紧急豁免", "标题"}}
 		for _, t := range tasks {
 			rows = append(rows, []string{t.Namespace + "/" + t.Name, dash(t.Department), taskTypeNames[t.Type], dash(t.Item),
-				dash(roleNames[t.Role]), dash(t.Due), taskPhaseNames[t.Phase], emergencyText(t.Emergency), t.Title})
+				dash(roleNames[t.Role]), dash(t.Due), phaseText(t), emergencyText(t.Emergency), t.Title})
 		}
 		if err := writeTable(&b, "", rows); err != nil {
 			return err
@@ -238,7 +244,7 @@ func writeTasksText(w io.Writer, v *governancev1alpha1.Village, tasks []taskStan
 	var findings []string
 	for _, t := range tasks {
 		if t.Finding != "" {
-			findings = append(findings, fmt.Sprintf("  %s/%s（%s）：%s", t.Namespace, t.Name, taskPhaseNames[t.Phase], t.Finding))
+			findings = append(findings, fmt.Sprintf("  %s/%s（%s）：%s", t.Namespace, t.Name, phaseText(t), t.Finding))
 		}
 	}
 	if len(findings) > 0 {
@@ -247,6 +253,15 @@ func writeTasksText(w io.Writer, v *governancev1alpha1.Village, tasks []taskStan
 	fmt.Fprintf(&b, "\n%s\n反映：kubectl cunshe report %s --reason 事由 --task 命名空间/任务\n", refusalLine, v.Spec.Code)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// phaseText is the task's phase as the cadres read it; a task admitted
+// under a pilot's Warn says so.
+func phaseText(t taskStanding) string {
+	if t.Action == governancev1alpha1.AdmissionWarn {
+		return taskPhaseNames[t.Phase] + "（试点告警 warn）"
+	}
+	return taskPhaseNames[t.Phase]
 }
 
 // emergencyText is the exemption's category and end, Beijing time.

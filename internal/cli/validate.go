@@ -360,7 +360,13 @@ func (c *checker) index(ms []manifest) {
 // villages' membership of them and the rollouts' reach (S1).
 func (c *checker) checkJurisdictions() {
 	for _, m := range c.jurisdictions {
-		c.addFieldErrors(m, rules.S1, rules.ValidateJurisdiction(m.obj.(*governancev1alpha1.Jurisdiction), c.snap.Juris))
+		jur := m.obj.(*governancev1alpha1.Jurisdiction)
+		c.addFieldErrors(m, rules.S1, rules.ValidateJurisdiction(jur, c.snap.Juris))
+		errs, doubtful := rules.ValidateAdmissionOverrides(jur, folderRegistry{c.snap})
+		c.addFieldErrors(m, rules.S1, errs)
+		for _, e := range doubtful {
+			c.add(m, severityWarning, rules.RuleOf(e), e.Field, rules.Sentence(e))
+		}
 	}
 	for _, v := range c.villages {
 		if errs := rules.ValidateVillageJurisdiction(v, c.snap.Juris); len(errs) > 0 {
@@ -370,6 +376,19 @@ func (c *checker) checkJurisdictions() {
 	for _, m := range c.rollouts {
 		c.addFieldErrors(m, rules.S1, rules.ValidateRolloutSteps(m.obj.(*governancev1alpha1.ListRollout), c.snap.Juris))
 	}
+}
+
+// folderRegistry is what the folder tells of counties and departments: a
+// folder with no Village (or no department's Namespace) cannot tell that a
+// county (or department) is unknown.
+type folderRegistry struct{ m *rules.Memory }
+
+func (r folderRegistry) CountyKnown(code string) bool {
+	return r.m.Counties.Len() == 0 || r.m.Counties.Has(code)
+}
+
+func (r folderRegistry) DepartmentKnown(id string) bool {
+	return r.m.Departments.Len() == 0 || r.m.Departments.Has(id)
 }
 
 // checkApprovals runs admission's rule on every approval. A signed one must

@@ -6,6 +6,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/rules"
@@ -32,7 +33,18 @@ func (c *checker) checkTasks(phases []itemPhase, now time.Time) {
 				"%s 命名空间 %q 不在所检查的文件中，按任务的部门标签 %q 检查；准入时以命名空间的标签为准 / namespace %q is not among the checked manifests, so the task's department label %q is used; admission reads the namespace's label",
 				rules.S2, t.Namespace, dept, t.Namespace, dept))
 		}
-		c.addFieldErrors(m, rules.S1, rules.EvaluateTask(asAdmitted(t, now), rules.TaskContext{Department: dept, Created: now}, c.snap).Errs)
+		v := rules.EvaluateTask(asAdmitted(t, now), rules.TaskContext{Department: dept, Created: now, Now: now}, c.snap)
+		c.addFieldErrors(m, rules.S1, v.Errs)
+		c.addWarned(m, v.Warned)
+	}
+}
+
+// addWarned adds the findings admission lets in where the city put the
+// task's counties or department in Warn (a pilot): warnings, which do not
+// fail the check, that say they would be refusals under Enforce.
+func (c *checker) addWarned(m manifest, warned field.ErrorList) {
+	for _, e := range warned {
+		c.add(m, severityWarning, rules.RuleOf(e), e.Field, rules.WarnedText(e))
 	}
 }
 

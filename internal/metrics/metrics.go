@@ -13,11 +13,13 @@ import (
 )
 
 var (
-	// TaskAdmissions counts task admission decisions by the first rule that refused (or "none").
+	// TaskAdmissions counts task admission decisions by the first rule that
+	// refused or was warned (or "none") and the action: enforce, or warn
+	// where a pilot admitted a task that breaks the lists.
 	TaskAdmissions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cunshe_task_admissions_total",
-		Help: "Task admission decisions (allowed or denied) by the rule that decided (S1, S2, S6, S11, S14, S17; none when allowed).",
-	}, []string{"decision", "rule"})
+		Help: "Task admission decisions (allowed or denied) by the rule that decided (S1, S2, S6, S11, S14, S17; none when allowed on the lists) and the action (enforce; warn: allowed under a pilot's Warn override although the rule would refuse it).",
+	}, []string{"decision", "rule", "action"})
 
 	// EmergencyTasks counts emergency tasks admitted (S6).
 	EmergencyTasks = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -63,6 +65,13 @@ var (
 		Name: "cunshe_webhook_certificate_expiration_timestamp_seconds",
 		Help: "NotAfter of the certificate the webhook server serves, in seconds since the Unix epoch.",
 	})
+)
+
+// Values of TaskAdmissions' action label (lower case, as Gatekeeper's
+// enforcement_action).
+const (
+	ActionEnforce = "enforce"
+	ActionWarn    = "warn"
 )
 
 func init() {

@@ -62,14 +62,29 @@ type TaskContext struct {
 	Department string
 	// Created is when the task was created (now, at admission); it bounds the emergency expiry.
 	Created time.Time
+	// Now is when admission or the audit decides: a Warn override counts
+	// until its last day (TaskAction). Zero reads as Created.
+	Now time.Time
 }
 
 // TaskVerdict is the rules' decision on a task.
 type TaskVerdict struct {
-	Errs     field.ErrorList
+	// Errs are the refusals: the task may not stand.
+	Errs field.ErrorList
+	// Warned are the findings admitted under Warn (the Jurisdiction's
+	// spec.admission.overrides): the task stands, they are told as
+	// warnings and recorded. Empty when Action is not Warn.
+	Warned   field.ErrorList
 	Warnings []string
+	// Action is AdmissionWarn when the findings were warned, else empty (Enforce).
+	Action governancev1alpha1.AdmissionAction
 	// TargetVillages counts the villages the task reaches.
 	TargetVillages int
+	// Counties are the counties the task reaches, sorted: they decide the action.
+	Counties []string
+	// malformed counts the first Errs, which say the task cannot be read
+	// (targets unknown or too many, no department): never warned.
+	malformed int
 }
 
 // Allowed reports whether the task may stand.
@@ -83,21 +98,23 @@ var (
 	taskEmerg   = specPath.Child("emergency")
 )
 
-// EvaluateTask decides whether a department may ask a task of villages
-// (S1, S2, S6, S11, S14, S17). Admission and the continuous audit both call
-// it, so a task the audit flags is exactly one admission would now refuse.
-func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot) TaskVerdict {
+// evaluateTask decides whether a department may ask a task of villages
+// (S1, S2, S6, S11, S14, S17), as Enforce does; EvaluateTask then applies
+// the city's action.
+func evaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot) TaskVerdict {
 	var v TaskVerdict
 	if v.Errs = targetCaps(t.Spec.Targets); len(v.Errs) > 0 {
 		return v
 	}
 	groups, unknown := snap.VillageIndex().TargetVillages(t.Spec.Targets)
+	v.Counties = countiesOf(groups)
 	v.Errs = append(v.Errs, unknownTargets(t.Spec.Targets, unknown)...)
 	if tc.Department == "" {
 		v.Errs = append(v.Errs, forbidden(field.NewPath("metadata", "namespace"), msg(S2,
 			"命名空间 %q 没有部门标签 %s，任务只能在部门的命名空间中创建",
 			"namespace %q carries no %s label; tasks are created in a department's namespace", t.Namespace, governancev1alpha1.LabelDepartment)))
 	}
+	v.malformed = len(v.Errs)
 	d := demandsOf(t)
 	v.Errs = append(v.Errs, phraseFindings(t, d, snap.Jurisdictions().TaskPhrases(TaskCity(t, snap.Jurisdictions())))...)
 	if d.room {
@@ -129,6 +146,9 @@ func EvaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 	inScope, outside := Reached(t, item, groups, snap.Jurisdictions())
 	scopeErrs := scopeFindings(t, item, outside)
 	v.Errs = append(v.Errs, scopeErrs...)
+	if t.Spec.Targets.All { // all: the villages in the item's scope
+		v.Counties = countiesOf(inScope)
+	}
 	v.Errs = append(v.Errs, publishedFindings(item, inScope, snap)...)
 	v.TargetVillages = total(inScope)
 	if v.TargetVillages == 0 && len(unknown) == 0 && len(scopeErrs) == 0 {

@@ -13,18 +13,31 @@ import (
 // +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-jurisdiction,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=jurisdictions,verbs=create;update,versions=v1alpha1,name=vjurisdiction.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
 // JurisdictionValidator admits a city or province beside the others: one
-// default city, a known time zone (S1).
+// default city, a known time zone, task admission overrides of its own
+// counties (S1).
 type JurisdictionValidator struct{ readers }
 
 func (v *JurisdictionValidator) ValidateCreate(ctx context.Context, j *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
-	return nil, invalid("Jurisdiction", j.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateJurisdiction(j, snap.Jurisdictions()) }))
+	return v.check(ctx, j)
 }
 
 func (v *JurisdictionValidator) ValidateUpdate(ctx context.Context, old, j *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
 	if errs := rules.ValidateReviewBar(old, j); len(errs) > 0 {
 		return nil, forbidden("jurisdictions", j.Name, errs)
 	}
-	return nil, invalid("Jurisdiction", j.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateJurisdiction(j, snap.Jurisdictions()) }))
+	return v.check(ctx, j)
+}
+
+// check runs the jurisdiction's rules and those of its task admission
+// overrides, whose doubtful codes are warned of, not refused.
+func (v *JurisdictionValidator) check(ctx context.Context, j *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {
+	errs := v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateJurisdiction(j, snap.Jurisdictions()) })
+	overrideErrs, doubtful := rules.ValidateAdmissionOverrides(j, v.snapshot(ctx))
+	var warnings admission.Warnings
+	for _, e := range doubtful {
+		warnings = append(warnings, e.Field+": "+rules.Sentence(e))
+	}
+	return warnings, invalid("Jurisdiction", j.Name, append(errs, overrideErrs...))
 }
 
 func (v *JurisdictionValidator) ValidateDelete(context.Context, *governancev1alpha1.Jurisdiction) (admission.Warnings, error) {

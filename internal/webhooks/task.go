@@ -50,7 +50,9 @@ func created(t *governancev1alpha1.Task, now func() time.Time) time.Time {
 
 // TaskValidator refuses any task that is not on the published lists (S1,
 // S2, S11, S14, S17) unless it is a bounded emergency (S6), which it admits
-// with a warning and records.
+// with a warning and records; where the city put the task's counties or
+// department in Warn (rules.TaskAction), it admits the lists' findings with
+// warnings instead.
 type TaskValidator struct {
 	Index *listindex.Index
 	Now   func() time.Time
@@ -73,10 +75,10 @@ func (v *TaskValidator) validate(ctx context.Context, t *governancev1alpha1.Task
 		return nil, err
 	}
 	dept := v.Index.Department(ctx, t.Namespace)
-	verdict := rules.EvaluateTask(t, rules.TaskContext{Department: dept, Created: created(t, v.Now)}, v.Index.Snapshot(ctx))
+	verdict := rules.EvaluateTask(t, rules.TaskContext{Department: dept, Created: created(t, v.Now), Now: v.Now()}, v.Index.Snapshot(ctx))
 	if dept != "" && t.Labels[governancev1alpha1.LabelDepartment] != dept {
 		// The defaulting webhook did not run: refuse rather than trust the client.
-		verdict.Errs = append(verdict.Errs, field.Forbidden(field.NewPath("metadata", "labels").Key(governancev1alpha1.LabelDepartment),
+		verdict.Refuse(field.Forbidden(field.NewPath("metadata", "labels").Key(governancev1alpha1.LabelDepartment),
 			rules.S2+" 任务的部门标签须由准入服务按命名空间设置 / a task's department label is set by admission from its namespace"))
 	}
 	recordAdmission(t, dept, verdict, creating)
@@ -100,9 +102,15 @@ func forbiddenOnly(errs field.ErrorList) bool {
 	return true
 }
 
+// recordAdmission counts the decision by the rule that decided and the
+// action taken: enforce, or warn where a warned finding let the task in.
 func recordAdmission(t *governancev1alpha1.Task, dept string, v rules.TaskVerdict, creating bool) {
 	if !v.Allowed() {
-		metrics.TaskAdmissions.WithLabelValues("denied", rules.RuleOf(v.Errs[0])).Inc()
+		metrics.TaskAdmissions.WithLabelValues("denied", rules.RuleOf(v.Errs[0]), metrics.ActionEnforce).Inc()
+		return
+	}
+	if v.Action == governancev1alpha1.AdmissionWarn {
+		metrics.TaskAdmissions.WithLabelValues("allowed", rules.RuleOf(v.Warned[0]), metrics.ActionWarn).Inc()
 		return
 	}
 	rule := "none"
@@ -112,5 +120,5 @@ func recordAdmission(t *governancev1alpha1.Task, dept string, v rules.TaskVerdic
 			metrics.EmergencyTasks.WithLabelValues(dept, string(t.Spec.Emergency.Category)).Inc()
 		}
 	}
-	metrics.TaskAdmissions.WithLabelValues("allowed", rule).Inc()
+	metrics.TaskAdmissions.WithLabelValues("allowed", rule, metrics.ActionEnforce).Inc()
 }

@@ -275,9 +275,9 @@ func TestTasks(t *testing.T) {
 
 	t.Run("admissions are counted by decision and rule", func(t *testing.T) {
 		g := NewWithT(t)
-		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("denied", "S14"))).To(BeNumerically(">=", 1))
-		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("denied", "S11"))).To(BeNumerically(">=", 1))
-		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("allowed", "none"))).To(BeNumerically(">=", 2))
+		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("denied", "S14", metrics.ActionEnforce))).To(BeNumerically(">=", 1))
+		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("denied", "S11", metrics.ActionEnforce))).To(BeNumerically(">=", 1))
+		g.Expect(testutil.ToFloat64(metrics.TaskAdmissions.WithLabelValues("allowed", "none", metrics.ActionEnforce))).To(BeNumerically(">=", 2))
 	})
 
 	t.Run("S17 only what residents need to know goes on walls", func(t *testing.T) {
