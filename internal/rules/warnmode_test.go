@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -115,6 +116,19 @@ func TestWarnAdmitsWhatEnforceRefuses(t *testing.T) {
 	bilingual(g, warned.Warnings[0])
 }
 
+// completeEmergency is an emergency with everything S6 asks of one, so that
+// only the task's other findings can refuse it. It is read from JSON as a
+// department writes it: fields the S6 rules do not know (yet) are ignored.
+func completeEmergency(expires time.Time) *governancev1alpha1.Emergency {
+	e := &governancev1alpha1.Emergency{}
+	if err := json.Unmarshal([]byte(`{"category": "LifeSafety", "nature": "Sudden", "justification": "台风登陆，连夜摸排危旧房住户",
+		"issuer": {"name": "市统计局局长 张伟", "level": "Department"}}`), e); err != nil {
+		panic(err)
+	}
+	e.Expires = &metav1.Time{Time: expires}
+	return e
+}
+
 func TestWarnKeepsSomeRulesEnforced(t *testing.T) {
 	pilot := func() *rules.Memory { return pilotSnapshot(warnCounties("", lucheng, longwan), warnDepartments("tjj")) }
 	for name, tc := range map[string]struct {
@@ -141,8 +155,7 @@ func TestWarnKeepsSomeRulesEnforced(t *testing.T) {
 		"an emergency (S6), even for a warnable finding": {task: func() *governancev1alpha1.Task {
 			tk := unlistedTask()
 			tk.Spec.Description = "入户登记后，各村建立纸质台账"
-			tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyLifeSafety,
-				Justification: "台风登陆，连夜摸排危旧房住户", Expires: &metav1.Time{Time: now.Add(24 * time.Hour)}}
+			tk.Spec.Emergency = completeEmergency(now.Add(24 * time.Hour))
 			return tk
 		}(), ctx: tjj(), rule: "S11"},
 	} {
