@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/metrics"
 	"github.com/cunshe/cunshe-operator/internal/publish"
 	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/status"
@@ -63,6 +64,9 @@ func (r *ListRevisionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	// What the pass decided is observable (tests of absence wait on it).
+	settled := false
+	defer func() { metrics.ObserveRevisionPass(city, len(items), settled) }()
 	revisions, err := r.revisions(ctx, juris, city)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -72,9 +76,11 @@ func (r *ListRevisionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	hash := publish.ContentHash(published)
 	result := untilNextRetirement(items, now)
 	if len(revisions) == 0 && len(published) == 0 {
+		settled = true
 		return result, nil // nothing approved yet: nothing to publish
 	}
 	if len(revisions) > 0 && revisions[len(revisions)-1].Spec.ContentHash == hash {
+		settled = true
 		delete(r.pending, city)
 		return result, r.prune(ctx, juris, city, revisions)
 	}
@@ -94,6 +100,7 @@ func (r *ListRevisionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.cut(ctx, juris, city, next, hash, published); err != nil {
 		return ctrl.Result{}, err
 	}
+	settled = true
 	delete(r.pending, city)
 	return result, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
+	"github.com/cunshe/cunshe-operator/internal/testenv"
 )
 
 // villageSeq hands every test its own village code, so tests never share objects.
@@ -249,6 +250,7 @@ func TestConvergedVillageCostsNoWrites(t *testing.T) {
 	ctx := context.Background()
 	v := createReady(t, newVillage(governancev1alpha1.TypeVillage))
 	before := settledWrites(t)
+	passes := testenv.Passes(t, "village")
 
 	// A metadata change requeues the village without changing what it declares.
 	for i := range 5 {
@@ -256,8 +258,8 @@ func TestConvergedVillageCostsNoWrites(t *testing.T) {
 		v.Annotations = map[string]string{"example.com/touch": fmt.Sprint(i)}
 		g.Expect(env.Client.Patch(ctx, v, patch)).To(Succeed())
 	}
-	g.Consistently(env.Operator.Writes).WithTimeout(3*time.Second).Should(Equal(before),
-		"re-reconciling a converged village must write nothing")
+	testenv.WaitForPass(t, "village", passes)
+	g.Expect(env.Operator.Writes()).To(Equal(before), "re-reconciling a converged village must write nothing")
 }
 
 func TestDeletingTheVillageRemovesItsTenant(t *testing.T) {
@@ -298,16 +300,17 @@ func TestRecreatesANamespaceDeletedUnderIt(t *testing.T) {
 }
 
 // settledWrites waits until the operator has stopped writing (the reconciles
-// that provisioning queued have drained) and returns its write count.
+// that provisioning queued have drained: no write for a second of polling)
+// and returns its write count. It is the measurement's starting point, not
+// its proof: a write it misses makes the test fail, never pass.
 func settledWrites(t *testing.T) int64 {
 	t.Helper()
 	last := env.Operator.Writes()
 	NewWithT(t).Eventually(func() bool {
-		time.Sleep(time.Second)
 		now := env.Operator.Writes()
 		stable := now == last
 		last = now
 		return stable
-	}).WithTimeout(30 * time.Second).Should(BeTrue())
+	}).WithTimeout(30 * time.Second).WithPolling(time.Second).Should(BeTrue())
 	return last
 }

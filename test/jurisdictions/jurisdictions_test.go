@@ -16,6 +16,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/metrics"
 	"github.com/cunshe/cunshe-operator/internal/publish"
 	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
@@ -82,6 +84,7 @@ func TestTwoCitiesAndTheirProvince(t *testing.T) {
 
 	// 2. Declaring the city changes nothing: no revision, no list written.
 	lists := listsVersions(g, wenzhouVillages)
+	rolloutPasses := testenv.Passes(t, "listrollout")
 	g.Expect(env.Client.Create(ctx, city("3303", "温州市", true, "sjw", "zzb", "mzj", "nyj"))).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		j := &governancev1alpha1.Jurisdiction{}
@@ -91,12 +94,16 @@ func TestTwoCitiesAndTheirProvince(t *testing.T) {
 		g.Expect(j.Status.RequiredApprovals).To(BeEquivalentTo(4))
 		g.Expect(meta.IsStatusConditionTrue(j.Status.Conditions, governancev1alpha1.ReadyCondition)).To(BeTrue())
 	}).WithTimeout(20 * time.Second).Should(Succeed())
-	// The revision controller has seen the city once the settle window is
-	// over; by then a wrong cut would be there.
-	g.Consistently(func(g Gomega) {
-		g.Expect(revisionNames(g)).To(ConsistOf("lists-1"))
-		g.Expect(listsVersions(g, wenzhouVillages)).To(Equal(lists))
-	}).WithTimeout(3 * time.Second).Should(Succeed())
+	// The revision controller has weighed the city's items and has no
+	// revision waiting to be cut, and the rollout controller has looked at
+	// the city once more: a wrong cut or a list written would be there now.
+	g.Eventually(func(g Gomega) {
+		g.Expect(testutil.ToFloat64(metrics.RevisionItemsWeighed.WithLabelValues("3303"))).To(BeEquivalentTo(1), "wz-census")
+		g.Expect(testutil.ToFloat64(metrics.RevisionSettled.WithLabelValues("3303"))).To(BeEquivalentTo(1))
+	}).WithTimeout(20 * time.Second).Should(Succeed())
+	testenv.WaitForPass(t, "listrollout", rolloutPasses)
+	g.Expect(revisionNames(g)).To(ConsistOf("lists-1"))
+	g.Expect(listsVersions(g, wenzhouVillages)).To(Equal(lists))
 
 	// 3. A second city: its own units, villages, items, revisions, rollout.
 	g.Expect(env.Client.Create(ctx, city("3301", "杭州市", false, "hz-mzj", "hz-nyj"))).To(Succeed())

@@ -20,6 +20,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/controllers"
 	"github.com/cunshe/cunshe-operator/internal/publish"
+	"github.com/cunshe/cunshe-operator/internal/testenv"
 )
 
 // The tests of this file run after TestPublishing and start from whatever
@@ -33,10 +34,11 @@ var staged = []governancev1alpha1.RolloutStep{{Counties: []string{"330302"}}, {P
 // from the one every village holds.
 func TestNewStepsStageTheNextRevision(t *testing.T) {
 	latest := publishCitywide(t, nil)
+	passes := testenv.Passes(t, "listrollout")
 	setRollout(t, func(ro *governancev1alpha1.ListRollout) { ro.Spec.Steps = staged })
+	testenv.WaitForPass(t, "listrollout", passes)
 	g := NewWithT(t)
-	g.Consistently(func(g Gomega) map[string]int64 { return held(g) }).WithTimeout(3*time.Second).
-		Should(Equal(every(latest)), "new steps sent villages back")
+	g.Expect(held(g)).To(Equal(every(latest)), "new steps sent villages back")
 	expectReadyReason(t, "Published")
 
 	approveItems(t, item("flood-patrol", "协助开展汛期巡查", governancev1alpha1.Scope{}))
