@@ -241,15 +241,15 @@ func keepPublished(p *rolloutPass) {
 	s.CurrentStep, s.PauseStartedAt = int32(len(ro.Spec.Steps)), nil
 }
 
-// retarget starts over when the target changes. Returning to the previous
-// revision (undo) skips the steps: the villages go back at once.
+// retarget starts over when the target changes. An undo (pinned to the
+// previous revision) skips the steps: the villages go back at once.
 func (r *ListRolloutReconciler) retarget(ctx context.Context, p *rolloutPass, target int64) {
 	s := &p.ro.Status
 	if s.CurrentRevision == target {
 		return
 	}
 	ctrl.LoggerFrom(ctx).Info("Rolling out a new list revision", "from", s.CurrentRevision, "to", target)
-	undo := target == s.PreviousRevision
+	undo := p.ro.IsUndo(target)
 	if s.CurrentRevision != 0 && (undo || int(s.CurrentStep) >= len(p.ro.Spec.Steps)) {
 		s.PreviousRevision = s.CurrentRevision
 	}

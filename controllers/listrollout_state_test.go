@@ -107,8 +107,10 @@ func TestRolloutTarget(t *testing.T) {
 
 func TestRolloutRetarget(t *testing.T) {
 	tests := map[string]struct {
-		// status is where the rollout stands; target is the new target.
+		// status is where the rollout stands; target is the new target,
+		// pinned or followed (pinned 0).
 		status governancev1alpha1.ListRolloutStatus
+		pinned int64
 		target int64
 		want   governancev1alpha1.ListRolloutStatus
 	}{
@@ -129,8 +131,14 @@ func TestRolloutRetarget(t *testing.T) {
 		},
 		"undo returns to the previous revision at once": {
 			status: governancev1alpha1.ListRolloutStatus{CurrentRevision: 3, PreviousRevision: 2, CurrentStep: 1},
+			pinned: 2,
 			target: 2,
 			want:   governancev1alpha1.ListRolloutStatus{CurrentRevision: 2, PreviousRevision: 3, CurrentStep: 3},
+		},
+		"following the latest after an undo takes the undone revision through the steps again": {
+			status: governancev1alpha1.ListRolloutStatus{CurrentRevision: 2, PreviousRevision: 3, CurrentStep: 3},
+			target: 3,
+			want:   governancev1alpha1.ListRolloutStatus{CurrentRevision: 3, PreviousRevision: 2},
 		},
 		"the first revision": {
 			target: 1,
@@ -140,7 +148,7 @@ func TestRolloutRetarget(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			ro := rolloutWith(pilotCounty, promotePause, everyone)
-			ro.Status = tc.status
+			ro.Spec.Revision, ro.Status = tc.pinned, tc.status
 			r, p := statePass(t, ro, "", 4)
 			r.retarget(context.Background(), p, tc.target)
 			NewWithT(t).Expect(ro.Status).To(Equal(tc.want))

@@ -59,6 +59,15 @@ func (ro *ListRollout) NewPromotion() (string, bool) {
 	return token, token != "" && token != ro.Status.PromotedToken
 }
 
+// IsUndo reports whether moving to target is an undo, which the villages
+// take at once, skipping the steps: the rollout is pinned (spec.revision)
+// to the revision it came from. Following the latest revision is never an
+// undo, so a revision that was undone goes through the steps again when the
+// rollout follows the latest once more.
+func (ro *ListRollout) IsUndo(target int64) bool {
+	return ro.Spec.Revision != 0 && target == ro.Status.PreviousRevision
+}
+
 // StrayPromotion reports whether the promote annotation holds a token the
 // rollout cannot act on: one given while it waited at no pause, or while it
 // was aborted. Left in place, it would release the next pause before anyone
