@@ -48,8 +48,9 @@ const (
 	ApplicantProvinceDepartment ApplicantKind = "ProvinceDepartment"
 )
 
-// BasisKind is the ground on which an item may enter the lists (S3).
-// +kubebuilder:validation:Enum=Law;Regulation;CityDocument;ResidentInterest
+// BasisKind is the ground on which an item may enter the lists (S3): Law,
+// Regulation, CityDocument or ResidentInterest, checked by a bilingual CEL
+// rule of Basis (a schema enum would refuse in English only).
 type BasisKind string
 
 const (
@@ -92,10 +93,12 @@ type Applicant struct {
 }
 
 // Basis is the ground of the item (S3).
+// +kubebuilder:validation:XValidation:rule="has(self.kind)",message="S3 设立依据须写明类型（basis.kind）：Law、Regulation、CityDocument 或 ResidentInterest / the basis needs its kind (basis.kind): Law, Regulation, CityDocument or ResidentInterest",fieldPath=".kind",reason=FieldValueRequired
 type Basis struct {
-	// kind is Law, Regulation, CityDocument or ResidentInterest (S3).
-	// 依据类型（S3）：法律、法规、市级以上文件或群众利益。
-	// +required
+	// kind is Law, Regulation, CityDocument or ResidentInterest (S3). Required.
+	// 依据类型（S3）：法律、法规、市级以上文件或群众利益。必填。
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self in ['Law', 'Regulation', 'CityDocument', 'ResidentInterest']",message="S3 设立依据的类型只能是 Law（法律）、Regulation（法规）、CityDocument（市级以上文件）或 ResidentInterest（群众利益） / the basis's kind is Law, Regulation, CityDocument or ResidentInterest"
 	Kind BasisKind `json:"kind"`
 
 	// citation names the article or document, e.g. 《全国人口普查条例》第十条.
@@ -135,16 +138,17 @@ type Scope struct {
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=2
+	// +kubebuilder:validation:items:Enum=Village;Community
 	VillageTypes []VillageType `json:"villageTypes,omitempty"`
 }
 
 // Retirement retires an item from the lists (S7): it leaves the next revision
 // and stays in history.
+// +kubebuilder:validation:XValidation:rule="has(self.reason) && self.reason.trim() != ''",message="S7 事项退出清单须写明理由（retirement.reason），如依据已废止 / a retirement needs its reason (retirement.reason), e.g. the basis was repealed",fieldPath=".reason",reason=FieldValueRequired
 type Retirement struct {
-	// reason says why the item leaves the lists, e.g. its basis was repealed.
-	// 退出理由，如依据已废止。
-	// +required
-	// +kubebuilder:validation:MinLength=1
+	// reason says why the item leaves the lists, e.g. its basis was repealed. Required.
+	// 退出理由，如依据已废止。必填。
+	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Reason string `json:"reason"`
 
@@ -158,6 +162,7 @@ type Retirement struct {
 // ListItemSpec is one entry of one of the six lists. Everything but
 // retirement is covered by the digest that approvals sign (S5).
 // 六张清单中的一项。除 retirement 外，spec 全部纳入审核签名的摘要（S5）。
+// +kubebuilder:validation:XValidation:rule="has(self.basis)",message="S3 事项须写明设立依据（spec.basis）：法律、法规、市级以上文件或群众利益，及其出处 / an item needs its basis (spec.basis): a law, a regulation, a document of the city or above, or residents' interest, with its citation",fieldPath=".basis",reason=FieldValueRequired
 type ListItemSpec struct {
 	// list is the list the item belongs to (S1).
 	// 所属清单（S1）。
@@ -195,9 +200,9 @@ type ListItemSpec struct {
 	// +required
 	Applicant Applicant `json:"applicant"`
 
-	// basis is the ground of the item (S3).
-	// 设立依据（S3）。
-	// +required
+	// basis is the ground of the item (S3). Required.
+	// 设立依据（S3）。必填。
+	// +optional
 	Basis Basis `json:"basis"`
 
 	// villageRole is Undertake (承担) or Assist (协助); Admission items only (S1).

@@ -2,8 +2,9 @@ package v1alpha1
 
 import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-// FlowActor is who carries out a step of a micro-power flow (P1).
-// +kubebuilder:validation:Enum=PartyOrganization;VillagersCommittee;SupervisionCommittee;VillagersAssembly;EconomicCooperative;Township;Residents
+// FlowActor is who carries out a step of a micro-power flow (P1), one of
+// the constants below, checked by a bilingual CEL rule of FlowStep (a
+// schema enum would refuse in English only).
 type FlowActor string
 
 const (
@@ -28,6 +29,7 @@ var ActorNames = map[FlowActor]string{
 }
 
 // FlowStep is one step of a micro-power flow.
+// +kubebuilder:validation:XValidation:rule="has(self.actor)",message="P1 流程步骤须写明执行主体（actor） / a flow step needs its actor",fieldPath=".actor",reason=FieldValueRequired
 type FlowStep struct {
 	// id names the step within the flow.
 	// 步骤编号。
@@ -43,9 +45,12 @@ type FlowStep struct {
 	// +kubebuilder:validation:MaxLength=128
 	Name string `json:"name"`
 
-	// actor carries out the step.
-	// 执行主体。
-	// +required
+	// actor carries out the step: PartyOrganization, VillagersCommittee,
+	// SupervisionCommittee, VillagersAssembly, EconomicCooperative, Township
+	// or Residents. Required.
+	// 执行主体：村党组织、村民委员会、村务监督委员会、村民（代表）会议、村经济合作社、乡镇（街道）或村民（居民）。必填。
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self in ['PartyOrganization', 'VillagersCommittee', 'SupervisionCommittee', 'VillagersAssembly', 'EconomicCooperative', 'Township', 'Residents']",message="P1 执行主体只能是 PartyOrganization（村党组织）、VillagersCommittee（村民委员会）、SupervisionCommittee（村务监督委员会）、VillagersAssembly（村民（代表）会议）、EconomicCooperative（村经济合作社）、Township（乡镇（街道））或 Residents（村民（居民）） / a step's actor is PartyOrganization, VillagersCommittee, SupervisionCommittee, VillagersAssembly, EconomicCooperative, Township or Residents"
 	Actor FlowActor `json:"actor"`
 
 	// publicNotice marks a step that makes something public (公开公示, S10).

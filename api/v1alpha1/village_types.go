@@ -6,7 +6,8 @@ import (
 
 // VillageType says whether a village-level unit is a rural village or an
 // urban community; scopes of list items and signboards differ between them.
-// +kubebuilder:validation:Enum=Village;Community
+// Village (村) or Community (社区): the fields of this type check it with a
+// bilingual CEL rule (a schema enum would refuse in English only).
 type VillageType string
 
 const (
@@ -50,6 +51,8 @@ type PlatformEnrolment struct {
 // 村（社区）的登记信息，来自国家统计局区划代码。
 // +kubebuilder:validation:XValidation:rule="size(self.code) < 6 || self.county.code == self.code.substring(0, 6)",message="spec.county.code 必须等于 spec.code 的前 6 位 / spec.county.code must be the first 6 digits of spec.code",fieldPath=".county.code"
 // +kubebuilder:validation:XValidation:rule="size(self.code) < 9 || self.township.code == self.code.substring(0, 9)",message="spec.township.code 必须等于 spec.code 的前 9 位 / spec.township.code must be the first 9 digits of spec.code",fieldPath=".township.code"
+// +kubebuilder:validation:XValidation:rule="has(self.name) && self.name.trim() != ''",message="S1 村（社区）须写明名称（spec.name），如“鼓楼社区” / a village needs its name (spec.name), e.g. 鼓楼社区",fieldPath=".name",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.type)",message="S1 村（社区）须写明类型（spec.type）：Village（村）或 Community（社区） / a village needs its type (spec.type): Village (村) or Community (社区)",fieldPath=".type",reason=FieldValueRequired
 type VillageSpec struct {
 	// code is the village's 12-digit statistical division code; it is also the
 	// object's name and can never change.
@@ -60,16 +63,17 @@ type VillageSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.code 不可修改 / spec.code is immutable"
 	Code string `json:"code"`
 
-	// name is the village's official name, e.g. 鼓楼社区.
-	// 村（社区）名称，如“鼓楼社区”。
-	// +required
-	// +kubebuilder:validation:MinLength=1
+	// name is the village's official name, e.g. 鼓楼社区. Required: a CEL
+	// rule of the spec says so in Chinese and English (S1).
+	// 村（社区）名称，如“鼓楼社区”。必填。
+	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	Name string `json:"name"`
 
-	// type is Village (村) or Community (社区).
-	// 类型：Village（村）或 Community（社区）。
-	// +required
+	// type is Village (村) or Community (社区). Required (S1).
+	// 类型：Village（村）或 Community（社区）。必填。
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self in ['Village', 'Community']",message="S1 村（社区）类型只能是 Village（村）或 Community（社区） / a village's type is Village (村) or Community (社区)"
 	Type VillageType `json:"type"`
 
 	// county is the county-level division (县、市、区) the village belongs to.

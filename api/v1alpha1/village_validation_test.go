@@ -71,7 +71,7 @@ func TestVillageSchemaRefusesBadInput(t *testing.T) {
 		},
 		"an unknown type": {
 			mutate: func(v *governancev1alpha1.Village) { v.Spec.Type = "Town" },
-			want:   []string{`spec.type: Unsupported value: "Town": supported values: "Village", "Community"`},
+			want:   []string{`spec.type: Invalid value: "Town": S1 村（社区）类型只能是 Village（村）或 Community（社区） / a village's type is Village (村) or Community (社区)`},
 		},
 	}
 	for name, tc := range tests {
