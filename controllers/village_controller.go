@@ -84,12 +84,14 @@ type villageScope struct {
 // in one status patch.
 func (r *VillageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	village := &governancev1alpha1.Village{}
-	if err := r.Get(ctx, req.NamespacedName, village); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !village.DeletionTimestamp.IsZero() {
-		// Owner references hand the tenant to the garbage collector.
-		return ctrl.Result{}, nil
+	err := r.Get(ctx, req.NamespacedName, village)
+	switch {
+	case apierrors.IsNotFound(err), err == nil && !village.DeletionTimestamp.IsZero():
+		// Owner references hand the tenant to the garbage collector; its
+		// records are archived as its namespace goes.
+		return r.archiveGoingTenant(ctx, req.Name)
+	case err != nil:
+		return ctrl.Result{}, err
 	}
 	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("Village", village.Name))
 
@@ -115,7 +117,8 @@ func (r *VillageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 }
 
 // reconcileNamespace ensures the tenant namespace; while it is being deleted
-// nothing can be created in it, so the pass waits for it to go.
+// nothing can be created in it, so the pass archives its records, which may
+// then go with it, and waits for it to go.
 func (r *VillageReconciler) reconcileNamespace(ctx context.Context, s *villageScope) (ctrl.Result, error) {
 	ns, err := r.ensure(ctx, s, tenant.Namespace(s.village))
 	if err != nil {
@@ -123,7 +126,7 @@ func (r *VillageReconciler) reconcileNamespace(ctx context.Context, s *villageSc
 	}
 	if ns.Deleting {
 		s.terminating = true
-		return ctrl.Result{RequeueAfter: terminatingRequeue}, nil
+		return ctrl.Result{RequeueAfter: terminatingRequeue}, r.archiveTenant(ctx, s.village.Spec.Code)
 	}
 	return ctrl.Result{}, nil
 }

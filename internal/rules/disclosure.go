@@ -184,11 +184,14 @@ func ValidateDisclosureUpdate(old, updated *governancev1alpha1.Disclosure) field
 	return errs
 }
 
-// ValidateDisclosureDelete: a record stays published (S10), unless its
-// tenant is being deleted with its village.
-func ValidateDisclosureDelete(d *governancev1alpha1.Disclosure, namespaceTerminating bool) field.ErrorList {
-	if namespaceTerminating {
+// ValidateDisclosureDelete: a record stays published (S10), unless it goes
+// with its tenant once archived (tenant).
+func ValidateDisclosureDelete(d *governancev1alpha1.Disclosure, tenant TenantState) field.ErrorList {
+	switch {
+	case tenant.goes():
 		return nil
+	case tenant.Terminating:
+		return awaitingArchive(S10, "公开记录", "record", d.Name)
 	}
 	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(S10,
 		"公开记录 %q 须持续公开，不得删除；如有错误，请另发一条更正记录（spec.supersedes）",

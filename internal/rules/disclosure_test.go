@@ -188,11 +188,15 @@ func TestAPublishedRecordNeverChanges(t *testing.T) {
 		"提交人由准入服务记录，不得修改 / the creator is recorded by admission and cannot be changed"}})
 }
 
-func TestARecordIsDeletedOnlyWithItsTenant(t *testing.T) {
+func TestARecordIsDeletedOnlyWithItsTenantOnceArchived(t *testing.T) {
 	d := finance2026Q3("finance-2026-q3")
-	expectFindings(t, rules.ValidateDisclosureDelete(d, false), []finding{{field.ErrorTypeForbidden, "metadata.name", "S10",
-		`公开记录 "finance-2026-q3" 须持续公开，不得删除；如有错误，请另发一条更正记录（spec.supersedes） / record "finance-2026-q3" stays published and cannot be deleted; to correct it, publish a new record that supersedes it (spec.supersedes)`}})
-	expectFindings(t, rules.ValidateDisclosureDelete(d, true), nil)
+	stays := []finding{{field.ErrorTypeForbidden, "metadata.name", "S10",
+		`公开记录 "finance-2026-q3" 须持续公开，不得删除；如有错误，请另发一条更正记录（spec.supersedes） / record "finance-2026-q3" stays published and cannot be deleted; to correct it, publish a new record that supersedes it (spec.supersedes)`}}
+	expectFindings(t, rules.ValidateDisclosureDelete(d, rules.TenantState{}), stays)
+	expectFindings(t, rules.ValidateDisclosureDelete(d, rules.TenantState{Archived: true}), stays)
+	expectFindings(t, rules.ValidateDisclosureDelete(d, rules.TenantState{Terminating: true}), []finding{{field.ErrorTypeForbidden, "metadata.name", "S10",
+		`租户命名空间正在删除：公开记录 "finance-2026-q3" 须先归档（ArchivedRecord），归档后随租户删除 / the tenant namespace is being deleted: record "finance-2026-q3" is archived first (ArchivedRecord), then goes with it`}})
+	expectFindings(t, rules.ValidateDisclosureDelete(d, rules.TenantState{Terminating: true, Archived: true}), nil)
 }
 
 func TestTheNewestCorrectionSupersedes(t *testing.T) {

@@ -66,11 +66,14 @@ func ValidateReport(r *governancev1alpha1.Report, who Requester, snap ReportSnap
 
 // ValidateReportDelete keeps an open report until a unit decides it (S8),
 // and an upheld one for good: it is the record of the department's
-// violation (S19). Only a dismissed report may be deleted.
-func ValidateReportDelete(r *governancev1alpha1.Report) field.ErrorList {
+// violation (S19). Only a dismissed report may be deleted, or one that
+// goes with its tenant once archived (tenant).
+func ValidateReportDelete(r *governancev1alpha1.Report, tenant TenantState) field.ErrorList {
 	switch {
-	case r.Status.Phase == governancev1alpha1.ReportDismissed:
+	case r.Status.Phase == governancev1alpha1.ReportDismissed, tenant.goes():
 		return nil
+	case tenant.Terminating:
+		return awaitingArchive(S19, "反映", "report", r.Name)
 	case r.Status.Phase == governancev1alpha1.ReportUpheld:
 		return field.ErrorList{forbidden(field.NewPath("status", "phase"), msg(S19,
 			"反映 %q 已被认定属实，是部门违规的记录，不得删除", "report %q was upheld and is the record of the department's violation; it cannot be deleted", r.Name))}
@@ -96,8 +99,15 @@ func ValidateReportDecision(d *governancev1alpha1.ReportDecision, reportExists b
 	return nil
 }
 
-// ValidateReportDecisionDelete keeps every decision on record (S8).
-func ValidateReportDecisionDelete(d *governancev1alpha1.ReportDecision) field.ErrorList {
+// ValidateReportDecisionDelete keeps every decision on record (S8), unless
+// it goes with its tenant once archived (tenant).
+func ValidateReportDecisionDelete(d *governancev1alpha1.ReportDecision, tenant TenantState) field.ErrorList {
+	switch {
+	case tenant.goes():
+		return nil
+	case tenant.Terminating:
+		return awaitingArchive(S8, "处理意见", "decision", d.Name)
+	}
 	return field.ErrorList{forbidden(field.NewPath("metadata", "name"), msg(S8,
 		"处理意见 %q 须留档备查，不得删除", "decision %q stays on record and cannot be deleted", d.Name))}
 }

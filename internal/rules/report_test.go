@@ -38,10 +38,30 @@ func TestOnlyDismissedReportsMayBeDeleted(t *testing.T) {
 	report := func(phase governancev1alpha1.ReportPhase) *governancev1alpha1.Report {
 		return &governancev1alpha1.Report{ObjectMeta: metav1.ObjectMeta{Name: "r"}, Status: governancev1alpha1.ReportStatus{Phase: phase}}
 	}
-	expectFindings(t, rules.ValidateReportDelete(report("")), []finding{{field.ErrorTypeForbidden, "status.phase", "S8", "still open (Filed)"}})
-	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportInvestigating)), []finding{{field.ErrorTypeForbidden, "status.phase", "S8", "still open (Investigating)"}})
-	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportUpheld)), []finding{{field.ErrorTypeForbidden, "status.phase", "S19", "record of the department's violation"}})
-	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportDismissed)), nil)
+	active := rules.TenantState{}
+	expectFindings(t, rules.ValidateReportDelete(report(""), active), []finding{{field.ErrorTypeForbidden, "status.phase", "S8", "still open (Filed)"}})
+	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportInvestigating), active), []finding{{field.ErrorTypeForbidden, "status.phase", "S8", "still open (Investigating)"}})
+	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportUpheld), active), []finding{{field.ErrorTypeForbidden, "status.phase", "S19", "record of the department's violation"}})
+	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportUpheld), rules.TenantState{Archived: true}),
+		[]finding{{field.ErrorTypeForbidden, "status.phase", "S19", "record of the department's violation"}})
+	expectFindings(t, rules.ValidateReportDelete(report(governancev1alpha1.ReportDismissed), active), nil)
+}
+
+// S8, S19: a village's records go with its tenant, once archived: never
+// before (a stuck namespace is retried), never without it.
+func TestRecordsGoWithTheirTenantOnceArchived(t *testing.T) {
+	upheld := &governancev1alpha1.Report{ObjectMeta: metav1.ObjectMeta{Name: "r"}, Status: governancev1alpha1.ReportStatus{Phase: governancev1alpha1.ReportUpheld}}
+	decision := &governancev1alpha1.ReportDecision{ObjectMeta: metav1.ObjectMeta{Name: "r.mzj"}}
+	going := rules.TenantState{Terminating: true}
+	expectFindings(t, rules.ValidateReportDelete(upheld, going), []finding{{field.ErrorTypeForbidden, "metadata.name", "S19",
+		`租户命名空间正在删除：反映 "r" 须先归档（ArchivedRecord），归档后随租户删除 / the tenant namespace is being deleted: report "r" is archived first (ArchivedRecord), then goes with it`}})
+	expectFindings(t, rules.ValidateReportDecisionDelete(decision, going), []finding{{field.ErrorTypeForbidden, "metadata.name", "S8",
+		`租户命名空间正在删除：处理意见 "r.mzj" 须先归档（ArchivedRecord），归档后随租户删除 / the tenant namespace is being deleted: decision "r.mzj" is archived first (ArchivedRecord), then goes with it`}})
+	expectFindings(t, rules.ValidateReportDecisionDelete(decision, rules.TenantState{}), []finding{{field.ErrorTypeForbidden, "metadata.name", "S8",
+		`处理意见 "r.mzj" 须留档备查，不得删除 / decision "r.mzj" stays on record and cannot be deleted`}})
+	archived := rules.TenantState{Terminating: true, Archived: true}
+	expectFindings(t, rules.ValidateReportDelete(upheld, archived), nil)
+	expectFindings(t, rules.ValidateReportDecisionDelete(decision, archived), nil)
 }
 
 func TestVillageOfNamespace(t *testing.T) {

@@ -3,8 +3,6 @@ package webhooks
 import (
 	"context"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -32,17 +30,13 @@ func (v *DisclosureValidator) ValidateUpdate(_ context.Context, old, d *governan
 	return nil, forbidden("disclosures", d.Name, rules.ValidateDisclosureUpdate(old, d))
 }
 
-// ValidateDelete asks the API server whether the namespace is going: the
-// cache holds no namespaces, and a record must never be deleted on a stale
-// answer. A namespace that is gone counts as going.
+// ValidateDelete lets a record go only with its tenant, once archived.
 func (v *DisclosureValidator) ValidateDelete(ctx context.Context, d *governancev1alpha1.Disclosure) (admission.Warnings, error) {
-	ns := &corev1.Namespace{}
-	err := v.live.Get(ctx, client.ObjectKey{Name: d.Namespace}, ns)
-	if err != nil && !apierrors.IsNotFound(err) {
+	tenant, err := v.tenantState(ctx, "Disclosure", d)
+	if err != nil {
 		return nil, err
 	}
-	terminating := apierrors.IsNotFound(err) || ns.DeletionTimestamp != nil || ns.Status.Phase == corev1.NamespaceTerminating
-	return nil, forbidden("disclosures", d.Name, rules.ValidateDisclosureDelete(d, terminating))
+	return nil, forbidden("disclosures", d.Name, rules.ValidateDisclosureDelete(d, tenant))
 }
 
 // disclosureSnapshot answers the disclosure rules: villages from the cache

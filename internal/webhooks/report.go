@@ -37,7 +37,10 @@ func (CreatorDefaulter[T]) Default(ctx context.Context, obj T) error {
 
 // ReportValidator admits a report only from a village's own cadres in its
 // own tenant (S8), keeps its creator, and keeps it while it is open.
-type ReportValidator struct{ Index *listindex.Index }
+type ReportValidator struct {
+	readers
+	Index *listindex.Index
+}
 
 func (v *ReportValidator) ValidateCreate(ctx context.Context, r *governancev1alpha1.Report) (admission.Warnings, error) {
 	who, err := requester(ctx)
@@ -54,8 +57,12 @@ func (v *ReportValidator) ValidateUpdate(_ context.Context, old, r *governancev1
 	return nil, forbidden("villagereports", r.Name, creatorKept(old, r))
 }
 
-func (v *ReportValidator) ValidateDelete(_ context.Context, r *governancev1alpha1.Report) (admission.Warnings, error) {
-	return nil, forbidden("villagereports", r.Name, rules.ValidateReportDelete(r))
+func (v *ReportValidator) ValidateDelete(ctx context.Context, r *governancev1alpha1.Report) (admission.Warnings, error) {
+	tenant, err := v.tenantState(ctx, "Report", r)
+	if err != nil {
+		return nil, err
+	}
+	return nil, forbidden("villagereports", r.Name, rules.ValidateReportDelete(r, tenant))
 }
 
 // ReportDecisionValidator admits a decision only from a member of its
@@ -84,8 +91,12 @@ func (v *ReportDecisionValidator) ValidateUpdate(_ context.Context, old, d *gove
 	return nil, forbidden("reportdecisions", d.Name, creatorKept(old, d))
 }
 
-func (v *ReportDecisionValidator) ValidateDelete(_ context.Context, d *governancev1alpha1.ReportDecision) (admission.Warnings, error) {
-	return nil, forbidden("reportdecisions", d.Name, rules.ValidateReportDecisionDelete(d))
+func (v *ReportDecisionValidator) ValidateDelete(ctx context.Context, d *governancev1alpha1.ReportDecision) (admission.Warnings, error) {
+	tenant, err := v.tenantState(ctx, "ReportDecision", d)
+	if err != nil {
+		return nil, err
+	}
+	return nil, forbidden("reportdecisions", d.Name, rules.ValidateReportDecisionDelete(d, tenant))
 }
 
 // creatorKept refuses rewriting the creator admission recorded (S8).

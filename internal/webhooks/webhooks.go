@@ -68,7 +68,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Report{}).
-				WithDefaulter(CreatorDefaulter[*governancev1alpha1.Report]{}).WithValidator(&ReportValidator{Index: idx}).Complete()
+				WithDefaulter(CreatorDefaulter[*governancev1alpha1.Report]{}).WithValidator(&ReportValidator{readers: reader, Index: idx}).Complete()
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReportDecision{}).

@@ -6,6 +6,7 @@ package disclosures_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -216,17 +217,61 @@ func TestDisclosureAdmission(t *testing.T) {
 	})
 }
 
-// TestRecordsGoWithTheirVillage: deleting a village deletes its tenant, and
-// admission lets the namespace take the records with it.
+// TestRecordsGoWithTheirVillage: deleting a village whose tenant holds an
+// upheld report — a department's violation on record, which admission keeps
+// from deletion (S19) — archives the report, its decisions and the public
+// records (ArchivedRecord), and then lets the namespace take them with it:
+// the namespace goes instead of being stuck, and nothing is lost.
 func TestRecordsGoWithTheirVillage(t *testing.T) {
 	ctx := context.Background()
 	g := NewWithT(t)
 	ns := waitForTenant(t, baili)
-	g.Expect(as(t, "cadre-baili", cadreFmt+baili).Create(ctx, record(ns, "finance-2026-q3"))).To(Succeed())
+	cadre := as(t, "cadre-baili", cadreFmt+baili)
+	g.Expect(cadre.Create(ctx, record(ns, "finance-2026-q3"))).To(Succeed())
+	g.Expect(client.IgnoreAlreadyExists(testenv.CreateDepartment(ctx, env.Client, "tjj"))).To(Succeed())
+	report := &governancev1alpha1.Report{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "door-plates"},
+		Spec: governancev1alpha1.ReportSpec{Reason: governancev1alpha1.ReportReasonNotListed,
+			Demand: &governancev1alpha1.Demand{Department: "tjj", Description: "电话要求社区逐户核对门牌并拍照上报", Date: "2026-11-20"}}}
+	g.Expect(cadre.Create(ctx, report)).To(Succeed())
+	unit := as(t, "zhao.min", unitMZJ, "system:masters") // RBAC aside: admission holds decisions to the unit's members
+	for i, outcome := range []governancev1alpha1.DecisionOutcome{governancev1alpha1.OutcomeInvestigating, governancev1alpha1.OutcomeUpheld} {
+		d := &governancev1alpha1.ReportDecision{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: []string{"door-plates.mzj", "door-plates.mzj-2"}[i]},
+			Spec: governancev1alpha1.ReportDecisionSpec{Report: report.Name, Unit: "mzj", Outcome: outcome, Findings: "经核实，门牌核对不在清单之内"}}
+		g.Expect(unit.Create(ctx, d)).To(Succeed())
+	}
+	g.Eventually(func(g Gomega) {
+		got := &governancev1alpha1.Report{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(report), got)).To(Succeed())
+		g.Expect(got.Status.Phase).To(Equal(governancev1alpha1.ReportUpheld))
+		g.Expect(got.Status.Decisions).To(HaveLen(2))
+	}).WithTimeout(time.Minute).Should(Succeed())
+	testenv.ExpectRefused(t, env.Client.Delete(ctx, report.DeepCopy()), "vreport.governance.cunshe.io",
+		`villagereports.governance.cunshe.io "door-plates" is forbidden: status.phase: Forbidden: `+
+			`S19 反映 "door-plates" 已被认定属实，是部门违规的记录，不得删除 / report "door-plates" was upheld and is the record of the department's violation; it cannot be deleted`)
+
 	g.Expect(env.Client.Delete(ctx, &governancev1alpha1.Village{ObjectMeta: metav1.ObjectMeta{Name: baili}})).To(Succeed())
 	g.Eventually(func() bool {
 		return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}))
 	}).WithTimeout(2*time.Minute).WithPolling(time.Second).Should(BeTrue(), "the tenant and its records are gone")
+
+	archive := &governancev1alpha1.ArchivedRecordList{}
+	g.Expect(env.Client.List(ctx, archive, client.MatchingLabels{governancev1alpha1.LabelVillage: baili})).To(Succeed())
+	kept := map[string]governancev1alpha1.ArchivedRecordSpec{}
+	for _, a := range archive.Items {
+		g.Expect(a.Name).To(Equal(governancev1alpha1.ArchivedRecordName(a.Spec.Kind, a.Spec.UID)))
+		kept[a.Spec.Kind+"/"+a.Spec.Name] = a.Spec
+	}
+	g.Expect(kept).To(HaveLen(4), "the report, its two decisions and the public record")
+	g.Expect(kept).To(HaveKey("ReportDecision/door-plates.mzj"))
+	g.Expect(kept).To(HaveKey("ReportDecision/door-plates.mzj-2"))
+	g.Expect(kept).To(HaveKey("Disclosure/finance-2026-q3"))
+	g.Expect(kept).To(HaveKey("Report/door-plates"))
+	archived := &governancev1alpha1.Report{}
+	g.Expect(json.Unmarshal(kept["Report/door-plates"].Object.Raw, archived)).To(Succeed())
+	g.Expect(archived.Status.Phase).To(Equal(governancev1alpha1.ReportUpheld), "the record of the violation, as it stood")
+	g.Expect(archived.Spec.Demand.Description).To(Equal("电话要求社区逐户核对门牌并拍照上报"))
+	g.Expect(archived.Annotations).To(HaveKeyWithValue(governancev1alpha1.AnnotationCreatedBy, "cadre-baili"))
+	g.Expect(kept["Report/door-plates"].Namespace).To(Equal(ns))
 }
 
 func notice(name string) *governancev1alpha1.PublicNotice {

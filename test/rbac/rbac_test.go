@@ -159,7 +159,7 @@ var (
 	// including those of issues 5, 6 and 12 (tasks, reports, signboards,
 	// public records and notices).
 	clusterScoped = []string{"villages", "reviewunits", "listitems", "itemapprovals", "powerflows", "listrevisions",
-		"listrollouts", "departmentcompliances", "countycompliances", "signboardstyles", "publicnotices"}
+		"listrollouts", "departmentcompliances", "countycompliances", "signboardstyles", "publicnotices", "archivedrecords"}
 	namespaced = []string{"tasks", "villagereports", "reportdecisions", "signboardsets", "disclosures"}
 	// namespaces are where the namespaced checks are made; "" is all of them.
 	namespaces = []string{"", "dept-tjj", "dept-other", nsA, nsB}
