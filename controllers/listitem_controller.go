@@ -152,12 +152,35 @@ func setItemConditions(item *governancev1alpha1.ListItem, eval rules.Evaluation)
 		approved.Message = fmt.Sprintf("%s 家必需联审单位已同意当前版本 / %s required review units approved the current version (S5)", eval.Summary(), eval.Summary())
 	}
 	meta.SetStatusCondition(&item.Status.Conditions, approved)
+	setFundedCondition(item)
 	if eval.Phase == governancev1alpha1.PhaseRetired {
 		r := rules.Retirement(item)
 		status.Summarise(item, governancev1alpha1.ReasonRetired, fmt.Sprintf("已于 %s 退出清单：%s / retired from the lists on %s (S7)", r.Effective, r.Reason, r.Effective))
 		return
 	}
 	status.Summarise(item, approved.Reason, approved.Message)
+}
+
+// setFundedCondition tells the review units whether an Admission item's
+// money follows its work to the villages (S20, 费随事转): False flags it,
+// without holding up its review. Items of the other lists have no Funded
+// condition.
+func setFundedCondition(item *governancev1alpha1.ListItem) {
+	reason, flagged := rules.ItemFunding(&item.Spec)
+	if reason == "" {
+		meta.RemoveStatusCondition(&item.Status.Conditions, governancev1alpha1.FundedCondition)
+		return
+	}
+	funded := metav1.Condition{Type: governancev1alpha1.FundedCondition, Status: metav1.ConditionFalse, Reason: reason, ObservedGeneration: item.Generation}
+	if flagged != nil {
+		funded.Message = rules.Sentence(flagged)
+	} else {
+		f := item.Spec.Funding
+		funded.Status = metav1.ConditionTrue
+		funded.Message = fmt.Sprintf("%s 经费保障：%s（%s），费随事转 / funded from %s (%s); the money follows the work to the villages",
+			rules.S20, rules.FundingSourceTitle(f.Source), f.Budget, f.Source, f.Budget)
+	}
+	meta.SetStatusCondition(&item.Status.Conditions, funded)
 }
 
 // patchApprovalStatuses tells on each approval whether it counts (Counted)

@@ -93,11 +93,12 @@ func (r *ListRevisionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if wait := r.Settle - now.Sub(p.since); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
-	next := int64(1)
+	next, retired := int64(1), []governancev1alpha1.RetiredService(nil)
 	if len(revisions) > 0 {
-		next = revisions[len(revisions)-1].Spec.Revision + 1
+		prev := &revisions[len(revisions)-1]
+		next, retired = prev.Spec.Revision+1, rules.RetiredServices(prev.Spec.Items, published, itemLookup(items))
 	}
-	if err := r.cut(ctx, juris, city, next, hash, published); err != nil {
+	if err := r.cut(ctx, juris, city, next, hash, published, retired); err != nil {
 		return ctrl.Result{}, err
 	}
 	settled = true
@@ -123,21 +124,37 @@ func (r *ListRevisionReconciler) cityItems(ctx context.Context, juris rules.Juri
 	return slices.DeleteFunc(list.Items, func(it governancev1alpha1.ListItem) bool { return !juris.Reaches(it.Spec.Jurisdiction, city) }), nil
 }
 
-func (r *ListRevisionReconciler) cut(ctx context.Context, juris rules.Jurisdictions, city string, n int64, hash string, items []governancev1alpha1.PublishedItem) error {
+// cut creates the city's revision n of items; retired are the services of
+// the items the previous revision held and this one does not (S20).
+func (r *ListRevisionReconciler) cut(ctx context.Context, juris rules.Jurisdictions, city string, n int64, hash string,
+	items []governancev1alpha1.PublishedItem, retired []governancev1alpha1.RetiredService) error {
+	dropped := rules.CountDropped(retired)
 	rev := &governancev1alpha1.ListRevision{
 		// A revision never changes: it is created at generation 1 with the
 		// status that describes it (the kind has no status subresource).
 		ObjectMeta: metav1.ObjectMeta{Name: juris.RevisionName(city, n), Generation: 1},
 		Spec:       governancev1alpha1.ListRevisionSpec{Jurisdiction: city, Revision: n, ContentHash: hash, Items: items},
-		Status:     governancev1alpha1.ListRevisionStatus{ItemCount: int32(len(items))},
+		Status:     governancev1alpha1.ListRevisionStatus{ItemCount: int32(len(items)), RetiredServices: retired, ServicesDropped: dropped},
 	}
-	status.Summarise(rev, governancev1alpha1.ReasonRecorded,
-		fmt.Sprintf("%s清单第 %d 版，共 %d 项 / list revision %d%s with %d items", cityLabel(juris, city), n, len(items), n, cityOf(city), len(items)))
+	summary := fmt.Sprintf("%s清单第 %d 版，共 %d 项 / list revision %d%s with %d items", cityLabel(juris, city), n, len(items), n, cityOf(city), len(items))
+	if dropped > 0 {
+		summary += fmt.Sprintf("；%[1]d 项服务无在列事项承接（S20，见 status.retiredServices）/ ; %[1]d services no listed item carries (S20, see status.retiredServices)", dropped)
+	}
+	status.Summarise(rev, governancev1alpha1.ReasonRecorded, summary)
 	if err := r.Create(ctx, rev); err != nil {
 		return fmt.Errorf("creating ListRevision %s: %w", rev.Name, err)
 	}
-	ctrl.LoggerFrom(ctx).Info("Cut a new list revision", "ListRevision", rev.Name, "Jurisdiction", city, "items", len(items), "contentHash", hash)
+	ctrl.LoggerFrom(ctx).Info("Cut a new list revision", "ListRevision", rev.Name, "Jurisdiction", city, "items", len(items), "contentHash", hash, "servicesDropped", dropped)
 	return nil
+}
+
+// itemLookup finds the city's items by name.
+func itemLookup(items []governancev1alpha1.ListItem) func(string) *governancev1alpha1.ListItem {
+	byName := make(map[string]*governancev1alpha1.ListItem, len(items))
+	for i := range items {
+		byName[items[i].Name] = &items[i]
+	}
+	return func(name string) *governancev1alpha1.ListItem { return byName[name] }
 }
 
 // revisions lists the city's revisions in increasing order.

@@ -18,12 +18,18 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/publish"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/status"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
@@ -33,6 +39,9 @@ const (
 	EventTenantProvisioned = "TenantProvisioned"
 	EventTenantRepaired    = "TenantRepaired"
 	EventProvisionFailed   = "ProvisionFailed"
+	// EventNoRecentRecord: an enrolled village stopped recording its work on
+	// the platform and lost its paper-ledger exemption (S11).
+	EventNoRecentRecord = "NoRecentRecord"
 )
 
 // terminatingRequeue is how soon a village whose namespace is being deleted
@@ -53,6 +62,8 @@ type VillageReconciler struct {
 	// MaxConcurrentReconciles bounds parallel reconciles; provisioning a city
 	// is bound by the API server, not by this process.
 	MaxConcurrentReconciles int
+	// Now is the clock of the paper-ledger exemption (S11); tests set it.
+	Now func() time.Time
 
 	// children keeps a digest of each tenant child (set up with the manager).
 	children *tenant.Observer
@@ -66,6 +77,10 @@ type villageScope struct {
 	provisioned bool
 	// publishedRevision is the list revision the village's ConfigMap holds.
 	publishedRevision int64
+	// evidence is what the paper-ledger exemption rests on (S11).
+	evidence rules.PlatformEvidence
+	// juris are the cities, for the exemption's window and day.
+	juris rules.Jurisdictions
 	// written are the children created or repaired in this pass; the pass
 	// waits until the cache sees them, so the next pass does not write again.
 	written []client.Object
@@ -79,6 +94,7 @@ type villageScope struct {
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=cunshe-village;cunshe-township
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=governance.cunshe.io,resources=disclosures;jurisdictions,verbs=get;list;watch
 
 // Reconcile provisions or repairs one village's tenant and records the result
 // in one status patch.
@@ -106,12 +122,17 @@ func (r *VillageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		r.reconcileChildren,
 		r.waitForWrites,
 		r.readRevision,
+		r.readPlatformRecords,
 	} {
 		res, err := phase(ctx, scope)
 		if err != nil || !res.IsZero() {
 			scope.err = err
 			return res, err
 		}
+	}
+	// Look again when the exemption changes with time alone (S11).
+	if changes := r.exemption(scope).Changes; !changes.IsZero() {
+		return ctrl.Result{RequeueAfter: max(changes.Sub(r.Now()), time.Second)}, nil
 	}
 	return ctrl.Result{}, nil
 }
@@ -150,6 +171,38 @@ func (r *VillageReconciler) readRevision(ctx context.Context, s *villageScope) (
 	}
 	s.publishedRevision, _ = strconv.ParseInt(lists.Annotations[publish.AnnotationRevision], 10, 64)
 	return ctrl.Result{}, nil
+}
+
+// readPlatformRecords finds the village's latest work record on the
+// platform, the evidence of its paper-ledger exemption (S11): the newest
+// Disclosure (三务公开) of its tenant. Task completions are not recorded on
+// the platform yet; when they are, they count here too.
+func (r *VillageReconciler) readPlatformRecords(ctx context.Context, s *villageScope) (ctrl.Result, error) {
+	juris, err := readJurisdictions(ctx, r.Client)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	// Reached only once every child of the tenant is as declared.
+	s.juris, s.evidence.EnrolledSince, s.evidence.TenantReady = juris, s.village.Spec.Platform.EnrolledSince, true
+	records := &governancev1alpha1.DisclosureList{}
+	ns := governancev1alpha1.TenantNamespaceName(s.village.Spec.Code)
+	if err := r.List(ctx, records, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
+		return ctrl.Result{}, fmt.Errorf("listing the Disclosures of %s: %w", ns, err)
+	}
+	for i := range records.Items {
+		d := &records.Items[i]
+		if at := d.CreationTimestamp.Time; at.After(s.evidence.LastRecordAt) {
+			s.evidence.LastRecord, s.evidence.LastRecordAt = "Disclosure/"+d.Name, at
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// exemption is the S11 decision on the village as this pass found it.
+func (r *VillageReconciler) exemption(s *villageScope) rules.Exemption {
+	city := s.juris.CityOf(s.village.Spec.Code)
+	window := s.juris.Get(city).RecordWithinDays()
+	return rules.PaperLedgerExemption(s.evidence, r.Now(), s.juris.Location(city), window)
 }
 
 // ensure creates the child or brings it back to its declared state. What
@@ -266,8 +319,14 @@ func (r *VillageReconciler) patchStatus(ctx context.Context, patcher *status.Pat
 	status.Summarise(v, tenantReady.Reason, ready)
 	v.Status.TenantNamespace = governancev1alpha1.TenantNamespaceName(v.Spec.Code)
 	v.Status.PublishedRevision = s.publishedRevision
-	v.Status.PaperLedgerExempt = v.IsEnrolled() && tenantReady.Status == metav1.ConditionTrue
+	s.evidence.EnrolledSince, s.evidence.TenantReady = v.Spec.Platform.EnrolledSince, tenantReady.Status == metav1.ConditionTrue
+	flaggedBefore := meta.IsStatusConditionPresentAndEqual(v.Status.Conditions, governancev1alpha1.PaperLedgerExemptCondition, metav1.ConditionFalse) &&
+		meta.FindStatusCondition(v.Status.Conditions, governancev1alpha1.PaperLedgerExemptCondition).Reason == governancev1alpha1.ReasonNoRecentRecord
+	ex := r.setExemption(v, s)
 	r.recordEvents(s)
+	if ex.Flagged && !flaggedBefore {
+		r.Recorder.Eventf(v, nil, corev1.EventTypeWarning, EventNoRecentRecord, "CheckPlatformRecords", "%s", ex.Message.Text)
+	}
 	if err := patcher.Patch(ctx, v); err != nil {
 		return err
 	}
@@ -275,6 +334,29 @@ func (r *VillageReconciler) patchStatus(ctx context.Context, patcher *status.Pat
 		r.waitForCache(ctx, v)
 	}
 	return nil
+}
+
+// setExemption records the S11 decision: paperLedgerExempt, the
+// PaperLedgerExempt condition and the evidence it rests on.
+func (r *VillageReconciler) setExemption(v *governancev1alpha1.Village, s *villageScope) rules.Exemption {
+	ex := r.exemption(s)
+	c := metav1.Condition{Type: governancev1alpha1.PaperLedgerExemptCondition, Status: metav1.ConditionFalse,
+		Reason: ex.Reason, Message: ex.Message.Text, ObservedGeneration: v.Generation}
+	if ex.Exempt {
+		c.Status = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&v.Status.Conditions, c)
+	v.Status.PaperLedgerExempt = ex.Exempt
+	v.Status.Platform = nil
+	if e := s.evidence; e.EnrolledSince != "" || !e.LastRecordAt.IsZero() {
+		p := &governancev1alpha1.PlatformRecords{EnrolledSince: e.EnrolledSince, LastRecord: e.LastRecord,
+			RecordWithinDays: s.juris.Get(s.juris.CityOf(v.Spec.Code)).RecordWithinDays()}
+		if !e.LastRecordAt.IsZero() {
+			p.LastRecordAt = &metav1.Time{Time: e.LastRecordAt}
+		}
+		v.Status.Platform = p
+	}
+	return ex
 }
 
 // tenantReadyCondition says whether the tenant is as declared; a write the
@@ -334,13 +416,48 @@ func (r *VillageReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return fmt.Errorf("making the tenant children's watch client: %w", err)
 	}
 	r.children = tenant.NewObserver(watcher)
+	if r.Now == nil {
+		r.Now = time.Now
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.Village{}).
 		Owns(&corev1.ConfigMap{}).
 		WatchesRawSource(r.children).
+		// A new record on the platform is new evidence of the village's
+		// exemption (S11); records never change, so updates are not watched.
+		Watches(&governancev1alpha1.Disclosure{}, handler.EnqueueRequestsFromMapFunc(villageOfTenantObject),
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		// A city's window for records decides its villages' exemptions.
+		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.villagesOfJurisdiction),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("village").
 		Complete(r)
+}
+
+// villageOfTenantObject maps an object of a village's tenant to the village.
+func villageOfTenantObject(_ context.Context, obj client.Object) []reconcile.Request {
+	code, ok := strings.CutPrefix(obj.GetNamespace(), governancev1alpha1.TenantNamespacePrefix)
+	if !ok {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: code}}}
+}
+
+// villagesOfJurisdiction maps a changed city (or province) to its villages.
+func (r *VillageReconciler) villagesOfJurisdiction(ctx context.Context, obj client.Object) []reconcile.Request {
+	villages := &governancev1alpha1.VillageList{}
+	if err := r.List(ctx, villages, client.UnsafeDisableDeepCopy); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing the villages of a changed jurisdiction", "Jurisdiction", obj.GetName())
+		return nil
+	}
+	var out []reconcile.Request
+	for _, v := range villages.Items {
+		if strings.HasPrefix(v.Name, obj.GetName()) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: v.Name}})
+		}
+	}
+	return out
 }
 
 // kindOf names a child's kind for events, without its Go package.

@@ -16,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -59,8 +58,8 @@ func TestProvisionsTheTenant(t *testing.T) {
 	ns := governancev1alpha1.TenantNamespaceName(v.Name)
 
 	g.Expect(v.Status.TenantNamespace).To(Equal(ns))
-	g.Expect(v.Status.PaperLedgerExempt).To(BeTrue(), "S11: an enrolled village with a ready tenant keeps no paper ledgers")
-	g.Expect(v.Spec.Platform.Enrolled).To(Equal(ptr.To(true)), "S9: enrolment defaults to true")
+	g.Expect(v.Spec.Platform).To(BeZero(), "S11: a village is not enrolled on the platform by default")
+	g.Expect(v.Status.PaperLedgerExempt).To(BeFalse(), "S11: exempt only on the evidence of platform records")
 	for _, c := range v.Status.Conditions {
 		g.Expect(c.ObservedGeneration).To(Equal(v.Generation), c.Type)
 	}
@@ -118,13 +117,6 @@ func TestVillageCadresMayReadOnlyTheirOwnLists(t *testing.T) {
 	g.Expect(cadre.Get(ctx, client.ObjectKey{Namespace: mine.Status.TenantNamespace, Name: tenant.ListsConfigMap}, lists)).To(Succeed())
 	err := cadre.Get(ctx, client.ObjectKey{Namespace: other.Status.TenantNamespace, Name: tenant.ListsConfigMap}, lists)
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a village reads no other village's lists: %v", err)
-}
-
-func TestUnenrolledVillageIsNotPaperLedgerExempt(t *testing.T) {
-	v := newVillage(governancev1alpha1.TypeVillage)
-	v.Spec.Platform.Enrolled = ptr.To(false)
-	v = createReady(t, v)
-	NewWithT(t).Expect(v.Status.PaperLedgerExempt).To(BeFalse(), "S11 exempts only villages on the platform")
 }
 
 func TestRepairsDrift(t *testing.T) {

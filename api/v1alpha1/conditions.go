@@ -148,3 +148,36 @@ const (
 	// ReasonReviewIncomplete: a unit of the joint review is missing, so no item can be approved.
 	ReasonReviewIncomplete = "ReviewIncomplete"
 )
+
+// Condition types and reasons of S20 (减事项不减服务，减冗余不减经费) on a
+// ListItem: whether an Admission item's work is paid for.
+const (
+	// FundedCondition says whether an Admission item's money follows its
+	// work to the village (S20); False flags the item for the review units.
+	FundedCondition = "Funded"
+	// ReasonFunded: spec.funding names a budget and the money follows the work.
+	ReasonFunded = "Funded"
+	// ReasonNoFunding: spec.funding is missing: the work is pushed onto villages unpaid.
+	ReasonNoFunding = "NoFunding"
+	// ReasonFeeStaysWithDepartment: a budget is named but the money does not follow the work.
+	ReasonFeeStaysWithDepartment = "FeeStaysWithDepartment"
+)
+
+// Condition type and reasons of S11 on a Village: whether it is exempt from
+// paper ledgers, and on what evidence.
+const (
+	// PaperLedgerExemptCondition says whether the village is exempt from
+	// paper ledgers (S11); the reason says why, False with NoRecentRecord
+	// flags an enrolled village whose platform records stopped.
+	PaperLedgerExemptCondition = "PaperLedgerExempt"
+	// ReasonRecordsOnPlatform: enrolled, with a platform record within the city's window.
+	ReasonRecordsOnPlatform = "RecordsOnPlatform"
+	// ReasonNotEnrolled: spec.platform.enrolledSince is unset or still to come.
+	ReasonNotEnrolled = "NotEnrolled"
+	// ReasonAwaitingFirstRecord: enrolled for less than the window, no record yet.
+	ReasonAwaitingFirstRecord = "AwaitingFirstRecord"
+	// ReasonNoRecentRecord: enrolled, but no platform record within the window: flagged.
+	ReasonNoRecentRecord = "NoRecentRecord"
+	// ReasonTenantUnavailable: the village's tenant on the platform is not ready.
+	ReasonTenantUnavailable = "TenantUnavailable"
+)

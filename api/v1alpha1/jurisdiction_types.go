@@ -69,6 +69,21 @@ type EmergencyLimits struct {
 	MaxDays *int32 `json:"maxDays,omitempty"`
 }
 
+// PaperLedgerExemption is what a village's exemption from paper ledgers
+// rests on (S11): work records kept on the platform, recently.
+// 免查纸质台账的条件（S11）：在平台上留痕，且留痕不过期。
+type PaperLedgerExemption struct {
+	// recordWithinDays: an enrolled village is exempt while its latest
+	// platform record (a 三务公开 disclosure, a task completion) is at most
+	// this many days old; past it the village is flagged and no longer
+	// exempt. Default 90.
+	// 已启用平台的村（社区）最近一条平台留痕记录不超过此天数时免查纸质台账；超过即提示并恢复检查。默认 90 天。
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=366
+	RecordWithinDays *int32 `json:"recordWithinDays,omitempty"`
+}
+
 // AdmissionAction is what task admission does with a task that breaks the
 // lists' rules: Enforce refuses it (the default); Warn admits it with a
 // kubectl Warning naming the rule and records the findings, for a pilot.
@@ -221,6 +236,12 @@ type JurisdictionSpec struct {
 	// +optional
 	Emergency EmergencyLimits `json:"emergency,omitempty"`
 
+	// paperLedgerExemption sets what the villages' exemption from paper
+	// ledgers rests on (S11).
+	// 免查纸质台账的条件（S11）。
+	// +optional
+	PaperLedgerExemption PaperLedgerExemption `json:"paperLedgerExemption,omitempty"`
+
 	// signboards are the city's board texts where they differ (S12, S15).
 	// 本市机构牌子文字的差异设置（S12、S15）。
 	// +optional
@@ -354,6 +375,18 @@ func (j *Jurisdiction) EmergencyMaxDays() int32 {
 		return DefaultEmergencyMaxDays
 	}
 	return *j.Spec.Emergency.MaxDays
+}
+
+// DefaultRecordWithinDays is how recent a village's latest platform record
+// must be for its paper-ledger exemption where the city sets nothing (S11).
+const DefaultRecordWithinDays = 90
+
+// RecordWithinDays is the city's window for platform records (S11).
+func (j *Jurisdiction) RecordWithinDays() int32 {
+	if j == nil || j.Spec.PaperLedgerExemption.RecordWithinDays == nil {
+		return DefaultRecordWithinDays
+	}
+	return *j.Spec.PaperLedgerExemption.RecordWithinDays
 }
 
 // BoardCityName is the name that leads the city's institution boards.

@@ -75,6 +75,54 @@ const (
 	RoleAssist VillageRole = "Assist"
 )
 
+// FundingSource is the budget that pays a village for an Admission item's
+// work (S20, 经费保障).
+// +kubebuilder:validation:Enum=ProvinceBudget;CityBudget;CountyBudget;DepartmentBudget
+type FundingSource string
+
+const (
+	// FundingProvinceBudget: the province's budget (省级财政).
+	FundingProvinceBudget FundingSource = "ProvinceBudget"
+	// FundingCityBudget: the city's budget (市级财政).
+	FundingCityBudget FundingSource = "CityBudget"
+	// FundingCountyBudget: the county's budget (县级财政).
+	FundingCountyBudget FundingSource = "CountyBudget"
+	// FundingDepartmentBudget: the responsible department's own budget (部门预算).
+	FundingDepartmentBudget FundingSource = "DepartmentBudget"
+)
+
+// FundingSourceTitles are the sources' Chinese names.
+var FundingSourceTitles = map[FundingSource]string{
+	FundingProvinceBudget:   "省级财政",
+	FundingCityBudget:       "市级财政",
+	FundingCountyBudget:     "县级财政",
+	FundingDepartmentBudget: "部门预算",
+}
+
+// Funding says which budget pays the village for an Admission item's work
+// (S20: less redundancy, not less funding — 减冗余不减经费, 费随事转).
+type Funding struct {
+	// source is ProvinceBudget, CityBudget, CountyBudget or DepartmentBudget.
+	// 经费来源：省级财政、市级财政、县级财政或部门预算。
+	// +required
+	Source FundingSource `json:"source"`
+
+	// budget names the budget line and, where known, the amount, e.g.
+	// 市统计局部门预算“人口普查工作经费”，每村（社区）3000 元.
+	// 经费名目及标准，如“市统计局部门预算·人口普查工作经费，每村（社区）3000 元”。
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	Budget string `json:"budget"`
+
+	// feeFollowsWork is true when the money goes to the village with the
+	// work (费随事转); false when the budget stays with the department, so
+	// the village works unpaid — flagged for the review units (S20).
+	// 费随事转：经费随工作拨付到村（社区）时为 true；为 false 表示经费留在部门，村（社区）无偿承担，提请联审单位注意（S20）。
+	// +optional
+	FeeFollowsWork bool `json:"feeFollowsWork,omitempty"`
+}
+
 // Applicant is who applied for the item (S4).
 type Applicant struct {
 	// kind is CityDepartment (市直属部门), County (县（市、区）党委、政府) or,
@@ -226,6 +274,16 @@ type ListItemSpec struct {
 	// 适用范围。
 	// +optional
 	Scope Scope `json:"scope,omitempty"`
+
+	// funding says which budget pays the village for the work; Admission
+	// items only (S20, 费随事转). An Admission item without it, or whose money
+	// does not follow the work to the village, is flagged for the review
+	// units: a warning at admission, the Funded condition, kubectl cunshe
+	// validate and diff.
+	// 经费保障：由哪项经费向村（社区）支付本项工作，仅准入事项填写（S20 减冗余不减经费、费随事转）。
+	// 未写明或经费不随事转的准入事项将提示联审单位。
+	// +optional
+	Funding *Funding `json:"funding,omitempty"`
 
 	// flowRef names the PowerFlow of a MicroPower item (P1).
 	// 小微权力事项对应的运行流程图（PowerFlow）名称（P1）。

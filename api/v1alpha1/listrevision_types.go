@@ -56,6 +56,7 @@ type ListRevisionSpec struct {
 // +kubebuilder:printcolumn:name="City",type=string,JSONPath=`.spec.jurisdiction`
 // +kubebuilder:printcolumn:name="Revision",type=integer,JSONPath=`.spec.revision`
 // +kubebuilder:printcolumn:name="Items",type=integer,JSONPath=`.status.itemCount`
+// +kubebuilder:printcolumn:name="Services-Dropped",type=integer,JSONPath=`.status.servicesDropped`
 // +kubebuilder:printcolumn:name="Hash",type=string,JSONPath=`.spec.contentHash`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ListRevision struct {
@@ -81,12 +82,53 @@ type ListRevisionStatus struct {
 	// itemCount is the number of published items.
 	// +optional
 	ItemCount int32 `json:"itemCount"`
+	// retiredServices are the items the city's previous revision held and
+	// this one does not, each with the item that still carries its service,
+	// if any (S20: fewer items, not fewer services).
+	// 相对上一版本退出的事项，及仍提供其服务的在列事项（S20 减事项不减服务）。
+	// +optional
+	// +listType=map
+	// +listMapKey=item
+	// +kubebuilder:validation:MaxItems=5000
+	RetiredServices []RetiredService `json:"retiredServices,omitempty"`
+	// servicesDropped counts the retiredServices no listed item covers:
+	// services villages no longer get (S20).
+	// 退出后无在列事项承接的服务数（S20）。
+	// +optional
+	ServicesDropped int32 `json:"servicesDropped"`
 	// conditions: Ready once the revision is recorded.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=4
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// RetiredService is the service an item carried until it left the lists,
+// and whether an item of the revision still covers it (S20).
+// 退出事项所承载的服务，及是否仍有在列事项承接（S20）。
+type RetiredService struct {
+	// item is the retired ListItem's name.
+	Item string `json:"item"`
+	// list is the retired item's list.
+	List ListKind `json:"list"`
+	// title is the retired item's title: the service it carried.
+	// 退出事项名称，即其承载的服务。
+	Title string `json:"title"`
+	// coveredBy names the listed item that still carries the service (same
+	// list, a responsible department in common, a similar title); empty
+	// when none does: the service is dropped.
+	// 承接该服务的在列事项；为空表示服务减少。
+	// +optional
+	CoveredBy string `json:"coveredBy,omitempty"`
+	// coveredByTitle is that item's title.
+	// +optional
+	CoveredByTitle string `json:"coveredByTitle,omitempty"`
+	// similarity is the titles' character-bigram similarity in percent
+	// (rules.ServiceCoverage).
+	// 两事项名称的字符二元组相似度（百分比）。
+	// +optional
+	Similarity int32 `json:"similarity,omitempty"`
 }
 
 // RevisionName is the object name of a city's revision n: lists-3303-7, or

@@ -35,15 +35,29 @@ type Division struct {
 	Name string `json:"name"`
 }
 
-// PlatformEnrolment records whether the village keeps its work records on the
-// city's smart-village platform 智慧村社通 (S9).
-// 智慧村社通平台启用情况（S9）。
+// PlatformEnrolment records since when the village keeps its work records
+// on the city's smart-village platform 智慧村社通 (S9): a dated fact set by
+// the platform team, or by the village's township (S11).
+// 智慧村社通平台启用情况（S9）：由平台运维或本乡镇（街道）登记的启用日期。
 type PlatformEnrolment struct {
-	// enrolled is true when the village keeps its ledgers on the platform (S9);
-	// with a ready tenant it exempts the village from paper ledgers (S11).
-	// 是否已在“智慧村社通”平台掌上留痕（S9）；租户就绪时免查纸质台账（S11）。
+	// enrolledSince is the date (YYYY-MM-DD) from which the village keeps its
+	// work records on the platform (掌上留痕). Unset: not enrolled. Set by
+	// platform ops, or by staff of the village's own township (group
+	// cunshe:township:<code>), who may change nothing else of a village.
+	// With a platform record within the city's window it exempts the
+	// village from paper ledgers (S11).
+	// 在“智慧村社通”平台掌上留痕的起始日期（YYYY-MM-DD）；未填写即未启用。由平台运维或本乡镇（街道）
+	// （组 cunshe:township:<代码>）登记，乡镇只能修改此项。启用且在规定天数内有平台留痕记录时免查纸质台账（S11）。
 	// +optional
-	// +kubebuilder:default=true
+	// +kubebuilder:validation:MaxLength=10
+	EnrolledSince string `json:"enrolledSince,omitempty"`
+
+	// enrolled is deprecated and no longer decides anything: enrolment is
+	// enrolledSince (docs/api-changes.md, issue 16). It used to default to
+	// true, which made every imported village exempt from paper ledgers
+	// without evidence.
+	// 已弃用，不再起作用：是否启用以 enrolledSince 为准。
+	// +optional
 	Enrolled *bool `json:"enrolled,omitempty"`
 }
 
@@ -118,11 +132,42 @@ type VillageStatus struct {
 	// +optional
 	PublishedRevision int64 `json:"publishedRevision,omitempty"`
 
-	// paperLedgerExempt is true while the village is enrolled on the platform and
-	// its tenant is ready: no one may ask it for paper ledgers (S11).
-	// 已启用平台且租户就绪时为 true：不得再要求检查纸质台账（S11）。
+	// paperLedgerExempt is true while the village is enrolled on the
+	// platform, has a platform record within the city's window and its
+	// tenant is ready: no one may ask it for paper ledgers (S11). The
+	// PaperLedgerExempt condition says why it is or is not.
+	// 已启用平台、规定天数内有平台留痕记录且租户就绪时为 true：不得再要求检查纸质台账（S11）。
 	// +optional
 	PaperLedgerExempt bool `json:"paperLedgerExempt,omitempty"`
+
+	// platform is the evidence the exemption rests on (S9, S11).
+	// 免查纸质台账所依据的平台留痕情况（S9、S11）。
+	// +optional
+	Platform *PlatformRecords `json:"platform,omitempty"`
+}
+
+// PlatformRecords is what the operator saw of a village's work on the
+// platform (掌上留痕, S9, S11).
+// 村（社区）在平台上的留痕情况。
+type PlatformRecords struct {
+	// enrolledSince is the date the village is enrolled from (spec.platform.enrolledSince).
+	// 平台启用日期。
+	// +optional
+	EnrolledSince string `json:"enrolledSince,omitempty"`
+	// lastRecord names the village's latest record on the platform, e.g.
+	// Disclosure/finance-2026-q3 (a 三务公开 record of its tenant).
+	// 最近一条平台留痕记录，如 Disclosure/finance-2026-q3。
+	// +optional
+	LastRecord string `json:"lastRecord,omitempty"`
+	// lastRecordAt is when that record was made on the platform.
+	// 最近一条留痕记录的时间。
+	// +optional
+	LastRecordAt *metav1.Time `json:"lastRecordAt,omitempty"`
+	// recordWithinDays is the city's window: a record at most this many
+	// days old keeps the exemption (Jurisdiction spec.paperLedgerExemption).
+	// 本市规定的留痕期限（天）。
+	// +optional
+	RecordWithinDays int32 `json:"recordWithinDays,omitempty"`
 }
 
 // Village is one village-level unit (村/社区) of the division registry; the
@@ -137,6 +182,9 @@ type VillageStatus struct {
 // +kubebuilder:printcolumn:name="County",type=string,JSONPath=`.spec.county.name`
 // +kubebuilder:printcolumn:name="Township",type=string,JSONPath=`.spec.township.name`
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
+// +kubebuilder:printcolumn:name="Enrolled-Since",type=string,JSONPath=`.spec.platform.enrolledSince`
+// +kubebuilder:printcolumn:name="Last-Record",type=date,JSONPath=`.status.platform.lastRecordAt`,priority=1
+// +kubebuilder:printcolumn:name="Paper-Exempt",type=string,JSONPath=`.status.conditions[?(@.type=="PaperLedgerExempt")].status`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name == self.spec.code",message="metadata.name 必须等于 spec.code / metadata.name must equal spec.code"
@@ -155,11 +203,6 @@ type Village struct {
 	// +optional
 	// +kubebuilder:default={observedGeneration: 0}
 	Status VillageStatus `json:"status,omitempty"`
-}
-
-// IsEnrolled reports whether the village is on the platform; unset means enrolled (S9).
-func (v *Village) IsEnrolled() bool {
-	return v.Spec.Platform.Enrolled == nil || *v.Spec.Platform.Enrolled
 }
 
 // Identities of a village and its township (DESIGN: actors), shared by the

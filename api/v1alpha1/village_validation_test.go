@@ -109,11 +109,9 @@ func TestVillageCodeIsImmutable(t *testing.T) {
 	g.Expect(got.ResourceVersion).To(Equal(stored.ResourceVersion))
 }
 
-func TestVillageDefaultsEnrolment(t *testing.T) {
+func TestVillageIsNotEnrolledByDefault(t *testing.T) {
 	g := NewWithT(t)
 	v := village("330302006047")
 	g.Expect(env.Client.Create(context.Background(), v)).To(Succeed())
-	g.Expect(v.Spec.Platform.Enrolled).NotTo(BeNil())
-	g.Expect(*v.Spec.Platform.Enrolled).To(BeTrue(), "S9: every village is on the platform unless declared otherwise")
-	g.Expect(v.IsEnrolled()).To(BeTrue())
+	g.Expect(v.Spec.Platform).To(BeZero(), "S11: enrolment on the platform is a dated fact someone records, never a default")
 }

@@ -56,12 +56,12 @@ func TestDiffCases(t *testing.T) {
 		},
 		"backwards: what 3 added, 1 lacks": {
 			args:       []string{"3", "1"},
-			wantStdout: "汇总 / summary: 新增 1，退出 5，变更 1，未变 5 / 1 added, 5 removed, 1 changed, 5 unchanged\n",
+			wantStdout: "汇总 / summary: 新增 1，退出 5，变更 1，未变 5，服务减少 5 / 1 added, 5 removed, 1 changed, 5 unchanged, 5 services dropped\n",
 		},
 		"a revision against itself": {
 			args: []string{"2", "2"},
-			wantStdout: "新增事项 / added: 0\n  无 / none\n\n退出事项 / removed (retired): 0\n  无 / none\n\n变更事项 / changed: 0\n  无 / none\n\n" +
-				"汇总 / summary: 新增 0，退出 0，变更 0，未变 9",
+			wantStdout: "新增事项 / added: 0\n  无 / none\n\n退出事项 / removed (retired): 0\n  无 / none\n\n服务减少 / services dropped (S20): 0\n  无 / none\n\n" +
+				"变更事项 / changed: 0\n  无 / none\n\n汇总 / summary: 新增 0，退出 0，变更 0，未变 9，服务减少 0",
 		},
 		"an item that is gone from the cluster keeps its place": {
 			args:       []string{"1", "2"},
@@ -116,4 +116,55 @@ func without(objs []client.Object, name string) []client.Object {
 		out = append(out, o)
 	}
 	return out
+}
+
+// TestDiffServiceCarried: a retired certificate whose service a new item of
+// the same department carries is not a service dropped (S20); the same new
+// item under another department does not carry it.
+func TestDiffServiceCarried(t *testing.T) {
+	for name, tc := range map[string]struct {
+		// department is the new certificate's responsible department.
+		department    string
+		wantCoveredBy string
+		wantDropped   int
+	}{
+		"the same department's new certificate carries it": {department: "mzj", wantCoveredBy: "l2-kinship-certificate", wantDropped: 0},
+		"another department's does not":                    {department: "gaj", wantCoveredBy: "", wantDropped: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newCity(t)
+			kinship := c.items["l2-family-relationship"].DeepCopy()
+			kinship.Name, kinship.Spec.Retirement = "l2-kinship-certificate", nil
+			kinship.Spec.Title = "本村（社区）可查知的亲属关系证明"
+			kinship.Spec.ResponsibleDepartments, kinship.Spec.Applicant.Name = []string{tc.department}, tc.department
+			kinship.Status.Phase = governancev1alpha1.PhaseApproved
+			c.items[kinship.Name] = kinship
+			var third []string
+			for _, it := range c.revisions[3].Spec.Items {
+				third = append(third, it.Name)
+			}
+			c.addRevision(3, c.revisions[3].CreationTimestamp.Time, append(third, kinship.Name), nil)
+			useCluster(t, interceptor.Funcs{}, c.objects(nil)...)
+
+			got := run(t, "", "diff", "1", "3", "-o", "json")
+			if got.code != ExitOK {
+				t.Fatalf("exit code %d:\n%s", got.code, got.stderr)
+			}
+			var d revisionDiff
+			if err := json.Unmarshal([]byte(got.stdout), &d); err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Removed) != 1 || d.Removed[0].CoveredBy != tc.wantCoveredBy || len(d.ServicesDropped) != tc.wantDropped {
+				t.Errorf("removed %+v, services dropped %+v; want l2-family-relationship covered by %q and %d dropped", d.Removed, d.ServicesDropped, tc.wantCoveredBy, tc.wantDropped)
+			}
+			text := run(t, "", "diff", "1", "3")
+			want := "服务由 l2-kinship-certificate 承接 / service carried by l2-kinship-certificate"
+			if tc.wantCoveredBy == "" {
+				want = "!  l2-family-relationship  仅在本村（社区）可查知的亲属关系证明  无在列事项承接此服务 / no listed item carries this service"
+			}
+			if !strings.Contains(text.stdout, want) {
+				t.Errorf("the text does not say %q:\n%s", want, text.stdout)
+			}
+		})
+	}
 }

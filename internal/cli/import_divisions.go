@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
@@ -29,6 +30,9 @@ type importOptions struct {
 	defaultCity string
 	// cityNames are the --city-name values, CODE=NAME.
 	cityNames []string
+	// enrolledSince is --enrolled-since: the date every imported village
+	// keeps its records on the platform from (S11); "" enrols none.
+	enrolledSince string
 }
 
 func newImportDivisionsCommand() *cobra.Command {
@@ -53,6 +57,9 @@ city,3303,"温州市",33）行。没有 city 行的市由其县代码的前 4 �
   DIR/<市代码>-<市名>/<县代码>-<县名>.yaml   该县的村（社区）
   DIR/<市代码>-<市名>/kustomization.yaml    按列出顺序应用（sortOptions: fifo），辖区先于村
 写 Jurisdiction 或按市分目录时，每个市都须有市名（city 行或 --city-name），否则退出码为 2。
+导入的村（社区）默认未启用智慧村社通平台（须查纸质台账，S11）；加 --enrolled-since 日期 把全部
+村（社区）登记为自该日起启用（spec.platform.enrolledSince）。只对确已在平台留痕的登记表这样做，
+其余由平台运维或乡镇（街道）逐村登记。
 FILE.csv 为 - 时读标准输入。任何一行有误都不写出任何文件，退出码为 2。
 
 Writes Village manifests from the National Bureau of Statistics' division
@@ -80,12 +87,18 @@ has one folder per city:
                                               (sortOptions: fifo), the Jurisdiction first
 Writing Jurisdictions or city folders needs every city's name (a city row or
 --city-name), else the import fails with exit code 2.
+Imported villages are not enrolled on the platform (paper ledgers apply,
+S11); --enrolled-since DATE records every one as keeping its records there
+from that date (spec.platform.enrolledSince). Use it only for a registry
+that really is on the platform; otherwise platform ops or the townships
+enrol villages one by one.
 FILE.csv - reads stdin. Any malformed row fails the import with exit code 2
 and nothing is written.`,
 		Example: `  kubectl cunshe import-divisions wenzhou-divisions.csv | kubectl apply -f -
   kubectl cunshe import-divisions wenzhou-divisions.csv -o clusters/city/villages
   kubectl cunshe import-divisions wenzhou-divisions.csv --jurisdictions --city-name 3303=温州市 -o clusters/city/divisions
   kubectl cunshe import-divisions province-divisions.csv --jurisdictions -o clusters/province/divisions
+  kubectl cunshe import-divisions lucheng-divisions.csv --enrolled-since 2026-03-01 -o clusters/city/villages
   cat wenzhou-divisions.csv | kubectl cunshe import-divisions -`,
 		Args: exactArgs("FILE.csv"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -100,6 +113,8 @@ and nothing is written.`,
 		"标为默认市（spec.default）的市代码；单市登记表默认为该市。默认市一经应用不可更改 / the code of the city marked spec.default; the only city of a one-city registry by default. It cannot change once applied")
 	cmd.Flags().StringArrayVar(&opts.cityNames, "city-name", nil,
 		"没有 city 行的市的名称，代码=市名，如 3303=温州市（可重复） / the name of a city without a city row, CODE=NAME, e.g. 3303=温州市 (repeatable)")
+	cmd.Flags().StringVar(&opts.enrolledSince, "enrolled-since", "",
+		"把全部村（社区）登记为自该日期（YYYY-MM-DD）起在平台留痕（S11）；默认不登记 / record every village as keeping its records on the platform from this date, YYYY-MM-DD (S11); none by default")
 	return cmd
 }
 
@@ -114,6 +129,11 @@ func importDivisions(cmd *cobra.Command, path string, opts importOptions) error 
 	flagNames, err := parseCityNames(opts.cityNames)
 	if err != nil {
 		return usageError(cmd, err)
+	}
+	if since := opts.enrolledSince; since != "" {
+		if _, err := time.Parse(time.DateOnly, since); err != nil {
+			return usageError(cmd, fmt.Errorf("--enrolled-since %q 不是 YYYY-MM-DD 格式的日期 / --enrolled-since %q is not a date written YYYY-MM-DD", since, since))
+		}
 	}
 	reg, err := readRegistry(cmd.InOrStdin(), path)
 	if err != nil {
@@ -137,6 +157,9 @@ func importDivisions(cmd *cobra.Command, path string, opts importOptions) error 
 	}
 
 	villages := reg.Villages
+	for i := range villages {
+		villages[i].Spec.Platform.EnrolledSince = opts.enrolledSince
+	}
 	bar := newProgressBar(cmd.ErrOrStderr(), len(villages), "生成清单 / rendering")
 	counties, err := renderCounties(villages, bar)
 	if err != nil {

@@ -849,3 +849,32 @@ func TestImportDivisionsCityFolderInTheWay(t *testing.T) {
 		t.Errorf("output dir holds %q, want only the file in the way", files)
 	}
 }
+
+// S11: an imported village is not enrolled on the platform (decodeVillages
+// refuses a platform field); --enrolled-since records every one as keeping
+// its records there from that date.
+func TestImportDivisionsEnrolledSince(t *testing.T) {
+	registry := writeRegistry(t, smallRegistry)
+	t.Run("every village from the date", func(t *testing.T) {
+		got := run(t, "", "import-divisions", registry, "--enrolled-since", "2026-03-01")
+		if got.code != ExitOK {
+			t.Fatalf("exit code = %d, want 0; stderr:\n%s", got.code, got.stderr)
+		}
+		if n := strings.Count(got.stdout, "  platform:\n    enrolledSince: \"2026-03-01\"\n"); n != len(smallRegistryVillages) {
+			t.Errorf("%d villages enrolled since 2026-03-01, want all %d:\n%s", n, len(smallRegistryVillages), got.stdout)
+		}
+	})
+	t.Run("a date that is no date", func(t *testing.T) {
+		dir := t.TempDir()
+		got := run(t, "", "import-divisions", registry, "--enrolled-since", "2026-02-30", "-o", dir)
+		if got.code != ExitUnusableInput {
+			t.Errorf("exit code = %d, want %d", got.code, ExitUnusableInput)
+		}
+		if want := `--enrolled-since "2026-02-30" 不是 YYYY-MM-DD 格式的日期 / --enrolled-since "2026-02-30" is not a date written YYYY-MM-DD`; !strings.Contains(got.stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, got.stderr)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("files were written: %v", entries)
+		}
+	})
+}

@@ -60,15 +60,17 @@ func newListsCommand() *cobra.Command {
 		Use:   "lists VILLAGE [-o json|yaml|name]",
 		Short: "某村（社区）的清单 / the lists a village holds",
 		Long: `读取村（社区）租户命名空间中的 cunshe-lists ConfigMap，按村社干部阅读的方式列出本村（社区）可被要求办理的事项：
-六张清单按规定顺序，逐项列出名称、内容、村（社区）角色（准入事项：承担或协助）、依据、责任部门、
-是否可上墙公示，小微权力事项附运行流程（【公示】为公开公示环节）。VILLAGE 为 12 位区划代码或村社名称
+六张清单按规定顺序，逐项列出名称、内容、村（社区）角色（准入事项：承担或协助）、经费保障（准入事项，S20）、
+依据、责任部门、是否可上墙公示，小微权力事项附运行流程（【公示】为公开公示环节）。VILLAGE 为 12 位区划代码或村社名称
 （重名时须用代码）。-o json|yaml 输出 VillageLists（村社及 ConfigMap 中 lists.yaml 的内容），-o name 列出所含事项。
 尚未收到清单版本时退出码 1。
 
 Reads the cunshe-lists ConfigMap in the village's tenant namespace and
 prints, in Chinese as the village's cadres read it, what the village may be
 asked to do: the six lists in their official order, each item with its
-title, content, the village's role (Admission: undertake or assist), basis,
+title, content, the village's role (Admission: undertake or assist), its
+funding (Admission, S20: who pays the village, and whether the money
+follows the work), basis,
 responsible departments, whether it may be posted on the wall, and for
 micro-powers the flow (【公示】 marks a public notice). VILLAGE is the
 12-digit division code or the village's name (a name several villages share
@@ -227,6 +229,7 @@ func writeListItem(b *strings.Builder, n int, list governancev1alpha1.ListKind, 
 		case governancev1alpha1.RoleAssist:
 			line("村（社区）角色：协助")
 		}
+		line("经费保障：" + publish.FundingText(it.Funding))
 	}
 	if it.Basis != "" {
 		line("依据：" + it.Basis)

@@ -387,7 +387,7 @@ func TestRolloutHistory(t *testing.T) {
 		}})
 		useCluster(t, interceptor.Funcs{}, objs...)
 		got := run(t, "", "rollout", "history", "wenzhou")
-		if !strings.Contains(got.stdout, "\n3           lists-3      11            75e2d2375a14     2  ") {
+		if !strings.Contains(got.stdout, "\n3           lists-3      11            b05a42f4aa15     2  ") {
 			t.Errorf("a ConfigMap without the lists label was counted:\n%s", got.stdout)
 		}
 		for _, want := range []string{"上一版 / previous, 固定 / pinned\n", "持有不存在的第 7 版的村社 / villages holding revision 7, which does not exist: 1\n"} {

@@ -272,7 +272,12 @@ func check(ms []manifest, at time.Time, requireApproved bool) validateReport {
 		c.addFieldErrors(m, rules.P1, rules.ValidatePowerFlow(m.obj.(*governancev1alpha1.PowerFlow)))
 	}
 	for _, m := range c.items {
-		c.addFieldErrors(m, "", rules.ValidateListItem(m.obj.(*governancev1alpha1.ListItem), c.snap))
+		item := m.obj.(*governancev1alpha1.ListItem)
+		c.addFieldErrors(m, "", rules.ValidateListItem(item, c.snap))
+		if _, flagged := rules.ItemFunding(&item.Spec); flagged != nil {
+			// Admission warns and the review units decide (S20).
+			c.add(m, severityWarning, rules.RuleOf(flagged), flagged.Field, rules.Sentence(flagged))
+		}
 	}
 	flagged := c.checkApprovals()
 	phases := c.evaluate(at, flagged, requireApproved)
@@ -371,6 +376,10 @@ func (c *checker) checkJurisdictions() {
 	for _, v := range c.villages {
 		if errs := rules.ValidateVillageJurisdiction(v, c.snap.Juris); len(errs) > 0 {
 			c.addFieldErrors(c.villageManifest[v.Name], rules.S1, errs)
+		}
+		c.addFieldErrors(c.villageManifest[v.Name], rules.S11, rules.ValidateEnrolment(v))
+		if e := rules.DeprecatedEnrolment(v); e != nil {
+			c.add(c.villageManifest[v.Name], severityWarning, rules.RuleOf(e), e.Field, rules.Sentence(e))
 		}
 	}
 	for _, m := range c.rollouts {

@@ -50,8 +50,10 @@ func (c *checker) addWarned(m manifest, warned field.ErrorList) {
 
 // publishFolder publishes, as revision offlineRevision of every city, the
 // folder's items that evaluate Approved and reach the city, held by every
-// village of the folder. A village enrolled on the platform counts as
-// keeping no paper ledgers (S11), as it does once its tenant is ready.
+// village of the folder. A village enrolled on the platform (its
+// enrolledSince has come) counts as keeping no paper ledgers (S11): its
+// records on the platform, which the exemption also needs, are not in a
+// folder of manifests.
 func (c *checker) publishFolder(phases []itemPhase) {
 	juris := c.snap.Juris
 	for _, city := range juris.Cities() {
@@ -71,7 +73,8 @@ func (c *checker) publishFolder(phases []itemPhase) {
 	}
 	for _, v := range c.villages {
 		held := v.DeepCopy()
-		held.Status.PublishedRevision, held.Status.PaperLedgerExempt = offlineRevision, v.IsEnrolled()
+		today := juris.Today(juris.CityOf(v.Spec.Code), now())
+		held.Status.PublishedRevision, held.Status.PaperLedgerExempt = offlineRevision, rules.Enrolled(v, today)
 		c.snap.Villages.Upsert(held)
 	}
 }

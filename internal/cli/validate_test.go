@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cunshe/cunshe-operator/internal/golden"
 
 	"sigs.k8s.io/yaml"
@@ -190,8 +192,8 @@ func TestValidateFindingsJSON(t *testing.T) {
 	if len(rules) != len(wantRules) {
 		t.Errorf("errors on %v, want exactly %v", rules, wantRules)
 	}
-	if severities[severityWarning] != 2 || severities[severityInfo] != 1 {
-		t.Errorf("severities = %v, want 2 warnings (stale approval, missing item) and 1 info (unsigned)", severities)
+	if severities[severityWarning] != 4 || severities[severityInfo] != 1 {
+		t.Errorf("severities = %v, want 4 warnings (stale approval, missing item, two unfunded Admission items) and 1 info (unsigned)", severities)
 	}
 	phases := map[string]string{}
 	for _, p := range report.Items {
@@ -608,4 +610,42 @@ func TestValidateWarnsOfABasisThatLapses(t *testing.T) {
 		}
 	}
 	t.Fatalf("no finding %+v in %+v", want, report.Findings)
+}
+
+// S11 offline: an enrolment date that is no date is an error, as admission
+// refuses it; the deprecated enrolled flag a warning, as admission warns.
+func TestValidateVillageEnrolment(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "villages.yaml", `apiVersion: governance.cunshe.io/v1alpha1
+kind: Village
+metadata: {name: "330302006044"}
+spec: {code: "330302006044", name: 鼓楼社区, type: Community, county: {code: "330302", name: 鹿城区}, township: {code: "330302006", name: 五马街道},
+       platform: {enrolledSince: "2026-02-30"}}
+---
+apiVersion: governance.cunshe.io/v1alpha1
+kind: Village
+metadata: {name: "330302006045"}
+spec: {code: "330302006045", name: 墨池社区, type: Community, county: {code: "330302", name: 鹿城区}, township: {code: "330302006", name: 五马街道},
+       platform: {enrolled: true}}
+`)
+	got := run(t, "", "validate", dir, "-o", "json")
+	if got.code != ExitFailure {
+		t.Errorf("exit code = %d, want %d", got.code, ExitFailure)
+	}
+	var report validateReport
+	if err := json.Unmarshal([]byte(got.stdout), &report); err != nil {
+		t.Fatal(err)
+	}
+	want := []finding{
+		{Document: 1, Object: "Village/330302006044", Severity: severityError, Rule: "S11", Field: "spec.platform.enrolledSince",
+			Message: "S11 平台启用日期须为 YYYY-MM-DD 格式的日期，如 2026-03-01 / the date of enrolment must be a date written YYYY-MM-DD, e.g. 2026-03-01"},
+		{Document: 2, Object: "Village/330302006045", Severity: severityWarning, Rule: "S11", Field: "spec.platform.enrolled",
+			Message: "S11 spec.platform.enrolled 已弃用，不再起作用；平台启用以 spec.platform.enrolledSince（日期）为准 / spec.platform.enrolled is deprecated and decides nothing; enrolment on the platform is spec.platform.enrolledSince (a date)"},
+	}
+	for i := range report.Findings {
+		report.Findings[i].File = ""
+	}
+	if diff := cmp.Diff(want, report.Findings); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
 }

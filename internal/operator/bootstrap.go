@@ -76,9 +76,17 @@ func ImportSampleVillages(ctx context.Context, c client.Client) (int, error) {
 			return 0, nil
 		}
 	}
+	for i := range villages {
+		villages[i].Spec.Platform.EnrolledSince = sampleEnrolled[villages[i].Name]
+	}
 	ctrl.LoggerFrom(ctx).Info("Importing the sample division registry", "villages", len(villages))
 	return CreateVillages(ctx, c, villages, 32)
 }
+
+// sampleEnrolled are the sample villages on the platform (S9, S11): those
+// whose records ImportSampleDisclosures publishes, so that they are exempt
+// from paper ledgers on evidence. The registry's others are not enrolled.
+var sampleEnrolled = map[string]string{sampleGulou: "2025-06-01", sampleMochi: "2025-06-01", sampleLaotu: "2025-09-01"}
 
 // CreateVillages creates villages with the given number of parallel
 // writers; villages that already exist are left as they are.

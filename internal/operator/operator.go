@@ -76,8 +76,9 @@ type Options struct {
 	RevisionSettle time.Duration
 	// RevisionHistoryLimit is how many unused old revisions are kept.
 	RevisionHistoryLimit int
-	// Now, when set, is the clock of the task admission and audit (tests
-	// move it to expire emergencies, S6).
+	// Now, when set, is the clock of the task admission and audit and of
+	// the villages' paper-ledger exemption (tests move it to expire
+	// emergencies, S6, and to age platform records, S11).
 	Now func() time.Time
 	// WrapClient, when set, wraps the manager's client (the benchmarks count writes with it).
 	WrapClient func(client.Client) client.Client
@@ -175,6 +176,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Recorder:                mgr.GetEventRecorder("cunshe-operator"),
 		Quota:                   tenant.DefaultQuota(),
 		MaxConcurrentReconciles: opts.concurrency(),
+		Now:                     opts.now(),
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the village controller: %w", err)
 	}

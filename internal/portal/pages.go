@@ -37,7 +37,8 @@ var funcs = template.FuncMap{
 		}
 		return t.In(china).Format("2006-01-02")
 	},
-	"roleText": func(r governancev1alpha1.VillageRole) string { return roleTexts[r] },
+	"roleText":    func(r governancev1alpha1.VillageRole) string { return roleTexts[r] },
+	"fundingText": publish.FundingText,
 }
 
 var roleTexts = map[governancev1alpha1.VillageRole]string{

@@ -48,6 +48,10 @@ func city() []client.Object {
 			VillageRole: "Assist", ResponsibleDepartments: []string{"mzj"}, FlowRef: flow, ResidentFacing: resident},
 			Status: governancev1alpha1.ListItemStatus{ApprovedDigest: "sha256:" + name}}
 	}
+	funded := func(it *governancev1alpha1.ListItem) *governancev1alpha1.ListItem {
+		it.Spec.Funding = &governancev1alpha1.Funding{Source: governancev1alpha1.FundingCityBudget, Budget: "市级人口普查经费，每个普查小区 1500 元", FeeFollowsWork: true}
+		return it
+	}
 	v := &governancev1alpha1.Village{ObjectMeta: meta(gulou, ""), Spec: governancev1alpha1.VillageSpec{
 		Code: gulou, Name: "鼓楼社区", Type: governancev1alpha1.TypeCommunity,
 		County: governancev1alpha1.Division{Code: "330302", Name: "鹿城区"}, Township: governancev1alpha1.Division{Code: "330302006", Name: "五马街道"}}}
@@ -67,7 +71,7 @@ func city() []client.Object {
 		&governancev1alpha1.ListRevision{ObjectMeta: meta("lists-3", ""), Spec: governancev1alpha1.ListRevisionSpec{Revision: 3, Items: []governancev1alpha1.PublishedItem{
 			{Name: "census", List: governancev1alpha1.ListAdmission, Digest: "sha256:census"},
 			{Name: "subsidy", List: governancev1alpha1.ListMicroPower, Digest: "sha256:subsidy"}}}},
-		item("census", governancev1alpha1.ListAdmission, "协助开展人口普查", "", false),
+		funded(item("census", governancev1alpha1.ListAdmission, "协助开展人口普查", "", false)),
 		item("subsidy", governancev1alpha1.ListMicroPower, "低保申请初审", "subsidy-flow", true),
 		item("unpublished", governancev1alpha1.ListAdmission, "未发布的事项", "", false),
 		&governancev1alpha1.PowerFlow{ObjectMeta: meta("subsidy-flow", ""), Spec: governancev1alpha1.PowerFlowSpec{Title: "低保申请流程"}},
@@ -137,6 +141,7 @@ func TestVillagePageShowsWhatTheVillageHolds(t *testing.T) {
 	g.Expect(page).To(ContainSubstring(`data-revision="3"`), "the revision the village holds")
 	g.Expect(page).To(ContainSubstring("准入事项清单"))
 	g.Expect(page).To(ContainSubstring("协助开展人口普查"))
+	g.Expect(page).To(ContainSubstring("经费保障 Funding（S20）：市级财政：市级人口普查经费，每个普查小区 1500 元；费随事转"), "who pays the village for an Admission item")
 	g.Expect(page).To(ContainSubstring(`<img src="/flow/subsidy-flow.svg"`), "the micro-power flow as a picture")
 	g.Expect(page).NotTo(ContainSubstring("未发布的事项"), "an item the revision does not hold")
 	g.Expect(page).To(ContainSubstring(`data-superseded-by="finance-q3-fix"`), "the corrected record is marked superseded")

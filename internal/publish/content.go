@@ -36,6 +36,9 @@ type Item struct {
 	ResidentFacing         bool                           `json:"residentFacing,omitempty"`
 	Flow                   string                         `json:"flow,omitempty"`
 	Digest                 string                         `json:"digest"`
+
+	// Funding is who pays the village for an Admission item's work (S20).
+	Funding *governancev1alpha1.Funding `json:"funding,omitempty"`
 }
 
 // Flow is a micro-power flowchart, as published with its items.
@@ -73,7 +76,7 @@ func ForVillage(rev *governancev1alpha1.ListRevision, v *governancev1alpha1.Vill
 		g.Items = append(g.Items, Item{
 			Name: item.Name, Title: item.Spec.Title, Content: item.Spec.Content, VillageRole: item.Spec.VillageRole,
 			Basis: item.Spec.Basis.Citation, ResponsibleDepartments: item.Spec.ResponsibleDepartments,
-			ResidentFacing: item.Spec.ResidentFacing, Flow: item.Spec.FlowRef, Digest: ref.Digest,
+			ResidentFacing: item.Spec.ResidentFacing, Funding: item.Spec.Funding, Flow: item.Spec.FlowRef, Digest: ref.Digest,
 		})
 		if ref := item.Spec.FlowRef; ref != "" && !flows[ref] && c.Flows[ref] != nil {
 			flows[ref] = true
@@ -97,4 +100,18 @@ func Render(l VillageLists) (data, hash string, err error) {
 	}
 	sum := sha256.Sum256(raw)
 	return string(raw), "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// FundingText is an Admission item's funding as villages read it (S20):
+// the source and budget, and whether the money follows the work (费随事转);
+// "未写明" when the item names none.
+func FundingText(f *governancev1alpha1.Funding) string {
+	if f == nil {
+		return "未写明"
+	}
+	follows := "费随事转"
+	if !f.FeeFollowsWork {
+		follows = "经费不随事转"
+	}
+	return rules.FundingSourceTitle(f.Source) + "：" + f.Budget + "；" + follows
 }

@@ -83,7 +83,8 @@ func TestForVillageGroupsByListWithFlows(t *testing.T) {
 	items := map[string]*governancev1alpha1.ListItem{
 		"seal":  {ObjectMeta: metav1.ObjectMeta{Name: "seal"}, Spec: governancev1alpha1.ListItemSpec{List: governancev1alpha1.ListSeal, Title: "居住证明"}},
 		"power": {ObjectMeta: metav1.ObjectMeta{Name: "power"}, Spec: governancev1alpha1.ListItemSpec{List: governancev1alpha1.ListMicroPower, Title: "工程项目", FlowRef: "project"}},
-		"admit": {ObjectMeta: metav1.ObjectMeta{Name: "admit"}, Spec: governancev1alpha1.ListItemSpec{List: governancev1alpha1.ListAdmission, Title: "人口普查"}},
+		"admit": {ObjectMeta: metav1.ObjectMeta{Name: "admit"}, Spec: governancev1alpha1.ListItemSpec{List: governancev1alpha1.ListAdmission, Title: "人口普查",
+			Funding: &governancev1alpha1.Funding{Source: governancev1alpha1.FundingCityBudget, Budget: "市级人口普查经费", FeeFollowsWork: true}}},
 		"elsewhere": {ObjectMeta: metav1.ObjectMeta{Name: "elsewhere"}, Spec: governancev1alpha1.ListItemSpec{List: governancev1alpha1.ListAdmission, Title: "外县事项",
 			Scope: governancev1alpha1.Scope{Counties: []string{"330303"}}}},
 	}
@@ -106,4 +107,5 @@ func TestForVillageGroupsByListWithFlows(t *testing.T) {
 	_, again, _ := publish.Render(lists)
 	g.Expect(again).To(Equal(hash))
 	g.Expect(data).To(ContainSubstring("revision: 7"))
+	g.Expect(data).To(ContainSubstring("    funding:\n      budget: 市级人口普查经费\n      feeFollowsWork: true\n      source: CityBudget\n"), "a village reads who pays it for an Admission item (S20)")
 }

@@ -201,6 +201,10 @@ var digestChanges = map[string]func(s *governancev1alpha1.ListItemSpec){
 	},
 	"flowRef":      func(s *governancev1alpha1.ListItemSpec) { s.FlowRef = "major-decision" },
 	"jurisdiction": func(s *governancev1alpha1.ListItemSpec) { s.Jurisdiction = "3301" },
+	// The funding review units approve is the funding villages are paid from (S20).
+	"funding": func(s *governancev1alpha1.ListItemSpec) {
+		s.Funding = &governancev1alpha1.Funding{Source: governancev1alpha1.FundingCityBudget, Budget: "市级人口普查经费", FeeFollowsWork: true}
+	},
 }
 
 func TestDigestChangesWithEveryOtherField(t *testing.T) {

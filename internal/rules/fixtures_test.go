@@ -197,14 +197,14 @@ type finding struct {
 func text(e *field.Error) string { return rules.Sentence(e) }
 
 var (
-	ruleID  = regexp.MustCompile(`^(S1|S2|S3|S4|S5|S6|S7|S8|S10|S11|S12|S13|S14|S15|S16|S17|S19|P1) `)
+	ruleID  = regexp.MustCompile(`^(S1|S2|S3|S4|S5|S6|S7|S8|S10|S11|S12|S13|S14|S15|S16|S17|S19|S20|P1) `)
 	english = regexp.MustCompile(`[A-Za-z]{3,}`)
 )
 
 // bilingual fails unless s starts with a rule ID and reads "<rule> 中文 / English".
 func bilingual(g Gomega, s string) {
 	g.ExpectWithOffset(1, s).NotTo(ContainSubstring("%!"), "a formatting slip (arguments of the Chinese and English sentences)")
-	g.ExpectWithOffset(1, s).To(MatchRegexp(`^(S1|S2|S3|S4|S5|S6|S7|S8|S10|S11|S12|S13|S14|S15|S16|S17|S19|P1) `), "a message starts with its rule ID")
+	g.ExpectWithOffset(1, s).To(MatchRegexp(`^(S1|S2|S3|S4|S5|S6|S7|S8|S10|S11|S12|S13|S14|S15|S16|S17|S19|S20|P1) `), "a message starts with its rule ID")
 	zh, en, ok := strings.Cut(s, " / ")
 	g.ExpectWithOffset(1, ok).To(BeTrue(), "a message separates Chinese and English with \" / \": %s", s)
 	g.ExpectWithOffset(1, strings.ContainsFunc(zh, isHan)).To(BeTrue(), "Chinese before \" / \": %s", s)

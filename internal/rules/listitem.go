@@ -16,6 +16,7 @@ var specPath = field.NewPath("spec")
 func ValidateListItem(item *governancev1alpha1.ListItem, snap Snapshot) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateListFields(&item.Spec, snap)...)
+	errs = append(errs, validateFundingList(&item.Spec)...)
 	errs = append(errs, validateBasis(&item.Spec.Basis, specPath.Child("basis"))...)
 	errs = append(errs, validateApplicant(&item.Spec.Applicant, snap, specPath.Child("applicant"))...)
 	errs = append(errs, validateDepartmentsAndScope(&item.Spec, snap)...)

@@ -312,12 +312,7 @@ func checkText(path *field.Path, text, label string, kind boardKind, v *governan
 // (S15): whoever is in a cunshe:township:<code> group may change the style
 // named <code> and no other. Others (platform ops) are left to RBAC.
 func ValidateStyleOwner(style *governancev1alpha1.SignboardStyle, who Requester) field.ErrorList {
-	var own []string
-	for _, g := range who.Groups {
-		if code, ok := strings.CutPrefix(g, governancev1alpha1.TownshipGroupPrefix); ok {
-			own = append(own, code)
-		}
-	}
+	own := townshipsOf(who)
 	if len(own) == 0 || slices.Contains(own, style.Name) {
 		return nil
 	}

@@ -133,6 +133,10 @@ func TrimVillageForCache(obj any) (any, error) {
 	s.County.Code, s.County.Name = intern(s.County.Code), intern(s.County.Name)
 	s.Township.Code, s.Township.Name = intern(s.Township.Code), intern(s.Township.Name)
 	s.Platform.Enrolled = sharedBool(s.Platform.Enrolled)
+	s.Platform.EnrolledSince = intern(s.Platform.EnrolledSince)
+	if p := v.Status.Platform; p != nil {
+		p.EnrolledSince = intern(p.EnrolledSince)
+	}
 	v.Status.TenantNamespace = intern(v.Status.TenantNamespace)
 	for i := range v.Status.Conditions {
 		c := &v.Status.Conditions[i]

@@ -44,20 +44,36 @@ func (v *JurisdictionValidator) ValidateDelete(context.Context, *governancev1alp
 	return nil, nil
 }
 
-// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-village,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=villages,verbs=create,versions=v1alpha1,name=vvillage.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
+// +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-village,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=villages,verbs=create;update,versions=v1alpha1,name=vvillage.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
 // VillageValidator admits a village whose code's prefix names a declared
-// city (S1). Only creation is checked: a code never changes.
+// city (S1), checked on creation (a code never changes), and holds township
+// staff to their own villages' enrolment on the platform (S11).
 type VillageValidator struct{ readers }
 
 func (v *VillageValidator) ValidateCreate(ctx context.Context, vil *governancev1alpha1.Village) (admission.Warnings, error) {
-	return nil, invalid("Village", vil.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList {
-		return rules.ValidateVillageJurisdiction(vil, snap.Jurisdictions())
+	return enrolmentWarnings(vil), invalid("Village", vil.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList {
+		return append(rules.ValidateVillageJurisdiction(vil, snap.Jurisdictions()), rules.ValidateEnrolment(vil)...)
 	}))
 }
 
-func (v *VillageValidator) ValidateUpdate(context.Context, *governancev1alpha1.Village, *governancev1alpha1.Village) (admission.Warnings, error) {
-	return nil, nil
+func (v *VillageValidator) ValidateUpdate(ctx context.Context, old, vil *governancev1alpha1.Village) (admission.Warnings, error) {
+	who, err := requester(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := forbidden("villages", vil.Name, rules.ValidateVillageChange(old, vil, who)); err != nil {
+		return nil, err
+	}
+	return enrolmentWarnings(vil), invalid("Village", vil.Name, rules.ValidateEnrolment(vil))
+}
+
+// enrolmentWarnings tell of spec.platform.enrolled, which decides nothing now (S11).
+func enrolmentWarnings(vil *governancev1alpha1.Village) admission.Warnings {
+	if e := rules.DeprecatedEnrolment(vil); e != nil {
+		return admission.Warnings{e.Field + ": " + rules.Sentence(e)}
+	}
+	return nil
 }
 
 func (v *VillageValidator) ValidateDelete(context.Context, *governancev1alpha1.Village) (admission.Warnings, error) {

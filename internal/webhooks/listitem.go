@@ -12,14 +12,24 @@ import (
 
 // +kubebuilder:webhook:path=/validate-governance-cunshe-io-v1alpha1-listitem,mutating=false,failurePolicy=fail,sideEffects=None,groups=governance.cunshe.io,resources=listitems,verbs=create;update;delete,versions=v1alpha1,name=vlistitem.governance.cunshe.io,admissionReviewVersions=v1,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","cunshe-system"]}]}}`
 
-// ListItemValidator admits list items (S1–S5, S7).
+// ListItemValidator admits list items (S1–S5, S7) and warns of unfunded
+// Admission items (S20).
 type ListItemValidator struct{ readers }
 
 func (v *ListItemValidator) ValidateCreate(ctx context.Context, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
 	if err := v.applicantIsRequester(ctx, nil, item); err != nil {
 		return nil, err
 	}
-	return nil, invalid("ListItem", item.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateListItem(item, snap) }))
+	return fundingWarnings(item), invalid("ListItem", item.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateListItem(item, snap) }))
+}
+
+// fundingWarnings flag, without refusing, an Admission item whose money
+// does not follow its work to the villages (S20): the review units decide.
+func fundingWarnings(item *governancev1alpha1.ListItem) admission.Warnings {
+	if _, flagged := rules.ItemFunding(&item.Spec); flagged != nil {
+		return admission.Warnings{flagged.Field + ": " + rules.Sentence(flagged)}
+	}
+	return nil
 }
 
 func (v *ListItemValidator) ValidateUpdate(ctx context.Context, old, item *governancev1alpha1.ListItem) (admission.Warnings, error) {
@@ -33,7 +43,7 @@ func (v *ListItemValidator) ValidateUpdate(ctx context.Context, old, item *gover
 		// A frozen spec was valid when approved; the registry may have moved since.
 		return nil, nil
 	}
-	return nil, invalid("ListItem", item.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateListItem(item, snap) }))
+	return fundingWarnings(item), invalid("ListItem", item.Name, v.validate(ctx, func(snap rules.Snapshot) field.ErrorList { return rules.ValidateListItem(item, snap) }))
 }
 
 func (v *ListItemValidator) ValidateDelete(_ context.Context, item *governancev1alpha1.ListItem) (admission.Warnings, error) {

@@ -23,6 +23,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/controllers"
 	"github.com/cunshe/cunshe-operator/internal/operator"
+	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/status"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
@@ -239,7 +240,16 @@ func setProvisioned(v *governancev1alpha1.Village) {
 		Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonProvisioned, ObservedGeneration: v.Generation})
 	status.Summarise(v, governancev1alpha1.ReasonProvisioned, readyMessage)
 	v.Status.TenantNamespace = governancev1alpha1.TenantNamespaceName(v.Spec.Code)
-	v.Status.PaperLedgerExempt = v.IsEnrolled()
+	// The S11 decision on a village just provisioned, as the operator writes it.
+	ex := rules.PaperLedgerExemption(rules.PlatformEvidence{EnrolledSince: v.Spec.Platform.EnrolledSince, TenantReady: true},
+		time.Now(), time.UTC, governancev1alpha1.DefaultRecordWithinDays)
+	exempt := metav1.ConditionFalse
+	if ex.Exempt {
+		exempt = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&v.Status.Conditions, metav1.Condition{Type: governancev1alpha1.PaperLedgerExemptCondition, Message: ex.Message.Text,
+		Status: exempt, Reason: ex.Reason, ObservedGeneration: v.Generation})
+	v.Status.PaperLedgerExempt = ex.Exempt
 }
 
 // deleteVillages deletes the floor's Villages (not their tenants).

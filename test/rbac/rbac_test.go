@@ -65,7 +65,7 @@ func installActorRoles(c client.Client) error {
 	}
 	// Platform ops' cluster-wide grants (README: "Who may do what").
 	for role, group := range map[string]string{"cunshe-platform-ops": platformOps, "cunshe-applicant": deptTJJ,
-		"cunshe-review-unit": unitMZJ, "cunshe-viewer": viewers, "cunshe-township-style": townships} {
+		"cunshe-review-unit": unitMZJ, "cunshe-viewer": viewers, "cunshe-township-style": townships, "cunshe-township-enrolment": townships} {
 		objs = append(objs, &rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: role + "-test"},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
@@ -204,6 +204,7 @@ func TestEachActorMayDoExactlyWhatDesignSays(t *testing.T) {
 		}},
 		"a township owns its style and its villages' signboard sets": {user: "town-dave", groups: []string{tenant.TownshipGroup(villageA.Spec.Township.Code), townships}, grants: []grant{
 			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"signboardstyles"}}, // its own only: admission (TestTownshipKeepsToItsOwnStyle)
+			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"villages"}},        // its own villages' enrolment only: admission (TestTownshipEnrolsItsOwnVillages)
 			{verbs: allVerbs, resources: []string{"signboardsets"}, namespaces: []string{nsA}},
 			{verbs: readVerbs, resources: []string{"villagereports", "reportdecisions", "disclosures"}, namespaces: []string{nsA}},
 		}},
@@ -256,6 +257,53 @@ func TestTownshipKeepsToItsOwnStyle(t *testing.T) {
 	g.Expect(recolour(villageA.Spec.Township.Code)).To(Succeed(), "its own township's style")
 	g.Expect(recolour(villageB.Spec.Township.Code)).To(MatchError(ContainSubstring(
 		`S15 乡镇（街道）330302001 只能维护本乡镇（街道）的牌子样式，不能修改 "330302002" 的样式 / township 330302001 maintains its own signboard style only, not the style of "330302002"`)))
+}
+
+// TestTownshipEnrolsItsOwnVillages: RBAC lets all township staff update
+// villages; admission holds each township to the enrolment on the platform
+// (spec.platform) of its own villages (S11), and a refusal stores nothing.
+func TestTownshipEnrolsItsOwnVillages(t *testing.T) {
+	prepare(t)
+	ctx := context.Background()
+	town := as(t, "town-dave", tenant.TownshipGroup(villageA.Spec.Township.Code), townships)
+	enrol := func(v *governancev1alpha1.Village, patch string) error {
+		return town.Patch(ctx, &governancev1alpha1.Village{ObjectMeta: metav1.ObjectMeta{Name: v.Name}}, client.RawPatch(types.MergePatchType, []byte(patch)))
+	}
+	stored := func(v *governancev1alpha1.Village) *governancev1alpha1.Village {
+		got := &governancev1alpha1.Village{}
+		NewWithT(t).Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(v), got)).To(Succeed())
+		return got
+	}
+
+	t.Run("its own village's enrolment date", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(enrol(villageA, `{"spec":{"platform":{"enrolledSince":"2026-03-01"}}}`)).To(Succeed())
+		g.Expect(stored(villageA).Spec.Platform.EnrolledSince).To(Equal("2026-03-01"))
+	})
+	t.Run("not another township's village", func(t *testing.T) {
+		before := stored(villageB)
+		testenv.ExpectRefused(t, enrol(villageB, `{"spec":{"platform":{"enrolledSince":"2026-03-01"}}}`), "vvillage.governance.cunshe.io",
+			`villages.governance.cunshe.io "330302002001" is forbidden: spec.platform: Forbidden: S11 乡镇（街道）330302001 只能登记本乡镇（街道）村（社区）的平台启用情况；330302002001 属于乡镇（街道）330302002 / `+
+				`township 330302001 records the platform enrolment of its own villages only; 330302002001 belongs to township 330302002`)
+		NewWithT(t).Expect(stored(villageB)).To(Equal(before), "nothing of the refused change is stored")
+	})
+	t.Run("nothing else of its own village", func(t *testing.T) {
+		before := stored(villageA)
+		testenv.ExpectRefused(t, enrol(villageA, `{"spec":{"name":"新村"}}`), "vvillage.governance.cunshe.io",
+			`villages.governance.cunshe.io "330302001001" is forbidden: spec: Forbidden: S11 乡镇（街道）330302001 只能修改村（社区）330302001001 的 spec.platform（平台启用日期），其他内容由平台运维维护 / `+
+				`township 330302001 may change spec.platform (the enrolment date) of village 330302001001 and nothing else; platform ops maintain the rest`)
+		NewWithT(t).Expect(stored(villageA)).To(Equal(before))
+	})
+	t.Run("a date that is no date, with the rule named", func(t *testing.T) {
+		err := enrol(villageA, `{"spec":{"platform":{"enrolledSince":"2026-02-30"}}}`)
+		NewWithT(t).Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%v", err)
+		NewWithT(t).Expect(err.Error()).To(ContainSubstring(`spec.platform.enrolledSince: Invalid value: "2026-02-30": S11 平台启用日期须为 YYYY-MM-DD 格式的日期，如 2026-03-01 / the date of enrolment must be a date written YYYY-MM-DD, e.g. 2026-03-01`))
+	})
+	t.Run("no township creates or deletes a village", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(allowed(t, town, "create", "villages", "", "")).To(BeFalse())
+		g.Expect(allowed(t, town, "delete", "villages", "", villageA.Name)).To(BeFalse())
+	})
 }
 
 func TestPlatformOpsGrantOnlyTheActorsRoles(t *testing.T) {

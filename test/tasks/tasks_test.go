@@ -33,8 +33,9 @@ var (
 	units testenv.Units
 )
 
-// The villages: two in the pilot county 鹿城区 (330302), on the platform, and
-// one in 龙湾区 (330303) that keeps paper ledgers (not enrolled, S11).
+// The villages: two in the pilot county 鹿城区 (330302), on the platform (each
+// enrolled and with a record there, S11), and one in 龙湾区 (330303) that
+// keeps paper ledgers (not enrolled).
 const (
 	gulou     = "330302006001" // Community
 	xiaonan   = "330302101201" // Village
@@ -75,10 +76,14 @@ func seed(c client.Client) error {
 			return err
 		}
 	}
-	unenrolled := testenv.Village(paperOnly, governancev1alpha1.TypeVillage)
-	unenrolled.Spec.Platform.Enrolled = ptr.To(false)
+	onPlatform := func(code string, typ governancev1alpha1.VillageType) *governancev1alpha1.Village {
+		v := testenv.Village(code, typ)
+		v.Spec.Platform.EnrolledSince = "2025-06-01"
+		return v
+	}
 	objs := []client.Object{
-		testenv.Village(gulou, governancev1alpha1.TypeCommunity), testenv.Village(xiaonan, governancev1alpha1.TypeVillage), unenrolled,
+		onPlatform(gulou, governancev1alpha1.TypeCommunity), onPlatform(xiaonan, governancev1alpha1.TypeVillage),
+		testenv.Village(paperOnly, governancev1alpha1.TypeVillage),
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scratch"}},
 		// Any authenticated user may try: the webhooks, not RBAC, are under test here.
 		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "test-tasks"}, Rules: []rbacv1.PolicyRule{{
@@ -136,6 +141,23 @@ func department(t *testing.T, id string) (client.Client, *warnings) {
 	return c, w
 }
 
+// recordOnPlatform has each village's cadres publish a record of their work
+// on the platform (a 三务公开 disclosure), once their tenant is there: the
+// evidence of the villages' exemption from paper ledgers (S11).
+func recordOnPlatform(t *testing.T, codes ...string) {
+	t.Helper()
+	for _, code := range codes {
+		cadre := as(t, "cadre-"+code, governancev1alpha1.VillageGroupPrefix+code)
+		record := &governancev1alpha1.Disclosure{
+			ObjectMeta: metav1.ObjectMeta{Name: "village-affairs-2026-11", Namespace: governancev1alpha1.TenantNamespaceName(code)},
+			Spec: governancev1alpha1.DisclosureSpec{Category: governancev1alpha1.DisclosureVillageAffairs, Title: "2026年11月村务公开",
+				Period: "2026-11", Body: "本月召开村民代表会议一次，议定村道路灯维修事项。"},
+		}
+		NewWithT(t).Eventually(func() error { return cadre.Create(context.Background(), record) }).
+			WithTimeout(30*time.Second).Should(Succeed(), "publishing a record in %s once its tenant is provisioned", code)
+	}
+}
+
 func as(t *testing.T, user string, groups ...string) client.Client {
 	return env.ClientAs(t, user, groups...)
 }
@@ -171,12 +193,15 @@ func TestTasks(t *testing.T) {
 		g.Expect(env.Client.Create(ctx, it)).To(Succeed())
 		g.Expect(units.Approve(ctx, env.Client, it)).To(Succeed())
 	}
-	// Every village holds a revision with all three items.
+	recordOnPlatform(t, gulou, xiaonan)
+	// Every village holds a revision with all three items; the two on the
+	// platform are exempt from paper ledgers (S11).
 	g.Eventually(func(g Gomega) {
 		for _, code := range []string{gulou, xiaonan, paperOnly} {
 			v := &governancev1alpha1.Village{}
 			g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: code}, v)).To(Succeed())
 			g.Expect(v.Status.PublishedRevision).NotTo(BeZero())
+			g.Expect(v.Status.PaperLedgerExempt).To(Equal(code != paperOnly), "village %s", code)
 			rev := &governancev1alpha1.ListRevision{}
 			g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: governancev1alpha1.RevisionName("", v.Status.PublishedRevision)}, rev)).To(Succeed())
 			g.Expect(rev.Spec.Items).To(HaveLen(3), "village %s holds all three items", code)
