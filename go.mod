@@ -10,6 +10,7 @@ require (
 	github.com/longbridgeapp/opencc v0.3.13
 	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/onsi/gomega v1.44.0
+	github.com/openreports/reports-api v0.2.1
 	github.com/prometheus/client_golang v1.24.0
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e

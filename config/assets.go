@@ -22,12 +22,20 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
 
-//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml rbac/actor_roles.yaml webhook samples/wenzhou-divisions.csv samples/jurisdictions/*/*.yaml samples/lists/review-units.yaml
+//go:embed crd/bases/*.yaml thirdparty/openreports/*.yaml rbac/tenant_roles.yaml rbac/actor_roles.yaml webhook samples/wenzhou-divisions.csv samples/jurisdictions/*/*.yaml samples/lists/review-units.yaml
 var files embed.FS
 
 // CRDs returns the generated CustomResourceDefinitions.
 func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	return decodeDir[apiextensionsv1.CustomResourceDefinition]("crd/bases")
+}
+
+// OpenReportsCRDs returns OpenReports' CustomResourceDefinitions
+// (openreports.io/v1alpha1 Report and ClusterReport, config/thirdparty),
+// which the local mode and the tests install so the operator writes its
+// reports there; on a real cluster, OpenReports or Policy Reporter brings them.
+func OpenReportsCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	return decodeDir[apiextensionsv1.CustomResourceDefinition]("thirdparty/openreports")
 }
 
 // TenantClusterRoles returns the cluster roles every village tenant binds.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -32,5 +33,21 @@ func TestSampleKeysCoverEverySampleUnit(t *testing.T) {
 	}
 	if presets == 0 {
 		t.Errorf("no preset's unit key is known: %v", keys)
+	}
+}
+
+// OpenReports' CRDs, which the local mode and the tests install, are
+// embedded and decode.
+func TestOpenReportsCRDs(t *testing.T) {
+	crds, err := OpenReportsCRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range crds {
+		names = append(names, c.Name)
+	}
+	if want := []string{"clusterreports.openreports.io", "reports.openreports.io"}; !slices.Equal(names, want) {
+		t.Errorf("OpenReports CRDs: %v, want %v", names, want)
 	}
 }

@@ -122,12 +122,13 @@ func (r *TaskAuditReconciler) setStatus(task *governancev1alpha1.Task, dept stri
 	s := &task.Status
 	s.Department, s.TargetVillages = dept, int32(v.TargetVillages)
 	s.AuditedRevision = revision
-	s.Findings = nil
+	s.Findings, s.FindingRules = nil, nil
 	for _, e := range v.Findings() {
 		if len(s.Findings) == maxTaskFindings {
 			break
 		}
 		s.Findings = append(s.Findings, rules.Sentence(e))
+		s.FindingRules = append(s.FindingRules, rules.RuleOf(e))
 	}
 	s.AdmissionAction = v.Action
 	s.UpheldReports = upheld

@@ -197,6 +197,15 @@ type TaskStatus struct {
 	// +kubebuilder:validation:MaxItems=10
 	Findings []string `json:"findings,omitempty"`
 
+	// findingRules are the rules the findings cite, in their order:
+	// findingRules[i] is the rule (S1–S20, P1) of findings[i]. The task's
+	// OpenReports results and other tools read the rule here, not from the text.
+	// 各项审计发现所依据的规则编号，与 findings 一一对应。
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:MaxLength=8
+	FindingRules []string `json:"findingRules,omitempty"`
+
 	// admissionAction is Warn when the task stands although it breaks the
 	// lists' rules, because its counties or its department are in Warn (the
 	// Jurisdiction's spec.admission.overrides): findings are then warnings,

@@ -2420,6 +2420,11 @@ func (in *TaskStatus) DeepCopyInto(out *TaskStatus) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.FindingRules != nil {
+		in, out := &in.FindingRules, &out.FindingRules
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.UpheldReports != nil {
 		in, out := &in.UpheldReports, &out.UpheldReports
 		*out = make([]string, len(*in))

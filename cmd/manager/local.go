@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -63,7 +64,7 @@ func (l *localFlags) enabled() bool { return l.dir != "" }
 func runLocal(ctx context.Context, f flags) error {
 	log := ctrl.Log.WithName("local")
 	existing := os.Getenv("KUBECONFIG") != ""
-	crds, err := config.CRDs()
+	crds, err := localCRDs(existing)
 	if err != nil {
 		return err
 	}
@@ -104,6 +105,19 @@ func runLocal(ctx context.Context, f flags) error {
 	return run(ctx, cp.Config, f.Options, func(ctx context.Context, c client.Client) error {
 		return localSetup(ctx, cp.Config, c, f, existing, kubeconfig)
 	})
+}
+
+// localCRDs are the operator's CRDs and, on the embedded control plane,
+// OpenReports' (so a local run shows one report per village and per
+// department). $KUBECONFIG's cluster keeps the OpenReports it has, or has
+// none: another tool's CRDs are that tool's to install and upgrade.
+func localCRDs(existing bool) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	crds, err := config.CRDs()
+	if err != nil || existing {
+		return crds, err
+	}
+	reports, err := config.OpenReportsCRDs()
+	return append(crds, reports...), err
 }
 
 // localSetup installs the tenants' and the actors' cluster roles, imports

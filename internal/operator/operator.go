@@ -14,7 +14,9 @@ import (
 	"path/filepath"
 	"time"
 
+	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -24,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -34,6 +37,7 @@ import (
 	"github.com/cunshe/cunshe-operator/controllers"
 	"github.com/cunshe/cunshe-operator/internal/listindex"
 	"github.com/cunshe/cunshe-operator/internal/metrics"
+	"github.com/cunshe/cunshe-operator/internal/openreports"
 	"github.com/cunshe/cunshe-operator/internal/portal"
 	"github.com/cunshe/cunshe-operator/internal/rules"
 	"github.com/cunshe/cunshe-operator/internal/tenant"
@@ -47,6 +51,9 @@ func Scheme() *runtime.Scheme {
 		panic(err)
 	}
 	if err := governancev1alpha1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := openreportsv1alpha1.Install(s); err != nil {
 		panic(err)
 	}
 	return s
@@ -136,14 +143,23 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	mapper, err := restMapper(cfg)
+	if err != nil {
+		return nil, err
+	}
+	reports, err := openReportsInstalled(mapper)
+	if err != nil {
+		return nil, err
+	}
 	mgrOpts := ctrl.Options{
 		Scheme:                  scheme,
+		MapperProvider:          func(*rest.Config, *http.Client) (meta.RESTMapper, error) { return mapper, nil },
 		Metrics:                 metricsOptions(opts),
 		HealthProbeBindAddress:  opts.ProbeAddr,
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "cunshe-operator.governance.cunshe.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
-		Cache:                   CacheOptions(),
+		Cache:                   withOpenReports(CacheOptions(), reports),
 		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
 		WebhookServer: webhooks.NewServer(webhook.Options{
 			Host: opts.WebhookHost, Port: opts.WebhookPort,
@@ -189,7 +205,64 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := setupPortal(mgr, opts); err != nil {
 		return nil, err
 	}
+	if err := setupOpenReports(mgr, opts, reports); err != nil {
+		return nil, err
+	}
 	return mgr, nil
+}
+
+// restMapper is the manager's RESTMapper, made before the manager so that
+// what the cluster serves can shape the manager (OpenReports).
+func restMapper(cfg *rest.Config) (meta.RESTMapper, error) {
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating the HTTP client: %w", err)
+	}
+	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("creating the RESTMapper: %w", err)
+	}
+	return mapper, nil
+}
+
+// openReportsInstalled tells, once at start, whether the cluster serves
+// OpenReports: without its CRD the operator writes no reports (installing
+// it later takes a restart of the operator).
+func openReportsInstalled(mapper meta.RESTMapper) (bool, error) {
+	installed, err := openreports.Installed(mapper)
+	if err != nil {
+		return false, err
+	}
+	log := ctrl.Log.WithName("openreports")
+	if installed {
+		log.Info("Writing OpenReports: one report per village tenant and per department namespace", "report", openreports.Name)
+	} else {
+		log.Info("OpenReports is not installed (no reports.openreports.io CRD): writing no reports")
+	}
+	return installed, nil
+}
+
+// withOpenReports caches the operator's own OpenReports reports (only
+// those: other tools write many) when the cluster serves them.
+func withOpenReports(o cache.Options, installed bool) cache.Options {
+	if installed {
+		o.ByObject[&openreportsv1alpha1.Report{}] = cache.ByObject{
+			Label: labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue}),
+		}
+	}
+	return o
+}
+
+// setupOpenReports registers the OpenReports writer where the cluster serves them.
+func setupOpenReports(mgr ctrl.Manager, opts Options, installed bool) error {
+	if !installed {
+		return nil
+	}
+	if err := (&controllers.OpenReportsReconciler{Client: mgr.GetClient(), MaxConcurrentReconciles: opts.concurrency()}).
+		SetupWithManager(context.Background(), mgr); err != nil {
+		return fmt.Errorf("setting up the OpenReports writer: %w", err)
+	}
+	return nil
 }
 
 // metricsOptions serve the metrics over plain HTTP, or with
