@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -49,6 +50,11 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		return ctrl.Result{}, err
 	}
 	summary := rules.SummariseDepartment(tasks.Items, reports.Items)
+	exemptions := &governancev1alpha1.EmergencyExemptionList{}
+	if err := r.List(ctx, exemptions, client.MatchingLabels{governancev1alpha1.LabelDepartment: dept}); err != nil {
+		return ctrl.Result{}, err
+	}
+	rules.SummariseExemptions(&summary, exemptions.Items)
 	juris, err := readJurisdictions(ctx, r.Client)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -84,13 +90,23 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	return untilNextCityDay(juris, city, r.now(), summary.Rectification), patcher.Patch(ctx, dc)
 }
 
+// summaryCondition is Compliant=False while the department has tasks off
+// the lists, upheld reports, or emergency exemptions unratified or
+// rejected (S6, S7, S19); its message names each.
 func summaryCondition(gen int64, s governancev1alpha1.DepartmentComplianceStatus) metav1.Condition {
 	c := metav1.Condition{Type: governancev1alpha1.CompliantCondition, Status: metav1.ConditionTrue, Reason: governancev1alpha1.ReasonSummarised, ObservedGeneration: gen,
 		Message: fmt.Sprintf("任务 %d 项，均在清单之内 / %d tasks, all on the lists", s.Tasks, s.Tasks)}
+	var against []string
 	if s.NonCompliant+s.Violations > 0 {
-		c.Status = metav1.ConditionFalse
-		c.Message = fmt.Sprintf("S7/S19 清单外任务 %d 项，被认定属实的反映 %d 件 / %d tasks off the lists, %d reports upheld",
-			s.NonCompliant, s.Reports.Upheld, s.NonCompliant, s.Reports.Upheld)
+		against = append(against, fmt.Sprintf("S7/S19 清单外任务 %d 项，被认定属实的反映 %d 件 / %d tasks off the lists, %d reports upheld",
+			s.NonCompliant, s.Reports.Upheld, s.NonCompliant, s.Reports.Upheld))
+	}
+	if s.UnratifiedEmergencies+s.RejectedEmergencies > 0 {
+		against = append(against, fmt.Sprintf("S6/S19 逾期未追认的紧急豁免 %d 项，被否决的 %d 项 / %d emergency exemptions unratified in time, %d rejected",
+			s.UnratifiedEmergencies, s.RejectedEmergencies, s.UnratifiedEmergencies, s.RejectedEmergencies))
+	}
+	if len(against) > 0 {
+		c.Status, c.Message = metav1.ConditionFalse, strings.Join(against, "; ")
 	}
 	return c
 }
@@ -117,6 +133,9 @@ func (r *ComplianceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		})).
 		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			return departmentRequest(o.(*governancev1alpha1.Report).Status.Department)
+		})).
+		Watches(&governancev1alpha1.EmergencyExemption{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			return departmentRequest(o.GetLabels()[governancev1alpha1.LabelDepartment])
 		})).
 		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.allDepartments)).
 		Named("departmentcompliance").

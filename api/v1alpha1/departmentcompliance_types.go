@@ -6,7 +6,7 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 type ComplianceFinding struct {
 	// task is namespace/name of the task, or of the report for a demand.
 	Object string `json:"object"`
-	// kind is NonCompliant, Violation or Emergency.
+	// kind is NonCompliant, Violation, Emergency, UnratifiedEmergency or RejectedEmergency.
 	Kind string `json:"kind"`
 	// message cites the rule.
 	Message string `json:"message"`
@@ -46,6 +46,15 @@ type DepartmentComplianceStatus struct {
 	// expired counts emergency tasks whose exemption ended.
 	// +optional
 	Expired int32 `json:"expired"`
+	// unratifiedEmergencies counts the department's emergency exemptions
+	// that ended and that no review unit ratified in the city's time (S6, S19).
+	// 逾期未经联审单位追认的紧急豁免数（S6、S19）。
+	// +optional
+	UnratifiedEmergencies int32 `json:"unratifiedEmergencies"`
+	// rejectedEmergencies counts exemptions a review unit rejected (S6, S19).
+	// 被联审单位否决的紧急豁免数（S6、S19）。
+	// +optional
+	RejectedEmergencies int32 `json:"rejectedEmergencies"`
 	// reports counts the villages' reports against the department.
 	// +optional
 	Reports ReportCounts `json:"reports"`
@@ -79,6 +88,8 @@ type DepartmentComplianceStatus struct {
 // +kubebuilder:printcolumn:name="NonCompliant",type=integer,JSONPath=`.status.nonCompliant`
 // +kubebuilder:printcolumn:name="Violations",type=integer,JSONPath=`.status.violations`
 // +kubebuilder:printcolumn:name="Emergencies",type=integer,JSONPath=`.status.emergencies`
+// +kubebuilder:printcolumn:name="Unratified",type=integer,JSONPath=`.status.unratifiedEmergencies`,priority=1
+// +kubebuilder:printcolumn:name="Rejected",type=integer,JSONPath=`.status.rejectedEmergencies`,priority=1
 // +kubebuilder:printcolumn:name="Upheld",type=integer,JSONPath=`.status.reports.upheld`
 // +kubebuilder:printcolumn:name="Open",type=integer,JSONPath=`.status.reports.open`
 // +kubebuilder:printcolumn:name="Named",type=boolean,JSONPath=`.status.rectification.named`

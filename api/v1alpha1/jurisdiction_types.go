@@ -67,6 +67,15 @@ type EmergencyLimits struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=366
 	MaxDays *int32 `json:"maxDays,omitempty"`
+
+	// ratificationDays is how long after an emergency exemption ends the
+	// review units have to ratify or reject it; an exemption still
+	// undecided then counts against its department (S19). Default 15.
+	// 紧急豁免结束后联审单位追认或否决的期限（天），逾期未追认的计入部门的清理规范情况（S19），默认 15 天。
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=366
+	RatificationDays *int32 `json:"ratificationDays,omitempty"`
 }
 
 // PaperLedgerExemption is what a village's exemption from paper ledgers
@@ -343,6 +352,10 @@ type Jurisdiction struct {
 // where the city sets no limit (S6).
 const DefaultEmergencyMaxDays = 30
 
+// DefaultEmergencyRatificationDays is how long the review units have to
+// ratify an ended emergency exemption where the city sets no limit (S6, S19).
+const DefaultEmergencyRatificationDays = 15
+
 // DefaultTimeZone is the zone of a jurisdiction that names none.
 const DefaultTimeZone = "Asia/Shanghai"
 
@@ -387,6 +400,15 @@ func (j *Jurisdiction) RecordWithinDays() int32 {
 		return DefaultRecordWithinDays
 	}
 	return *j.Spec.PaperLedgerExemption.RecordWithinDays
+}
+
+// EmergencyRatificationDays is how long after an exemption ends the city's
+// review units have to ratify or reject it (S6, S19).
+func (j *Jurisdiction) EmergencyRatificationDays() int32 {
+	if j == nil || j.Spec.Emergency.RatificationDays == nil {
+		return DefaultEmergencyRatificationDays
+	}
+	return *j.Spec.Emergency.RatificationDays
 }
 
 // BoardCityName is the name that leads the city's institution boards.

@@ -112,6 +112,15 @@ var ReadyReasons = map[string]map[string]Health{
 		ReasonNonCompliant: HealthFailed,
 		ReasonSetsMissing:  HealthFailed,
 	},
+	"EmergencyExemption": {
+		string(ExemptionActive): HealthCurrent,
+		// Waiting for the review units is not the operator's work.
+		string(ExemptionAwaitingRatification): HealthCurrent,
+		string(ExemptionRatified):             HealthCurrent,
+		// Both count against the department (S19) until a unit decides.
+		string(ExemptionRejected):   HealthFailed,
+		string(ExemptionUnratified): HealthFailed,
+	},
 	"DepartmentCompliance": {ReasonSummarised: HealthCurrent},
 	"CountyCompliance":     {ReasonSummarised: HealthCurrent},
 }
@@ -231,3 +240,9 @@ func (c *CountyCompliance) StatusConditions() *[]metav1.Condition { return &c.St
 
 // StatusObservedGeneration points at status.observedGeneration.
 func (c *CountyCompliance) StatusObservedGeneration() *int64 { return &c.Status.ObservedGeneration }
+
+// StatusConditions points at status.conditions.
+func (e *EmergencyExemption) StatusConditions() *[]metav1.Condition { return &e.Status.Conditions }
+
+// StatusObservedGeneration points at status.observedGeneration.
+func (e *EmergencyExemption) StatusObservedGeneration() *int64 { return &e.Status.ObservedGeneration }

@@ -17,8 +17,11 @@ const (
 	TaskExclusiveRoomUse TaskType = "ExclusiveRoomUse"
 )
 
-// EmergencyCategory is the kind of emergency that exempts a task from the lists (S6).
-// +kubebuilder:validation:Enum=LifeSafety;PropertySafety;PublicSafety
+// EmergencyCategory is what an emergency that exempts a task from the lists
+// concerns, in the notice's words (S6: 涉及人民群众生命财产安全和公共安全):
+// LifeSafety (生命安全), PropertySafety (财产安全) or PublicSafety (公共安全).
+// The values are checked by a CEL rule and by admission, so that an unknown
+// one is refused in Chinese and English (an enum's refusal is English only).
 type EmergencyCategory string
 
 const (
@@ -26,6 +29,46 @@ const (
 	EmergencyPropertySafety EmergencyCategory = "PropertySafety"
 	EmergencyPublicSafety   EmergencyCategory = "PublicSafety"
 )
+
+// EmergencyNature is how the event came about, in the notice's words (S6:
+// 突发性、群体性): Sudden (突发性) or Mass (群体性).
+type EmergencyNature string
+
+const (
+	EmergencySudden EmergencyNature = "Sudden"
+	EmergencyMass   EmergencyNature = "Mass"
+)
+
+// IssuerLevel is the level of government whose decision an emergency rests
+// on (S6): the department's own head, a county government, or the city
+// government. A citywide emergency needs the city's.
+type IssuerLevel string
+
+const (
+	// IssuerDepartment: the issuing department's principal (部门主要负责人).
+	IssuerDepartment IssuerLevel = "Department"
+	// IssuerCounty: a county government or its emergency command (县级人民政府).
+	IssuerCounty IssuerLevel = "County"
+	// IssuerCity: the city government or its emergency command (市人民政府).
+	IssuerCity IssuerLevel = "City"
+)
+
+// EmergencyIssuer is who decided the emergency (S6): a person and post, and
+// the level of government they decided for.
+type EmergencyIssuer struct {
+	// name is who decided, with their post, e.g. "市应急管理局局长 张伟".
+	// 决定人及职务，如“市应急管理局局长 张伟”。
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Name string `json:"name,omitempty"`
+
+	// level is Department (the department's principal), County (a county
+	// government) or City (the city government); a citywide emergency needs City.
+	// 决定层级：Department（部门主要负责人）、County（县级人民政府）、City（市人民政府）；全市范围的紧急事项须由市级决定。
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self in ['Department', 'County', 'City']",message="S6 决定层级须为 Department（部门主要负责人）、County（县级人民政府）或 City（市人民政府） / the issuer's level must be Department (the department's principal), County (a county government) or City (the city government)"
+	Level IssuerLevel `json:"level,omitempty"`
+}
 
 // TaskTargets names the villages a task goes to: exactly one of villages,
 // counties or all.
@@ -54,19 +97,44 @@ type TaskTargets struct {
 }
 
 // Emergency exempts a task from the lists (S6): a sudden or mass event that
-// concerns people's lives, property or public safety.
+// concerns people's lives, property or public safety. It is accountable:
+// its scope is the task's targets (within the department's responsibility),
+// it names who decided it, and admission records it in an
+// EmergencyExemption that outlives the task and that the review units
+// ratify or reject once it has ended. The fields the schema leaves optional
+// are required by admission, which refuses in Chinese and English.
 type Emergency struct {
-	// category is LifeSafety, PropertySafety or PublicSafety.
-	// 紧急类别：生命安全、财产安全、公共安全。
-	// +required
-	Category EmergencyCategory `json:"category"`
+	// category is LifeSafety, PropertySafety or PublicSafety (required).
+	// 紧急类别（必填）：LifeSafety 生命安全、PropertySafety 财产安全、PublicSafety 公共安全。
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self in ['LifeSafety', 'PropertySafety', 'PublicSafety']",message="S6 紧急类别须为通知所列之一：LifeSafety（生命安全）、PropertySafety（财产安全）、PublicSafety（公共安全） / the category must be one the notice names: LifeSafety, PropertySafety or PublicSafety"
+	Category EmergencyCategory `json:"category,omitempty"`
 
-	// justification says what happened and why villages are needed.
-	// 紧急事由。
-	// +required
-	// +kubebuilder:validation:MinLength=1
+	// nature is Sudden (突发性) or Mass (群体性) (required).
+	// 事件性质（必填）：Sudden 突发性、Mass 群体性。
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self in ['Sudden', 'Mass']",message="S6 事件性质须为通知所列之一：Sudden（突发性）、Mass（群体性） / the nature must be one the notice names: Sudden or Mass"
+	Nature EmergencyNature `json:"nature,omitempty"`
+
+	// issuer is who decided the emergency (required).
+	// 决定人（必填）。
+	// +optional
+	Issuer *EmergencyIssuer `json:"issuer,omitempty"`
+
+	// subject is what the emergency is about; one department has one
+	// emergency per subject and overlapping scope at a time. Defaulted to
+	// the task's title.
+	// 紧急事项的主题；同一部门、同一主题、范围重叠的紧急事项同一时间只能有一项。默认取任务名称。
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Subject string `json:"subject,omitempty"`
+
+	// justification says what happened and why villages are needed: a
+	// sentence (at least 10 characters; required).
+	// 紧急事由：写明发生了什么、为何需要村（社区），不少于 10 字（必填）。
+	// +optional
 	// +kubebuilder:validation:MaxLength=2048
-	Justification string `json:"justification"`
+	Justification string `json:"justification,omitempty"`
 
 	// expires ends the exemption; at most the city's limit after the task is
 	// created (Jurisdiction spec.emergency.maxDays, default 30 days), and

@@ -50,6 +50,7 @@ func NewRootCommand() *cobra.Command {
 		newKeygenCommand(),
 		newListsCommand(),
 		newPortalCommand(),
+		newRatifyCommand(),
 		newRenderCommand(),
 		newReportCommand(),
 		newRolloutCommand(),

@@ -257,6 +257,10 @@ type checker struct {
 	villages        []*governancev1alpha1.Village
 	villageManifest map[string]manifest
 	namespaces      map[string]string
+	// areas are what the departments of the folder's namespaces answer for,
+	// and exemptions the folder's emergency records (S6)
+	areas      map[string]rules.DepartmentArea
+	exemptions []governancev1alpha1.EmergencyExemption
 }
 
 // check builds the snapshot from ms and runs the rules admission runs, then
@@ -335,6 +339,12 @@ func (c *checker) index(ms []manifest) {
 			if id := o.Labels[governancev1alpha1.LabelDepartment]; id != "" {
 				c.snap.Departments.Insert(id)
 			}
+			if c.areas == nil {
+				c.areas = map[string]rules.DepartmentArea{}
+			}
+			c.areas[o.Name] = rules.AreaOfNamespace(o.Labels)
+		case *governancev1alpha1.EmergencyExemption:
+			c.exemptions = append(c.exemptions, *o)
 		case *governancev1alpha1.Task:
 			c.tasks = append(c.tasks, m)
 		case *governancev1alpha1.ReviewUnit:

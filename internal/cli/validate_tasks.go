@@ -33,10 +33,29 @@ func (c *checker) checkTasks(phases []itemPhase, now time.Time) {
 				"%s 命名空间 %q 不在所检查的文件中，按任务的部门标签 %q 检查；准入时以命名空间的标签为准 / namespace %q is not among the checked manifests, so the task's department label %q is used; admission reads the namespace's label",
 				rules.S2, t.Namespace, dept, t.Namespace, dept))
 		}
-		v := rules.EvaluateTask(asAdmitted(t, now), rules.TaskContext{Department: dept, Created: now, Now: now}, c.snap)
+		admitted := asAdmitted(t, now)
+		v := rules.EvaluateTask(admitted, rules.TaskContext{Department: dept, Created: now, Now: now, Area: c.areas[t.Namespace]}, c.snap)
 		c.addFieldErrors(m, rules.S1, v.Errs)
+		c.addFieldErrors(m, rules.S6, rules.EmergencyRenewal(admitted, dept, c.exemptions, c.tasksBefore(m, dept, now), now))
 		c.addWarned(m, v.Warned)
 	}
+}
+
+// tasksBefore are the tasks of a department that come before m in the
+// folder: applied in order, an emergency among them is claimed first (S6).
+func (c *checker) tasksBefore(m manifest, dept string, now time.Time) []governancev1alpha1.Task {
+	var out []governancev1alpha1.Task
+	for _, other := range c.tasks {
+		if other.where() == m.where() {
+			break
+		}
+		if t := other.obj.(*governancev1alpha1.Task); t.IsEmergency() {
+			if d, _ := c.taskDepartment(t); d == dept {
+				out = append(out, *asAdmitted(t, now))
+			}
+		}
+	}
+	return out
 }
 
 // addWarned adds the findings admission lets in where the city put the

@@ -175,6 +175,19 @@ func (x *Index) Department(ctx context.Context, namespace string) string {
 	return ns.Labels[governancev1alpha1.LabelDepartment]
 }
 
+// Area is what the department of a namespace answers for (S6): its county
+// and jurisdiction labels; empty when it has none or does not exist.
+func (x *Index) Area(ctx context.Context, namespace string) rules.DepartmentArea {
+	ns := &corev1.Namespace{}
+	key := client.ObjectKey{Name: namespace}
+	if err := x.departments.Get(ctx, key, ns); err != nil {
+		if err := x.live.Get(ctx, key, ns); err != nil {
+			return rules.DepartmentArea{}
+		}
+	}
+	return rules.AreaOfNamespace(ns.Labels)
+}
+
 // DepartmentKnown reports whether some namespace carries the department's label.
 func (x *Index) DepartmentKnown(ctx context.Context, id string) bool {
 	list := &corev1.NamespaceList{}

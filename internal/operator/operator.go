@@ -374,8 +374,8 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	return nil
 }
 
-// setupTasks registers the task audit, the reports and the departments' and
-// counties' compliance summaries (S6–S8, S18, S19).
+// setupTasks registers the task audit, the emergency records, the reports
+// and the departments' and counties' compliance summaries (S6–S8, S18, S19).
 func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func() time.Time) error {
 	recorder := mgr.GetEventRecorder("cunshe-operator")
 	if err := (&controllers.TaskAuditReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder, Now: now}).SetupWithManager(ctx, mgr); err != nil {
@@ -383,6 +383,12 @@ func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now
 	}
 	if err := (&controllers.ReportReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the report controller: %w", err)
+	}
+	if err := (&controllers.EmergencyRecordReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the emergency records: %w", err)
+	}
+	if err := (&controllers.EmergencyExemptionReconciler{Client: mgr.GetClient(), Recorder: recorder, Now: now}).SetupWithManager(ctx, mgr); err != nil {
+		return fmt.Errorf("setting up the emergency ratification: %w", err)
 	}
 	if err := (&controllers.ComplianceReconciler{Client: mgr.GetClient(), Now: now}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the compliance controller: %w", err)

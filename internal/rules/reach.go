@@ -58,15 +58,20 @@ func TargetsName(t governancev1alpha1.TaskTargets, p Place) bool {
 // TaskReaches is the one answer to "does this task reach this village": its
 // targets name the village, and the item it cites applies there (S2: "all"
 // means every village the item applies to, in its city and scope). An
-// emergency is outside the lists (S6), so its targets alone decide; so do
-// they for a task whose item is unknown (nil), which admission refuses and
-// the audit flags. Admission, the audit, report admission, the portal and
-// `kubectl cunshe tasks` all ask here; an index asks through Reached.
+// emergency is outside the lists (S6), so its targets alone decide — "all"
+// meaning every village of its city (TaskCity), since an emergency reaches
+// no further than its department; so do they for a task whose item is
+// unknown (nil), which admission refuses and the audit flags. Admission, the
+// audit, report admission, the portal and `kubectl cunshe tasks` all ask
+// here; an index asks through Reached.
 func TaskReaches(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, p Place, juris Jurisdictions) bool {
-	if !TargetsName(t.Spec.Targets, p) {
+	switch {
+	case !TargetsName(t.Spec.Targets, p):
 		return false
+	case t.IsEmergency():
+		return !t.Spec.Targets.All || juris.CityOf(p.County) == TaskCity(t, juris)
 	}
-	return item == nil || t.IsEmergency() || ItemReaches(item, p, juris)
+	return item == nil || ItemReaches(item, p, juris)
 }
 
 // Reached is TaskReaches over the groups of an index that the task's

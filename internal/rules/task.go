@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -21,18 +20,6 @@ const (
 	S17 = "S17" // walls: only what residents need to know
 	S19 = "S19" // departments named and held to account
 )
-
-// MaxEmergency is how long an emergency exemption may last where the city
-// sets no limit (S6; Jurisdiction spec.emergency.maxDays).
-const MaxEmergency = governancev1alpha1.DefaultEmergencyMaxDays * 24 * time.Hour
-
-// maxEmergency is the city's limit on an emergency exemption (S6).
-func maxEmergency(t *governancev1alpha1.Task, juris Jurisdictions) time.Duration {
-	return time.Duration(juris.Get(juris.Resolve(TaskCity(t, juris))).EmergencyMaxDays()) * 24 * time.Hour
-}
-
-// DefaultEmergency is the exemption an emergency task gets when it names no expiry.
-const DefaultEmergency = 7 * 24 * time.Hour
 
 // TaskSnapshot is what the task rules may know of the lists and villages.
 type TaskSnapshot interface {
@@ -62,6 +49,9 @@ type TaskContext struct {
 	Department string
 	// Created is when the task was created (now, at admission); it bounds the emergency expiry.
 	Created time.Time
+	// Area is what the department answers for (its namespace's labels): an
+	// emergency reaches no further (S6).
+	Area DepartmentArea
 	// Now is when admission or the audit decides: a Warn override counts
 	// until its last day (TaskAction). Zero reads as Created.
 	Now time.Time
@@ -127,11 +117,11 @@ func evaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 		v.Errs = append(v.Errs, paperLedgerFindings(groups)...)
 	}
 	if t.IsEmergency() {
-		v.Errs = append(v.Errs, emergencyFindings(t.Spec.Emergency, tc.Created, maxEmergency(t, snap.Jurisdictions()))...)
-		v.TargetVillages = total(groups)
+		reached, _ := Reached(t, nil, groups, snap.Jurisdictions())
+		v.Errs = append(v.Errs, emergencyFindings(t, tc, reached, snap)...)
+		v.TargetVillages = total(reached)
 		if v.Allowed() {
-			v.Warnings = append(v.Warnings, msg(S6, "紧急任务（%s）不受清单限制，至 %s 自动失效，已记录备查",
-				"emergency task (%s) admitted outside the lists until %s; it is recorded and audited", t.Spec.Emergency.Category, expiry(t.Spec.Emergency)).Text)
+			v.Warnings = append(v.Warnings, emergencyAdmitted(t))
 		}
 		return v
 	}
@@ -228,40 +218,6 @@ func paperLedgerFindings(groups []VillageGroup) field.ErrorList {
 		"%d 个目标村（社区）（如 %s）已在智慧村社通平台留痕，不再检查纸质台账；请在平台上查阅，或从任务对象中去除这些村（社区）",
 		"%d target villages (e.g. %s) keep their records on the platform and are no longer asked for paper ledgers; inspect them on the platform, or leave them out of the targets", exempt, example))}
 }
-
-// emergencyFindings checks the S6 exemption: an expiry after creation and at
-// most the city's limit later.
-func emergencyFindings(e *governancev1alpha1.Emergency, created time.Time, limit time.Duration) field.ErrorList {
-	path := taskEmerg.Child("expires")
-	if n := utf8.RuneCountInString(strings.TrimSpace(e.Justification)); n < MinEmergencyJustification {
-		return field.ErrorList{invalid(taskEmerg.Child("justification"), e.Justification, msg(S6,
-			"紧急事由须写明发生了什么、为何需要村（社区）（不少于 %[1]d 字，现有 %[2]d 字）",
-			"an emergency's justification says what happened and why villages are needed (at least %[1]d characters; this one has %[2]d)", MinEmergencyJustification, n))}
-	}
-	switch {
-	case e.Expires == nil:
-		return field.ErrorList{required(path, msg(S6, "紧急任务须写明豁免截止时间", "an emergency task needs an expiry"))}
-	case !e.Expires.After(created):
-		return field.ErrorList{invalid(path, expiry(e), msg(S6, "豁免截止时间须晚于任务创建时间", "the expiry must be after the task's creation"))}
-	case e.Expires.Sub(created) > limit:
-		days, until := int(limit/(24*time.Hour)), created.Add(limit).UTC().Format(time.RFC3339)
-		return field.ErrorList{invalid(path, expiry(e), msg(S6,
-			"紧急豁免最长 %d 天（至 %s）；更长的工作须列入清单",
-			"an emergency exemption lasts at most %d days (until %s); longer work must be put on the lists", days, until))}
-	}
-	return nil
-}
-
-func expiry(e *governancev1alpha1.Emergency) string {
-	if e.Expires == nil {
-		return ""
-	}
-	return e.Expires.UTC().Format(time.RFC3339)
-}
-
-// MinEmergencyJustification is the shortest justification that can say what
-// happened and why villages are needed (S6): a sentence, not a character.
-const MinEmergencyJustification = 10
 
 // listedItem finds the task's item and checks it may carry this type of task
 // (S1, S7, S17); a refusal suggests the closest published items.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -90,7 +91,8 @@ func FuzzEvaluateTask(f *testing.F) {
 			s.Targets = governancev1alpha1.TaskTargets{}
 		}
 		if emergency {
-			s.Emergency = &governancev1alpha1.Emergency{Category: categories[int(typeSel)%len(categories)], Justification: title}
+			s.Emergency = &governancev1alpha1.Emergency{Category: categories[int(typeSel)%len(categories)], Nature: governancev1alpha1.EmergencySudden,
+				Issuer: &governancev1alpha1.EmergencyIssuer{Name: "市长 张三", Level: governancev1alpha1.IssuerCity}, Justification: title}
 			if expiresMinutes != 0 {
 				s.Emergency.Expires = &metav1.Time{Time: now.Add(time.Duration(expiresMinutes) * time.Minute)}
 			}
@@ -209,7 +211,8 @@ func naiveTaskVerdict(task *governancev1alpha1.Task, tc rules.TaskContext, snap 
 		return false, 0
 	}
 	if e := s.Emergency; e != nil {
-		ok := e.Expires != nil && e.Expires.After(tc.Created) && e.Expires.Sub(tc.Created) <= rules.MaxEmergency
+		ok := e.Expires != nil && e.Expires.After(tc.Created) && e.Expires.Sub(tc.Created) <= rules.MaxEmergency &&
+			utf8.RuneCountInString(strings.TrimSpace(e.Justification)) >= rules.MinEmergencyJustification
 		return ok, len(villages)
 	}
 	item := snap.Items[s.ItemRef]

@@ -168,13 +168,11 @@ func TestTaskRefusals(t *testing.T) {
 		}, expect: []finding{{field.ErrorTypeForbidden, "spec.requires", "S11", "任务名称或说明含“佐证材料”"}}},
 		{name: "an emergency justified by a word, not a sentence (S6)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
 			t.Spec.ItemRef = ""
-			t.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "台风",
-				Expires: &metav1.Time{Time: now.Add(24 * time.Hour)}}
+			t.Spec.Emergency = cityEmergency(governancev1alpha1.EmergencyPublicSafety, "台风", now.Add(24*time.Hour))
 		}, expect: []finding{{field.ErrorTypeInvalid, "spec.emergency.justification", "S6", "at least 10 characters; this one has 2"}}},
 		{name: "emergency beyond 30 days (S6)", edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
 			t.Spec.ItemRef = ""
-			t.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "台风“海葵”过境，组织转移避险",
-				Expires: &metav1.Time{Time: now.Add(31 * 24 * time.Hour)}}
+			t.Spec.Emergency = cityEmergency(governancev1alpha1.EmergencyPublicSafety, "台风“海葵”过境，组织转移避险", now.Add(31*24*time.Hour))
 		}, expect: []finding{{field.ErrorTypeInvalid, "spec.emergency.expires", "S6", "lasts at most 30 days (until 2026-12-20T09:00:00Z)"}}},
 		{name: "emergency beyond the city's own limit of 10 days (S6)", snapEdit: func(m *rules.Memory) {
 			wz := city("3303", "温州市", true, requiredUnits...)
@@ -182,8 +180,7 @@ func TestTaskRefusals(t *testing.T) {
 			m.Juris = rules.NewJurisdictions([]governancev1alpha1.Jurisdiction{wz})
 		}, edit: func(t *governancev1alpha1.Task, _ *rules.TaskContext) {
 			t.Spec.ItemRef = ""
-			t.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "台风“海葵”过境，组织转移避险",
-				Expires: &metav1.Time{Time: now.Add(11 * 24 * time.Hour)}}
+			t.Spec.Emergency = cityEmergency(governancev1alpha1.EmergencyPublicSafety, "台风“海葵”过境，组织转移避险", now.Add(11*24*time.Hour))
 		}, expect: []finding{{field.ErrorTypeInvalid, "spec.emergency.expires", "S6", "lasts at most 10 days (until 2026-11-30T09:00:00Z)"}}},
 	}
 	for _, c := range cases {
@@ -232,12 +229,11 @@ func TestEmergencyIsAdmittedWithAWarning(t *testing.T) {
 	g := NewWithT(t)
 	task := censusTask()
 	task.Spec.ItemRef, task.Spec.Title = "", "台风“海葵”转移避险"
-	task.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyLifeSafety, Justification: "台风过境，转移危旧房群众",
-		Expires: &metav1.Time{Time: now.Add(rules.DefaultEmergency)}}
+	task.Spec.Emergency = cityEmergency(governancev1alpha1.EmergencyLifeSafety, "台风过境，转移危旧房群众", now.Add(rules.DefaultEmergency))
 	v := rules.EvaluateTask(task, tjj(), taskSnapshot())
 	expectFindings(t, v.Errs, nil)
-	g.Expect(v.Warnings).To(ConsistOf("S6 紧急任务（LifeSafety）不受清单限制，至 2026-11-27T09:00:00Z 自动失效，已记录备查 / " +
-		"emergency task (LifeSafety) admitted outside the lists until 2026-11-27T09:00:00Z; it is recorded and audited"))
+	g.Expect(v.Warnings).To(ConsistOf("S6 紧急任务（LifeSafety）不受清单限制，至 2026-11-27T09:00:00Z 自动失效，已记录备查；结束后由联审单位追认 / " +
+		"emergency task (LifeSafety) admitted outside the lists until 2026-11-27T09:00:00Z; it is recorded and audited, and the review units ratify it once it ends"))
 	g.Expect(v.TargetVillages).To(Equal(3))
 
 	task.Spec.Type = governancev1alpha1.TaskExclusiveRoomUse

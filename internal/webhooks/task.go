@@ -2,10 +2,14 @@ package webhooks
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -19,7 +23,8 @@ import (
 
 // TaskDefaulter labels a task with its namespace's department (the identity
 // the compliance summary counts under; a client's value is overwritten) and
-// gives an emergency without an expiry the default exemption (S6).
+// gives an emergency without an expiry the default exemption, its title as
+// its subject, and the finalizer that holds it until its record exists (S6).
 type TaskDefaulter struct {
 	Index *listindex.Index
 	Now   func() time.Time
@@ -34,10 +39,25 @@ func (d *TaskDefaulter) Default(ctx context.Context, t *governancev1alpha1.Task)
 	} else {
 		delete(t.Labels, governancev1alpha1.LabelDepartment)
 	}
-	if e := t.Spec.Emergency; e != nil && e.Expires == nil {
-		e.Expires = &metav1.Time{Time: created(t, d.Now).Add(rules.DefaultEmergency).Truncate(time.Second)}
+	if e := t.Spec.Emergency; e != nil {
+		defaultEmergency(t, e, created(t, d.Now))
 	}
 	return nil
+}
+
+// defaultEmergency fills in what an emergency may leave out (S6). The
+// finalizer is added while the task lives, not as it is being deleted (the
+// operator removes it then, once the record exists).
+func defaultEmergency(t *governancev1alpha1.Task, e *governancev1alpha1.Emergency, created time.Time) {
+	if e.Expires == nil {
+		e.Expires = &metav1.Time{Time: created.Add(rules.DefaultEmergency).Truncate(time.Second)}
+	}
+	if e.Subject == "" {
+		e.Subject = t.Spec.Title
+	}
+	if t.DeletionTimestamp.IsZero() {
+		controllerutil.AddFinalizer(t, governancev1alpha1.FinalizerEmergencyRecord)
+	}
 }
 
 // created is when the task was created, or now when it is being created.
@@ -54,6 +74,7 @@ func created(t *governancev1alpha1.Task, now func() time.Time) time.Time {
 // department in Warn (rules.TaskAction), it admits the lists' findings with
 // warnings instead.
 type TaskValidator struct {
+	readers
 	Index *listindex.Index
 	Now   func() time.Time
 }
@@ -63,6 +84,11 @@ func (v *TaskValidator) ValidateCreate(ctx context.Context, t *governancev1alpha
 }
 
 func (v *TaskValidator) ValidateUpdate(ctx context.Context, _, t *governancev1alpha1.Task) (admission.Warnings, error) {
+	if !t.DeletionTimestamp.IsZero() {
+		// On its way out: the operator removes its finalizer once its
+		// emergency record exists (S6), and nothing else is left to judge.
+		return nil, nil
+	}
 	return v.validate(ctx, t, false)
 }
 
@@ -75,7 +101,14 @@ func (v *TaskValidator) validate(ctx context.Context, t *governancev1alpha1.Task
 		return nil, err
 	}
 	dept := v.Index.Department(ctx, t.Namespace)
-	verdict := rules.EvaluateTask(t, rules.TaskContext{Department: dept, Created: created(t, v.Now), Now: v.Now()}, v.Index.Snapshot(ctx))
+	verdict := rules.EvaluateTask(t, rules.TaskContext{Department: dept, Created: created(t, v.Now), Now: v.Now(),
+		Area: v.Index.Area(ctx, t.Namespace)}, v.Index.Snapshot(ctx))
+	renewal, err := v.renewal(ctx, t, dept)
+	if err != nil {
+		return nil, err
+	}
+	// A renewal is refused whatever the city's action: it is no finding of the lists.
+	verdict.Errs = append(verdict.Errs, renewal...)
 	if dept != "" && t.Labels[governancev1alpha1.LabelDepartment] != dept {
 		// The defaulting webhook did not run: refuse rather than trust the client.
 		verdict.Refuse(field.Forbidden(field.NewPath("metadata", "labels").Key(governancev1alpha1.LabelDepartment),
@@ -89,6 +122,25 @@ func (v *TaskValidator) validate(ctx context.Context, t *governancev1alpha1.Task
 		return nil, forbidden("tasks", t.Name, verdict.Errs)
 	}
 	return nil, invalid("Task", t.Name, verdict.Errs)
+}
+
+// renewal applies rules.EmergencyRenewal: the department's records are read
+// from the API server, since a record written a moment ago must count; its
+// emergency tasks, which count until their records exist, from the cache.
+func (v *TaskValidator) renewal(ctx context.Context, t *governancev1alpha1.Task, dept string) (field.ErrorList, error) {
+	if !t.IsEmergency() || dept == "" {
+		return nil, nil
+	}
+	byDept := client.MatchingLabels{governancev1alpha1.LabelDepartment: dept}
+	records := &governancev1alpha1.EmergencyExemptionList{}
+	if err := v.live.List(ctx, records, byDept); err != nil {
+		return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("读取部门 %s 的紧急豁免记录失败，请重试 / reading department %s's emergency exemptions failed; retry: %v", dept, dept, err))
+	}
+	tasks := &governancev1alpha1.TaskList{}
+	if err := v.cached.List(ctx, tasks, byDept); err != nil {
+		return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("读取部门 %s 的任务失败，请重试 / reading department %s's tasks failed; retry: %v", dept, dept, err))
+	}
+	return rules.EmergencyRenewal(t, dept, records.Items, tasks.Items, v.Now()), nil
 }
 
 // forbiddenOnly: refusals of what the task asks (S11, S14, S17, another

@@ -64,7 +64,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Task{}).
-				WithDefaulter(&TaskDefaulter{Index: idx, Now: now}).WithValidator(&TaskValidator{Index: idx, Now: now}).Complete()
+				WithDefaulter(&TaskDefaulter{Index: idx, Now: now}).WithValidator(&TaskValidator{readers: reader, Index: idx, Now: now}).Complete()
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Report{}).
@@ -73,6 +73,14 @@ func Setup(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.ReportDecision{}).
 				WithDefaulter(CreatorDefaulter[*governancev1alpha1.ReportDecision]{}).WithValidator(&ReportDecisionValidator{readers: reader, Index: idx}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.EmergencyExemption{}).WithValidator(&EmergencyExemptionValidator{readers: reader}).Complete()
+		},
+		func() error {
+			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.EmergencyDecision{}).
+				WithDefaulter(CreatorDefaulter[*governancev1alpha1.EmergencyDecision]{}).
+				WithValidator(&EmergencyDecisionValidator{readers: reader, Index: idx, Now: now}).Complete()
 		},
 		func() error {
 			return ctrl.NewWebhookManagedBy(mgr, &governancev1alpha1.Disclosure{}).

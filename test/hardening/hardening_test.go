@@ -87,7 +87,9 @@ func emergency(name, title string, targets governancev1alpha1.TaskTargets) *gove
 	return &governancev1alpha1.Task{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: dept},
 		Spec: governancev1alpha1.TaskSpec{Type: governancev1alpha1.TaskWork, Title: title, Targets: targets, Due: "2026-12-31",
-			Emergency: &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyLifeSafety, Justification: "台风“海葵”将于今夜登陆，需连夜摸排危旧房住户"}},
+			Emergency: &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyLifeSafety, Nature: governancev1alpha1.EmergencySudden,
+				Issuer:        &governancev1alpha1.EmergencyIssuer{Name: "温州市人民政府 市长", Level: governancev1alpha1.IssuerCity},
+				Justification: "台风“海葵”将于今夜登陆，需连夜摸排危旧房住户"}},
 	}
 }
 

@@ -266,8 +266,10 @@ func TestTaskAndReport(t *testing.T) {
 	task := &governancev1alpha1.Task{ObjectMeta: metav1.ObjectMeta{Name: "gas-leak", Namespace: "dept-tjj"},
 		Spec: governancev1alpha1.TaskSpec{Type: governancev1alpha1.TaskWork, Title: "燃气泄漏，疏散周边住户", VillageRole: governancev1alpha1.RoleAssist,
 			Targets: governancev1alpha1.TaskTargets{Villages: []string{xiaonan}}, Due: "2026-12-31",
-			Emergency: &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "燃气泄漏，需连夜疏散周边住户",
-				Expires: &metav1.Time{Time: time.Now().Add(8 * time.Second)}}}}
+			Emergency: &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Nature: governancev1alpha1.EmergencySudden,
+				Issuer:        &governancev1alpha1.EmergencyIssuer{Name: "温州市人民政府 市长", Level: governancev1alpha1.IssuerCity},
+				Justification: "燃气泄漏，需连夜疏散周边住户",
+				Expires:       &metav1.Time{Time: time.Now().Add(8 * time.Second)}}}}
 	create(t, dept, task)
 	expectHealth(t, task, status.CurrentStatus)
 

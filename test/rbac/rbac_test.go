@@ -160,7 +160,7 @@ var (
 	// public records and notices).
 	clusterScoped = []string{"villages", "reviewunits", "listitems", "itemapprovals", "powerflows", "listrevisions",
 		"listrollouts", "departmentcompliances", "countycompliances", "signboardstyles", "publicnotices", "archivedrecords"}
-	namespaced = []string{"tasks", "villagereports", "reportdecisions", "signboardsets", "disclosures"}
+	namespaced = []string{"tasks", "villagereports", "reportdecisions", "signboardsets", "disclosures", "emergencyexemptions", "emergencydecisions", "taskinboxes"}
 	// namespaces are where the namespaced checks are made; "" is all of them.
 	namespaces = []string{"", "dept-tjj", "dept-other", nsA, nsB}
 )
@@ -194,11 +194,14 @@ func TestEachActorMayDoExactlyWhatDesignSays(t *testing.T) {
 		}},
 		"a department proposes list items and creates tasks in its own namespace": {user: "dept-bob", groups: []string{deptTJJ}, grants: []grant{
 			{verbs: allVerbs, resources: []string{"tasks"}, namespaces: []string{"dept-tjj"}},
+			// S6: its emergency records and their ratification, read only: never deleted.
+			{verbs: readVerbs, resources: []string{"emergencyexemptions", "emergencydecisions"}, namespaces: []string{"dept-tjj"}},
 			{verbs: []string{"get", "list", "watch", "create", "update", "patch"}, resources: []string{"listitems", "powerflows"}},
 			{verbs: readVerbs, resources: []string{"itemapprovals", "reviewunits"}},
 		}},
 		"a review unit approves items, decides reports and withdraws notices": {user: "unit-carol", groups: []string{unitMZJ}, grants: []grant{
-			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"itemapprovals", "reportdecisions"}},
+			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"itemapprovals", "reportdecisions", "emergencydecisions"}},
+			{verbs: readVerbs, resources: []string{"emergencyexemptions"}},
 			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"publicnotices"}}, // withdrawal only: admission
 			{verbs: readVerbs, resources: []string{"listitems", "powerflows", "reviewunits", "villagereports", "tasks", "departmentcompliances", "countycompliances"}},
 		}},

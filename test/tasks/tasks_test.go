@@ -172,6 +172,9 @@ func task(ns, name, itemRef string, targets governancev1alpha1.TaskTargets) *gov
 
 var all = governancev1alpha1.TaskTargets{All: true}
 
+// cityGovernment decides emergencies that may reach the whole city (S6).
+var cityGovernment = &governancev1alpha1.EmergencyIssuer{Name: "温州市人民政府 市长", Level: governancev1alpha1.IssuerCity}
+
 func expectPhase(t *testing.T, ns, name string, phase governancev1alpha1.TaskPhase) *governancev1alpha1.Task {
 	t.Helper()
 	got := &governancev1alpha1.Task{}
@@ -322,7 +325,8 @@ func TestTasks(t *testing.T) {
 		g := NewWithT(t)
 		tk := task("dept-tjj", "typhoon-evacuation", "", all)
 		tk.Spec.Title = "台风“海葵”转移避险人员摸排"
-		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyLifeSafety, Justification: "台风“海葵”将于今夜登陆，需连夜摸排危旧房住户"}
+		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyLifeSafety, Nature: governancev1alpha1.EmergencySudden,
+			Issuer: cityGovernment, Justification: "台风“海葵”将于今夜登陆，需连夜摸排危旧房住户"}
 		before := len(tjjWarnings.seen)
 		g.Expect(tjj.Create(ctx, tk)).To(Succeed())
 		g.Expect(tk.Spec.Emergency.Expires).NotTo(BeNil())
@@ -338,13 +342,16 @@ func TestTasks(t *testing.T) {
 		}).WithTimeout(15 * time.Second).Should(Succeed())
 
 		tk = task("dept-tjj", "flood-40-days", "", all)
-		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "主汛期连续强降雨，需村（社区）值守巡查山塘水库",
+		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Nature: governancev1alpha1.EmergencySudden,
+			Issuer: cityGovernment, Justification: "主汛期连续强降雨，需村（社区）值守巡查山塘水库",
 			Expires: &metav1.Time{Time: time.Now().Add(40 * 24 * time.Hour)}}
 		g.Expect(tjj.Create(ctx, tk)).To(MatchError(ContainSubstring("S6 紧急豁免最长 30 天")))
 
 		// A real clock, shortened: an exemption of three seconds runs out while we watch.
 		tk = task("dept-tjj", "gas-leak", "", governancev1alpha1.TaskTargets{Villages: []string{xiaonan}})
-		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Justification: "燃气泄漏，疏散周边住户",
+		tk.Spec.Title = "燃气泄漏疏散"
+		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Nature: governancev1alpha1.EmergencySudden,
+			Issuer: cityGovernment, Justification: "燃气泄漏，需疏散周边住户并设置警戒",
 			Expires: &metav1.Time{Time: time.Now().Add(3 * time.Second)}}
 		g.Expect(tjj.Create(ctx, tk)).To(Succeed())
 		expired := expectPhase(t, "dept-tjj", "gas-leak", governancev1alpha1.TaskExpired)
@@ -506,7 +513,9 @@ func TestTasks(t *testing.T) {
 	t.Run("S6 an emergency's default exemption runs out after 7 days (injected clock)", func(t *testing.T) {
 		g := NewWithT(t)
 		tk := task("dept-tjj", "flood-patrol", "", governancev1alpha1.TaskTargets{Counties: []string{"330302"}})
-		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPropertySafety, Justification: "强降雨致内涝，巡查低洼地带商铺和仓库"}
+		tk.Spec.Title = "强降雨内涝巡查"
+		tk.Spec.Emergency = &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPropertySafety, Nature: governancev1alpha1.EmergencySudden,
+			Issuer: cityGovernment, Justification: "强降雨致内涝，巡查低洼地带商铺和仓库"}
 		g.Expect(tjj.Create(ctx, tk)).To(Succeed())
 		expectPhase(t, "dept-tjj", "flood-patrol", governancev1alpha1.TaskAdmitted)
 		advance(7*24*time.Hour + time.Minute)

@@ -151,7 +151,8 @@ func emergencyTask(t *testing.T, name string, targets governancev1alpha1.TaskTar
 	task := &governancev1alpha1.Task{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "dept-tjj", Name: name},
 		Spec: governancev1alpha1.TaskSpec{Title: "应急任务 " + name, Targets: targets, Due: "2026-12-31",
-			Emergency: &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety,
+			Emergency: &governancev1alpha1.Emergency{Category: governancev1alpha1.EmergencyPublicSafety, Nature: governancev1alpha1.EmergencySudden,
+				Issuer:        &governancev1alpha1.EmergencyIssuer{Name: "温州市人民政府 市长", Level: governancev1alpha1.IssuerCity},
 				Justification: "台风过境，需村社协助转移群众", Expires: expires}},
 	}
 	if err := env.Client.Create(t.Context(), task); err != nil {
