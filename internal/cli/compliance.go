@@ -187,8 +187,10 @@ func summariseFolder(ms []manifest, at time.Time, onDay bool) *compliance {
 	}
 	city := juris.Default()
 	deadline, today := cityDeadline(juris, city), juris.Today(city, moment(city))
-	for _, dept := range summarisedDepartments(tasks, reports) {
+	exemptions := c.standingExemptions(ms, moment(city))
+	for _, dept := range summarisedDepartments(tasks, reports, exemptions) {
 		s := rules.SummariseDepartment(tasksOf(tasks, dept), reportsAgainst(reports, dept))
+		rules.SummariseExemptions(&s, exemptionsOf(exemptions, dept))
 		s.Rectification = rules.Rectify(deadline, today, rules.DepartmentRemaining(&s))
 		dc := governancev1alpha1.DepartmentCompliance{ObjectMeta: metav1.ObjectMeta{Name: dept}, Status: s}
 		setRectified(&dc.Status.Conditions, "部门 "+dept, s.Rectification, moment(city))
@@ -308,7 +310,7 @@ func folderItems(c *checker, phases []itemPhase) []governancev1alpha1.ListItem {
 
 // summarisedDepartments are the departments the controller keeps a summary
 // for: those with a task or a report against them.
-func summarisedDepartments(tasks []governancev1alpha1.Task, reports []governancev1alpha1.Report) []string {
+func summarisedDepartments(tasks []governancev1alpha1.Task, reports []governancev1alpha1.Report, exemptions []governancev1alpha1.EmergencyExemption) []string {
 	depts := sets.New[string]()
 	for _, t := range tasks {
 		depts.Insert(t.Status.Department)
@@ -316,8 +318,35 @@ func summarisedDepartments(tasks []governancev1alpha1.Task, reports []governance
 	for _, r := range reports {
 		depts.Insert(r.Status.Department)
 	}
+	for _, e := range exemptions {
+		depts.Insert(e.Spec.Department)
+	}
 	depts.Delete("")
 	return sets.List(depts)
+}
+
+// standingExemptions are the folder's emergency records (S6) with the
+// standing their decisions and the clock give them at (StandingOf), as the
+// operator keeps it.
+func (c *checker) standingExemptions(ms []manifest, at time.Time) []governancev1alpha1.EmergencyExemption {
+	decisions := map[string][]governancev1alpha1.EmergencyDecision{} // by namespace/exemption
+	for _, m := range ms {
+		if d, ok := m.obj.(*governancev1alpha1.EmergencyDecision); ok {
+			decisions[d.Namespace+"/"+d.Spec.Exemption] = append(decisions[d.Namespace+"/"+d.Spec.Exemption], *d)
+		}
+	}
+	out := make([]governancev1alpha1.EmergencyExemption, len(c.exemptions))
+	for i := range c.exemptions {
+		e := c.exemptions[i].DeepCopy()
+		s := rules.StandingOf(e, decisions[e.Namespace+"/"+e.Name], rules.RatificationWindow(e, c.snap.Juris), at)
+		e.Status.Phase, e.Status.Decisions = s.Phase, s.Decisions
+		out[i] = *e
+	}
+	return out
+}
+
+func exemptionsOf(exemptions []governancev1alpha1.EmergencyExemption, dept string) []governancev1alpha1.EmergencyExemption {
+	return slices.DeleteFunc(slices.Clone(exemptions), func(e governancev1alpha1.EmergencyExemption) bool { return e.Spec.Department != dept })
 }
 
 func tasksOf(tasks []governancev1alpha1.Task, dept string) []governancev1alpha1.Task {
