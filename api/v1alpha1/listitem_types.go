@@ -192,7 +192,7 @@ type Scope struct {
 
 // Retirement retires an item from the lists (S7): it leaves the next revision
 // and stays in history.
-// +kubebuilder:validation:XValidation:rule="has(self.reason) && self.reason.trim() != ''",message="S7 事项退出清单须写明理由（retirement.reason），如依据已废止 / a retirement needs its reason (retirement.reason), e.g. the basis was repealed",fieldPath=".reason",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.reason) && size(self.reason.trim()) > 0",message="S7 事项退出清单须写明理由（retirement.reason），如依据已废止 / a retirement needs its reason (retirement.reason), e.g. the basis was repealed",fieldPath=".reason",reason=FieldValueRequired
 type Retirement struct {
 	// reason says why the item leaves the lists, e.g. its basis was repealed. Required.
 	// 退出理由，如依据已废止。必填。

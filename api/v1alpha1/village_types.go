@@ -65,7 +65,7 @@ type PlatformEnrolment struct {
 // 村（社区）的登记信息，来自国家统计局区划代码。
 // +kubebuilder:validation:XValidation:rule="size(self.code) < 6 || self.county.code == self.code.substring(0, 6)",message="spec.county.code 必须等于 spec.code 的前 6 位 / spec.county.code must be the first 6 digits of spec.code",fieldPath=".county.code"
 // +kubebuilder:validation:XValidation:rule="size(self.code) < 9 || self.township.code == self.code.substring(0, 9)",message="spec.township.code 必须等于 spec.code 的前 9 位 / spec.township.code must be the first 9 digits of spec.code",fieldPath=".township.code"
-// +kubebuilder:validation:XValidation:rule="has(self.name) && self.name.trim() != ''",message="S1 村（社区）须写明名称（spec.name），如“鼓楼社区” / a village needs its name (spec.name), e.g. 鼓楼社区",fieldPath=".name",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="has(self.name) && size(self.name.trim()) > 0",message="S1 村（社区）须写明名称（spec.name），如“鼓楼社区” / a village needs its name (spec.name), e.g. 鼓楼社区",fieldPath=".name",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="has(self.type)",message="S1 村（社区）须写明类型（spec.type）：Village（村）或 Community（社区） / a village needs its type (spec.type): Village (村) or Community (社区)",fieldPath=".type",reason=FieldValueRequired
 type VillageSpec struct {
 	// code is the village's 12-digit statistical division code; it is also the
