@@ -237,6 +237,9 @@ func TestEmergencies(t *testing.T) {
 			`Task.governance.cunshe.io "waterlogging-patrol" is invalid: spec.emergency.expires: Invalid value: "`+longer.Spec.Emergency.Expires.UTC().Format(time.RFC3339)+`": `+
 				`S6 紧急豁免不能延长：记录 dept-lc-yjj/`+rec.Name+` 的截止时间为 `+until+`；更长的工作须列入清单 / `+
 				`an emergency exemption cannot be extended: record dept-lc-yjj/`+rec.Name+` ends at `+until+`; longer work must be put on the lists`)
+		stored := &governancev1alpha1.Task{}
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(tk), stored)).To(Succeed())
+		g.Expect(stored.Spec.Emergency.Expires.Time).To(BeTemporally("==", tk.Spec.Emergency.Expires.Time), "the refused update changed nothing")
 
 		g.Expect(lcyjj.Delete(ctx, tk)).To(Succeed())
 		g.Eventually(func() bool {
