@@ -123,6 +123,7 @@ var ReadyReasons = map[string]map[string]Health{
 	},
 	"DepartmentCompliance": {ReasonSummarised: HealthCurrent},
 	"CountyCompliance":     {ReasonSummarised: HealthCurrent},
+	"TaskInbox":            {ReasonSummarised: HealthCurrent},
 }
 
 // HealthOf is the health of a kind's Ready reason; a reason the table

@@ -189,10 +189,12 @@ func (c *city) objects(ro *governancev1alpha1.ListRollout) []client.Object {
 	return objs
 }
 
-// useCluster makes the commands connect to a fake cluster holding objs,
-// through a kubeconfig in $KUBECONFIG, with the clock at testNow.
+// useCluster makes the commands connect to a fake cluster holding objs and
+// what the operator would keep of them (each village's TaskInbox), through
+// a kubeconfig in $KUBECONFIG, with the clock at testNow.
 func useCluster(t *testing.T, funcs interceptor.Funcs, objs ...client.Object) client.Client {
 	t.Helper()
+	objs = append(objs, inboxes(objs)...)
 	s := runtime.NewScheme()
 	if err := governancev1alpha1.AddToScheme(s); err != nil {
 		t.Fatal(err)

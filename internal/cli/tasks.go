@@ -5,19 +5,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/api/meta"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
-	"github.com/cunshe/cunshe-operator/internal/rules"
 )
 
 // chinaTime is the time the cadres read: China keeps UTC+8 all year.
@@ -49,30 +47,6 @@ var (
 	}
 )
 
-// taskStanding is one task as tasks prints it; its JSON is -o json's.
-type taskStanding struct {
-	Namespace  string                         `json:"namespace"`
-	Name       string                         `json:"name"`
-	Department string                         `json:"department"`
-	Title      string                         `json:"title"`
-	Type       governancev1alpha1.TaskType    `json:"type"`
-	Item       string                         `json:"item,omitempty"`
-	Role       governancev1alpha1.VillageRole `json:"role,omitempty"`
-	Due        string                         `json:"due,omitempty"`
-	Phase      governancev1alpha1.TaskPhase   `json:"phase"`
-	// Action is Warn for a task admitted under a pilot's Warn although it
-	// breaks the lists (status.admissionAction).
-	Action    governancev1alpha1.AdmissionAction `json:"action,omitempty"`
-	Emergency *emergencyStanding                 `json:"emergency,omitempty"`
-	// Finding is why a task that is not Admitted (or is, under Warn) stands where it does.
-	Finding string `json:"finding,omitempty"`
-}
-
-type emergencyStanding struct {
-	Category governancev1alpha1.EmergencyCategory `json:"category"`
-	Expires  *time.Time                           `json:"expires,omitempty"`
-}
-
 // villageTasks is what `tasks -o json|yaml` prints.
 type villageTasks struct {
 	metav1.TypeMeta `json:",inline"`
@@ -80,7 +54,7 @@ type villageTasks struct {
 		Code string `json:"code"`
 		Name string `json:"name"`
 	} `json:"village"`
-	Tasks []taskStanding `json:"tasks"`
+	Tasks []governancev1alpha1.TaskStanding `json:"tasks"`
 }
 
 func (d *villageTasks) DeepCopyObject() runtime.Object { return deepCopyResult(d) }
@@ -100,14 +74,17 @@ func newTasksCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tasks VILLAGE [-o json|yaml|name]",
 		Short: "派发给某村（社区）的任务及其状态 / the tasks that reach a village, and their standing",
-		Long: `列出各部门命名空间中派发给该村（社区）的任务（任务对象按村、按县或全部指向它，且所依据的事项适用于该村（社区），规则与准入相同），
-按村社干部阅读的方式给出：任务、部门、类型、依据事项、村（社区）角色、期限、审计状态、紧急豁免及其截止时间（北京时间），
+		Long: `列出派发给该村（社区）的任务（任务对象按村、按县或全部指向它，且所依据的事项适用于该村（社区），规则与准入相同），
+读取系统在本村（社区）命名空间中维护的任务汇总（TaskInbox cunshe-tasks），村社干部以本人身份即可读取，
+无需读取部门或其他村（社区）的对象；按村社干部阅读的方式给出：任务、部门、类型、依据事项、村（社区）角色、期限、审计状态、紧急豁免及其截止时间（北京时间），
 未准入的任务附第一条审计结论。VILLAGE 为 12 位区划代码或村社名称（重名时须用代码）。-o json|yaml 供程序读取，
 -o name 列出任务。试点期间告警放行的任务（Jurisdiction spec.admission.overrides）状态标注“试点告警 warn”，并附审计结论。
 
-Lists the tasks of every department's namespace that reach the village
-(their targets name it, its county, or all villages, and the item they
-cite applies to it: the rule admission uses), as the village's cadres
+Lists the tasks that reach the village (their targets name it, its
+county, or all villages, and the item they cite applies to it: the rule
+admission uses), from the TaskInbox cunshe-tasks the operator keeps in
+the village's tenant, which its cadres read as themselves, without
+reading any department's objects or another village's; as the cadres
 read them: task, department, type, list
 item, the village's role, due date, the audit's phase, the emergency
 exemption and when it ends (Beijing time), and for a task that is not
@@ -139,95 +116,55 @@ func listVillageTasks(cmd *cobra.Command, k *clusterFlags, p *printFlags, pr pri
 	if err != nil {
 		return err
 	}
-	v, err := findVillage(ctx, cmd, c, arg)
+	v := &governancev1alpha1.Village{Spec: governancev1alpha1.VillageSpec{Code: arg}}
+	if !villageCode.MatchString(arg) { // a name: find its code among the Villages
+		if v, err = findVillage(ctx, cmd, c, arg); err != nil {
+			return err
+		}
+	}
+	inbox, err := readInbox(ctx, c, v)
 	if err != nil {
 		return err
 	}
-	tasks := &governancev1alpha1.TaskList{}
-	if err := listObjects(ctx, c, tasks, "任务", "Task"); err != nil {
-		return err
+	doc := &villageTasks{TypeMeta: resultType("VillageTasks"), Tasks: inbox.Status.Tasks}
+	if doc.Tasks == nil {
+		doc.Tasks = []governancev1alpha1.TaskStanding{}
 	}
-	items, juris, err := readReach(ctx, c)
-	if err != nil {
-		return err
-	}
-	doc := &villageTasks{TypeMeta: resultType("VillageTasks"), Tasks: tasksReaching(tasks.Items, v, items, juris)}
+	v.Spec.Name = cmp.Or(inbox.Status.Village.Name, v.Spec.Name)
 	doc.Village.Code, doc.Village.Name = v.Spec.Code, v.Spec.Name
+	if inbox.Status.Truncated {
+		_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "只列出前 %d 项，共 %d 项 / only the first %d of %d tasks are listed\n",
+			len(doc.Tasks), inbox.Status.TasksTotal, len(doc.Tasks), inbox.Status.TasksTotal)
+	}
 	if pr != nil {
 		return p.printObjects(cmd.OutOrStdout(), pr, doc)
 	}
 	return writeTasksText(cmd.OutOrStdout(), v, doc.Tasks)
 }
 
-// readReach reads what decides, beside a task's targets, whether it
-// reaches a village: the items the tasks cite and the jurisdictions.
-func readReach(ctx context.Context, c client.Reader) (map[string]*governancev1alpha1.ListItem, rules.Jurisdictions, error) {
-	items := &governancev1alpha1.ListItemList{}
-	if err := listObjects(ctx, c, items, "清单事项", "ListItem"); err != nil {
-		return nil, rules.Jurisdictions{}, err
+// readInbox reads the TaskInbox the operator keeps in v's tenant. The
+// operator writes one once a task reaches the village: without one, a
+// village that exists has no task (a reader who may not read Villages, a
+// village's cadre, is told so too), and a code that names no village is an
+// error.
+func readInbox(ctx context.Context, c client.Reader, v *governancev1alpha1.Village) (*governancev1alpha1.TaskInbox, error) {
+	inbox := &governancev1alpha1.TaskInbox{}
+	key := client.ObjectKey{Namespace: governancev1alpha1.TenantNamespaceName(v.Spec.Code), Name: governancev1alpha1.TaskInboxName}
+	err := getObject(ctx, c, key, inbox, "村社任务汇总", "TaskInbox")
+	if !apierrors.IsNotFound(err) {
+		return inbox, err
 	}
-	juris := &governancev1alpha1.JurisdictionList{}
-	if err := listObjects(ctx, c, juris, "辖区", "Jurisdiction"); err != nil {
-		return nil, rules.Jurisdictions{}, err
-	}
-	byName := make(map[string]*governancev1alpha1.ListItem, len(items.Items))
-	for i := range items.Items {
-		byName[items.Items[i].Name] = &items.Items[i]
-	}
-	return byName, rules.NewJurisdictions(juris.Items), nil
-}
-
-// tasksReaching is the standing of the tasks that reach v (rules.TaskReaches:
-// their targets name it and their item applies to it), by namespace and name.
-func tasksReaching(tasks []governancev1alpha1.Task, v *governancev1alpha1.Village, items map[string]*governancev1alpha1.ListItem, juris rules.Jurisdictions) []taskStanding {
-	out := []taskStanding{}
-	place := rules.PlaceOf(v)
-	for i := range tasks {
-		if t := &tasks[i]; rules.TaskReaches(t, items[t.Spec.ItemRef], place, juris) {
-			out = append(out, standingOf(&tasks[i]))
+	if v.Spec.Name == "" { // not read yet: does the village exist?
+		err := getObject(ctx, c, client.ObjectKey{Name: v.Spec.Code}, v, "村社", "Village")
+		if err != nil && !apierrors.IsForbidden(err) {
+			return nil, err
 		}
 	}
-	slices.SortFunc(out, func(a, b taskStanding) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	})
-	return out
-}
-
-func standingOf(t *governancev1alpha1.Task) taskStanding {
-	s := taskStanding{
-		Namespace: t.Namespace, Name: t.Name, Title: t.Spec.Title,
-		Department: cmp.Or(t.Status.Department, t.Labels[governancev1alpha1.LabelDepartment]),
-		Type:       cmp.Or(t.Spec.Type, governancev1alpha1.TaskWork),
-		Item:       t.Spec.ItemRef, Role: t.Spec.VillageRole, Due: t.Spec.Due, Phase: t.Status.Phase,
-		Action: t.Status.AdmissionAction,
-	}
-	if e := t.Spec.Emergency; e != nil {
-		s.Emergency = &emergencyStanding{Category: e.Category}
-		if e.Expires != nil {
-			expires := e.Expires.UTC()
-			s.Emergency.Expires = &expires
-		}
-	}
-	if (s.Phase != governancev1alpha1.TaskAdmitted && s.Phase != "") || s.Action == governancev1alpha1.AdmissionWarn {
-		s.Finding = firstFinding(t)
-	}
-	return s
-}
-
-// firstFinding is the audit's first finding or, for a standing that has
-// none (an upheld report, an expired emergency), the Ready condition's message.
-func firstFinding(t *governancev1alpha1.Task) string {
-	if len(t.Status.Findings) > 0 {
-		return t.Status.Findings[0]
-	}
-	if c := meta.FindStatusCondition(t.Status.Conditions, governancev1alpha1.ReadyCondition); c != nil {
-		return c.Message
-	}
-	return ""
+	return &governancev1alpha1.TaskInbox{}, nil
 }
 
 // writeTasksText writes the tasks as the village's cadres read them.
-func writeTasksText(w io.Writer, v *governancev1alpha1.Village, tasks []taskStanding) error {
+func writeTasksText(w io.Writer, v *governancev1alpha1.Village, tasks []governancev1alpha1.TaskStanding) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s收到的任务：共 %d 项\n", villageLabel(v), len(tasks))
 	if len(tasks) > 0 {
@@ -257,7 +194,7 @@ func writeTasksText(w io.Writer, v *governancev1alpha1.Village, tasks []taskStan
 
 // phaseText is the task's phase as the cadres read it; a task admitted
 // under a pilot's Warn says so.
-func phaseText(t taskStanding) string {
+func phaseText(t governancev1alpha1.TaskStanding) string {
 	if t.Action == governancev1alpha1.AdmissionWarn {
 		return taskPhaseNames[t.Phase] + "（试点告警 warn）"
 	}
@@ -265,7 +202,7 @@ func phaseText(t taskStanding) string {
 }
 
 // emergencyText is the exemption's category and end, Beijing time.
-func emergencyText(e *emergencyStanding) string {
+func emergencyText(e *governancev1alpha1.EmergencyStanding) string {
 	switch {
 	case e == nil:
 		return "—"

@@ -17,6 +17,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+	"github.com/cunshe/cunshe-operator/internal/rules"
+	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
 // cityTasks are tasks in every standing, as the audit leaves them: four
@@ -112,4 +114,34 @@ func TestTasksNoneReach(t *testing.T) {
 	if got.code != ExitOK || got.stdout != want {
 		t.Errorf("exit code %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", got.code, got.stdout, want, got.stderr)
 	}
+}
+
+// inboxes are the TaskInboxes the operator keeps for objs: one in the
+// tenant of each village that a task reaches (tenant.Inbox).
+func inboxes(objs []client.Object) []client.Object {
+	var villages []*governancev1alpha1.Village
+	var tasks []*governancev1alpha1.Task
+	var juris []governancev1alpha1.Jurisdiction
+	items := map[string]*governancev1alpha1.ListItem{}
+	for _, o := range objs {
+		switch o := o.(type) {
+		case *governancev1alpha1.Village:
+			villages = append(villages, o)
+		case *governancev1alpha1.Task:
+			tasks = append(tasks, o)
+		case *governancev1alpha1.ListItem:
+			items[o.Name] = o
+		case *governancev1alpha1.Jurisdiction:
+			juris = append(juris, *o)
+		}
+	}
+	var out []client.Object
+	for _, v := range villages {
+		s := tenant.Inbox(v, tasks, func(name string) *governancev1alpha1.ListItem { return items[name] }, rules.NewJurisdictions(juris))
+		if s.TasksTotal > 0 {
+			out = append(out, &governancev1alpha1.TaskInbox{Status: s, ObjectMeta: metav1.ObjectMeta{
+				Namespace: governancev1alpha1.TenantNamespaceName(v.Spec.Code), Name: governancev1alpha1.TaskInboxName}})
+		}
+	}
+	return out
 }

@@ -196,6 +196,10 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the village controller: %w", err)
 	}
+	if err := (&controllers.TaskInboxReconciler{Client: mgr.GetClient(), MaxConcurrentReconciles: opts.concurrency()}).
+		SetupWithManager(context.Background(), mgr); err != nil {
+		return nil, fmt.Errorf("setting up the task inboxes: %w", err)
+	}
 	if err := setupLists(mgr, opts); err != nil {
 		return nil, err
 	}
@@ -412,6 +416,8 @@ func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now
 // the village controller keeps a digest of each of the others in its own
 // store (tenant.Observer). Villages share their strings with their lists
 // (tenant.TrimVillageForCache); managed fields are stripped everywhere.
+// The TaskInboxes are cached without the tasks they list
+// (tenant.TrimInboxForCache): their content hash is what is compared.
 // Neither cache has a namespace index (Villages are cluster-scoped, and the
 // operator reads a lists ConfigMap by name or all of them by label), so a
 // list in one namespace fails instead of scanning. The observed kinds are
@@ -420,8 +426,9 @@ func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now
 func CacheOptions() cache.Options {
 	own := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue})}
 	byObject := map[client.Object]cache.ByObject{
-		&governancev1alpha1.Village{}: {Transform: tenant.TrimVillageForCache},
-		&corev1.ConfigMap{}:           {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimListsForCache},
+		&governancev1alpha1.Village{}:   {Transform: tenant.TrimVillageForCache},
+		&corev1.ConfigMap{}:             {Label: labels.SelectorFromSet(labels.Set{tenant.LabelLists: "true"}), Transform: tenant.TrimListsForCache},
+		&governancev1alpha1.TaskInbox{}: {Transform: tenant.TrimInboxForCache},
 	}
 	for _, kind := range tenant.ObservedKinds() {
 		byObject[kind] = own

@@ -160,7 +160,7 @@ var (
 	// public records and notices).
 	clusterScoped = []string{"villages", "reviewunits", "listitems", "itemapprovals", "powerflows", "listrevisions",
 		"listrollouts", "departmentcompliances", "countycompliances", "signboardstyles", "publicnotices", "archivedrecords"}
-	namespaced = []string{"tasks", "villagereports", "reportdecisions", "signboardsets", "disclosures", "emergencyexemptions", "emergencydecisions", "taskinboxes"}
+	namespaced = []string{"tasks", "villagereports", "reportdecisions", "signboardsets", "disclosures", "emergencyexemptions", "emergencydecisions", "taskinboxes", "taskinboxes"}
 	// namespaces are where the namespaced checks are made; "" is all of them.
 	namespaces = []string{"", "dept-tjj", "dept-other", nsA, nsB}
 )
@@ -209,11 +209,11 @@ func TestEachActorMayDoExactlyWhatDesignSays(t *testing.T) {
 			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"signboardstyles"}}, // its own only: admission (TestTownshipKeepsToItsOwnStyle)
 			{verbs: []string{"get", "list", "watch", "update", "patch"}, resources: []string{"villages"}},        // its own villages' enrolment only: admission (TestTownshipEnrolsItsOwnVillages)
 			{verbs: allVerbs, resources: []string{"signboardsets"}, namespaces: []string{nsA}},
-			{verbs: readVerbs, resources: []string{"villagereports", "reportdecisions", "disclosures"}, namespaces: []string{nsA}},
+			{verbs: readVerbs, resources: []string{"villagereports", "reportdecisions", "disclosures", "taskinboxes"}, namespaces: []string{nsA}},
 		}},
 		"village cadres file reports and publish records in their own tenant": {user: "cadre-erin", groups: []string{tenant.VillageGroup(villageA.Spec.Code)}, grants: []grant{
 			{verbs: []string{"get", "list", "watch", "create"}, resources: []string{"villagereports", "disclosures"}, namespaces: []string{nsA}},
-			{verbs: readVerbs, resources: []string{"reportdecisions", "signboardsets"}, namespaces: []string{nsA}},
+			{verbs: readVerbs, resources: []string{"reportdecisions", "signboardsets", "taskinboxes"}, namespaces: []string{nsA}},
 		}},
 		"a viewer reads everything and writes nothing": {user: "viewer-frank", groups: []string{viewers}, grants: []grant{
 			{verbs: readVerbs, resources: all},
