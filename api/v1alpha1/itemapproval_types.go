@@ -43,7 +43,7 @@ type ItemApprovalSpec struct {
 	// 所审核的事项摘要；事项变更后摘要改变，原审核意见失效。
 	// +required
 	// +kubebuilder:validation:MaxLength=71
-	// +kubebuilder:validation:XValidation:rule="self.matches('^sha256:[0-9a-f]{64}$')",message="spec.digest 必须形如 sha256:<64 位十六进制> / spec.digest must look like sha256:<64 hex digits>"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^sha256:[0-9a-f]{64}$')",message="S5 spec.digest 必须形如 sha256:<64 位十六进制> / spec.digest must look like sha256:<64 hex digits>"
 	Digest string `json:"digest"`
 
 	// unit is the ReviewUnit deciding.

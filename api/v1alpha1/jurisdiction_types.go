@@ -196,7 +196,7 @@ type JurisdictionSpec struct {
 	// +required
 	// +kubebuilder:validation:MinLength=2
 	// +kubebuilder:validation:MaxLength=4
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.code 不可修改 / spec.code is immutable"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="S1 spec.code 不可修改 / spec.code is immutable"
 	Code string `json:"code"`
 
 	// name is the jurisdiction's official name, e.g. 温州市 or 浙江省.
@@ -209,7 +209,7 @@ type JurisdictionSpec struct {
 	// level is City or Province.
 	// 层级：City（设区市）或 Province（省）。
 	// +required
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.level 不可修改 / spec.level is immutable"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="S1 spec.level 不可修改 / spec.level is immutable"
 	Level JurisdictionLevel `json:"level"`
 
 	// default makes this the city of objects that name no jurisdiction

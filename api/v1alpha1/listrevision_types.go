@@ -19,7 +19,7 @@ type PublishedItem struct {
 
 // ListRevisionSpec is one numbered snapshot of the lists as published.
 // 清单版本：某一时刻已通过审核、未退出的全部事项。
-// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="清单版本一经生成不可修改 / a list revision is immutable (S1)"
+// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="S1 清单版本一经生成不可修改 / a list revision is immutable"
 type ListRevisionSpec struct {
 	// jurisdiction is the city whose lists these are; empty for revisions cut
 	// before jurisdictions existed (they belong to the default city).

@@ -21,7 +21,7 @@ type RolloutPause struct {
 }
 
 // RolloutStep is one step of a rollout: exactly one of counties, percent, pause.
-// +kubebuilder:validation:XValidation:rule="[has(self.counties), has(self.percent), has(self.pause)].filter(x, x).size() == 1",message="每一步须且只能设置 counties、percent、pause 之一 / each step sets exactly one of counties, percent, pause"
+// +kubebuilder:validation:XValidation:rule="[has(self.counties), has(self.percent), has(self.pause)].filter(x, x).size() == 1",message="S1 每一步须且只能设置 counties、percent、pause 之一 / each step sets exactly one of counties, percent, pause"
 type RolloutStep struct {
 	// counties adds every village of these counties (6-digit codes).
 	// 本步新增的县（市、区）。

@@ -19,7 +19,7 @@ type SignboardStyleSpec struct {
 	// township is the township or sub-district that makes the boards; its code is the style's name.
 	// 制作牌子的乡镇（街道）；其代码即本对象名称。
 	// +required
-	// +kubebuilder:validation:XValidation:rule="self.code.matches('^[0-9]{9}$')",message="spec.township.code 必须是 9 位乡镇（街道）代码 / spec.township.code must be a 9-digit township code"
+	// +kubebuilder:validation:XValidation:rule="self.code.matches('^[0-9]{9}$')",message="S15 spec.township.code 必须是 9 位乡镇（街道）代码 / spec.township.code must be a 9-digit township code"
 	Township Division `json:"township"`
 
 	// widthMM is the board's width in millimetres, e.g. 600.
@@ -120,7 +120,7 @@ type SignboardStyleStatus struct {
 // +kubebuilder:printcolumn:name="Noncompliant",type=integer,JSONPath=`.status.noncompliant`
 // +kubebuilder:printcolumn:name="Missing",type=integer,JSONPath=`.status.missing`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name == self.spec.township.code",message="metadata.name 必须等于 spec.township.code（每个乡镇一个样式，S15） / metadata.name must equal spec.township.code (one style per township, S15)"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name == self.spec.township.code",message="S15 metadata.name 必须等于 spec.township.code（每个乡镇一个样式） / metadata.name must equal spec.township.code (one style per township)"
 type SignboardStyle struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional
@@ -302,7 +302,7 @@ type SignboardSetStatus struct {
 // +kubebuilder:printcolumn:name="Missing",type=string,JSONPath=`.status.missingBoards`
 // +kubebuilder:printcolumn:name="Extra",type=string,JSONPath=`.status.extraBoards`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name == 'signboards'",message="每个村（社区）一个 SignboardSet，名称须为 signboards / one SignboardSet per village, named signboards"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name == 'signboards'",message="S12 每个村（社区）一个 SignboardSet，名称须为 signboards / one SignboardSet per village, named signboards"
 type SignboardSet struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

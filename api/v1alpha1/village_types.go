@@ -63,8 +63,8 @@ type PlatformEnrolment struct {
 
 // VillageSpec declares one village-level unit (村/社区) of the division registry.
 // 村（社区）的登记信息，来自国家统计局区划代码。
-// +kubebuilder:validation:XValidation:rule="size(self.code) < 6 || self.county.code == self.code.substring(0, 6)",message="spec.county.code 必须等于 spec.code 的前 6 位 / spec.county.code must be the first 6 digits of spec.code",fieldPath=".county.code"
-// +kubebuilder:validation:XValidation:rule="size(self.code) < 9 || self.township.code == self.code.substring(0, 9)",message="spec.township.code 必须等于 spec.code 的前 9 位 / spec.township.code must be the first 9 digits of spec.code",fieldPath=".township.code"
+// +kubebuilder:validation:XValidation:rule="size(self.code) < 6 || self.county.code == self.code.substring(0, 6)",message="S1 spec.county.code 必须等于 spec.code 的前 6 位 / spec.county.code must be the first 6 digits of spec.code",fieldPath=".county.code"
+// +kubebuilder:validation:XValidation:rule="size(self.code) < 9 || self.township.code == self.code.substring(0, 9)",message="S1 spec.township.code 必须等于 spec.code 的前 9 位 / spec.township.code must be the first 9 digits of spec.code",fieldPath=".township.code"
 // +kubebuilder:validation:XValidation:rule="has(self.name) && size(self.name.trim()) > 0",message="S1 村（社区）须写明名称（spec.name），如“鼓楼社区” / a village needs its name (spec.name), e.g. 鼓楼社区",fieldPath=".name",reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="has(self.type)",message="S1 村（社区）须写明类型（spec.type）：Village（村）或 Community（社区） / a village needs its type (spec.type): Village (村) or Community (社区)",fieldPath=".type",reason=FieldValueRequired
 type VillageSpec struct {
@@ -73,8 +73,8 @@ type VillageSpec struct {
 	// 12 位统计用区划代码，同时是对象名称，不可修改。
 	// +required
 	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{12}$')",message="spec.code 必须是 12 位数字区划代码 / spec.code must be a 12-digit division code"
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.code 不可修改 / spec.code is immutable"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{12}$')",message="S1 spec.code 必须是 12 位数字区划代码 / spec.code must be a 12-digit division code"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="S1 spec.code 不可修改 / spec.code is immutable"
 	Code string `json:"code"`
 
 	// name is the village's official name, e.g. 鼓楼社区. Required: a CEL
@@ -187,7 +187,7 @@ type PlatformRecords struct {
 // +kubebuilder:printcolumn:name="Paper-Exempt",type=string,JSONPath=`.status.conditions[?(@.type=="PaperLedgerExempt")].status`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name == self.spec.code",message="metadata.name 必须等于 spec.code / metadata.name must equal spec.code"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name == self.spec.code",message="S1 metadata.name 必须等于 spec.code / metadata.name must equal spec.code"
 type Village struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

@@ -18,7 +18,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{NoWebhooks: true}, &env)
+	testenv.Run(m, testenv.Options{NoWebhooks: true, OfflineParity: true}, &env)
 }
 
 func village(code string) *governancev1alpha1.Village {
@@ -43,19 +43,19 @@ func TestVillageSchemaRefusesBadInput(t *testing.T) {
 			mutate: func(v *governancev1alpha1.Village) {
 				v.Name, v.Spec.Code = "33030200604x", "33030200604x"
 			},
-			want: []string{"spec.code: Invalid value: \"33030200604x\": spec.code 必须是 12 位数字区划代码 / spec.code must be a 12-digit division code"},
+			want: []string{"spec.code: Invalid value: \"33030200604x\": S1 spec.code 必须是 12 位数字区划代码 / spec.code must be a 12-digit division code"},
 		},
 		"a code of 11 digits": {
 			mutate: func(v *governancev1alpha1.Village) { v.Name, v.Spec.Code = "33030200604", "33030200604" },
-			want:   []string{"spec.code: Invalid value: \"33030200604\": spec.code 必须是 12 位数字区划代码 / spec.code must be a 12-digit division code"},
+			want:   []string{"spec.code: Invalid value: \"33030200604\": S1 spec.code 必须是 12 位数字区划代码 / spec.code must be a 12-digit division code"},
 		},
 		"a county that is not the code's first 6 digits": {
 			mutate: func(v *governancev1alpha1.Village) { v.Spec.County.Code = "330303" },
-			want:   []string{"spec.county.code: Invalid value: spec.county.code 必须等于 spec.code 的前 6 位 / spec.county.code must be the first 6 digits of spec.code"},
+			want:   []string{"spec.county.code: Invalid value: S1 spec.county.code 必须等于 spec.code 的前 6 位 / spec.county.code must be the first 6 digits of spec.code"},
 		},
 		"a township that is not the code's first 9 digits": {
 			mutate: func(v *governancev1alpha1.Village) { v.Spec.Township.Code = "330302007" },
-			want:   []string{"spec.township.code: Invalid value: spec.township.code 必须等于 spec.code 的前 9 位 / spec.township.code must be the first 9 digits of spec.code"},
+			want:   []string{"spec.township.code: Invalid value: S1 spec.township.code 必须等于 spec.code 的前 9 位 / spec.township.code must be the first 9 digits of spec.code"},
 		},
 		"a code of 13 digits": {
 			mutate: func(v *governancev1alpha1.Village) { v.Name, v.Spec.Code = "3303020060441", "3303020060441" },
@@ -63,7 +63,7 @@ func TestVillageSchemaRefusesBadInput(t *testing.T) {
 		},
 		"a code of 5 digits reports only the code": {
 			mutate: func(v *governancev1alpha1.Village) { v.Name, v.Spec.Code = "33030", "33030" },
-			want:   []string{"spec.code: Invalid value: \"33030\": spec.code 必须是 12 位数字区划代码 / spec.code must be a 12-digit division code"},
+			want:   []string{"spec.code: Invalid value: \"33030\": S1 spec.code 必须是 12 位数字区划代码 / spec.code must be a 12-digit division code"},
 		},
 		"a name that differs from the code": {
 			mutate: func(v *governancev1alpha1.Village) { v.Name = "gulou" },

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -35,6 +36,9 @@ type manifest struct {
 	// obj is the strictly decoded object: a kind of governance.cunshe.io or
 	// a core Namespace. Documents of other groups are not kept.
 	obj runtime.Object
+	// raw is the object as written, which the API server's schema checks
+	// (a field left out is not a field set to its zero value).
+	raw map[string]any
 }
 
 // name is the object's metadata.name.
@@ -145,20 +149,44 @@ func decodeManifests(file string, data []byte) ([]manifest, error) {
 			continue // only comments: not a document
 		}
 		index++
-		objs, derr := decodeDocument(js)
+		objs, raws, derr := decodeDocument(js)
 		if derr != nil {
 			derr.file, derr.index = file, index
 			return nil, derr
 		}
-		for _, obj := range objs {
-			out = append(out, manifest{file: file, index: index, gvk: obj.GetObjectKind().GroupVersionKind(), obj: obj})
+		for i, obj := range objs {
+			out = append(out, manifest{file: file, index: index, gvk: obj.GetObjectKind().GroupVersionKind(), obj: obj, raw: raws[i]})
 		}
 	}
 }
 
-// decodeDocument decodes one document, given as JSON. A typed list of the
-// group (ListItemList, …) yields its items.
-func decodeDocument(js []byte) ([]runtime.Object, *documentError) {
+// decodeDocument decodes one document, given as JSON, and returns each
+// object with its fields as written. A typed list of the group
+// (ListItemList, …) yields its items.
+func decodeDocument(js []byte) ([]runtime.Object, []map[string]any, *documentError) {
+	objs, derr := decodeObjects(js)
+	if derr != nil || len(objs) == 0 {
+		return nil, nil, derr
+	}
+	var raw map[string]any // numbers as the API server reads them: int64 where integral
+	if err := utiljson.Unmarshal(js, &raw); err != nil {
+		return nil, nil, &documentError{err: err} // decoded strictly above: cannot happen
+	}
+	if len(objs) == 1 && raw["kind"] == objs[0].GetObjectKind().GroupVersionKind().Kind {
+		return objs, []map[string]any{raw}, nil // not a list
+	}
+	raws := make([]map[string]any, len(objs))
+	items, _ := raw["items"].([]any)
+	for i := range objs {
+		if i < len(items) {
+			raws[i], _ = items[i].(map[string]any)
+		}
+	}
+	return objs, raws, nil
+}
+
+// decodeObjects decodes one document strictly into the objects it holds.
+func decodeObjects(js []byte) ([]runtime.Object, *documentError) {
 	if js[0] != '{' {
 		return nil, nil // a list or a scalar: not a Kubernetes object
 	}

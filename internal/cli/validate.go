@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	apiruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -89,13 +90,21 @@ func (r *validateReport) DeepCopyObject() apiruntime.Object { return deepCopyRes
 func newValidateCommand() *cobra.Command {
 	var p *printFlags
 	var requireApproved bool
+	var as string
+	var asGroups []string
+	var refuseSamples bool
 	cmd := &cobra.Command{
 		Use:   "validate DIR",
 		Short: "离线检查清单文件 / check a folder of list manifests offline",
 		Long: `离线检查 DIR 下（递归）全部 *.yaml、*.yml、*.json 清单文件，运行与准入校验相同的规则：
-ListItem（S1–S4）、PowerFlow（P1）、ReviewUnit 与已签名的 ItemApproval（S5），并按
+先按 CRD 的结构和 CEL 规则检查（与 API 服务器相同），再运行准入规则：ListItem（S1–S4；准入事项无经费保障为警告，S20）、
+PowerFlow（P1）、ReviewUnit 与 ItemApproval（S5）、Task（S1、S2、S6、S11、S14、S17）、
+Report 与 ReportDecision（S8）、Disclosure（S10）、PublicNotice（S19）、SignboardSet 与
+SignboardStyle（S12–S16）、Jurisdiction、Village（S1、S11）与 ListRollout（S1），并按
 EvaluateItem 给出每个事项应用后的审核状态（Approved、Pending……）。村（社区）的县代码
 取自文件夹中的 Village，市直部门取自带 governance.cunshe.io/department 标签的 Namespace。
+文件夹不说明由谁提交：--as（及 --as-group）按该用户提交检查（如 GitOps 的服务账号：申报主体 S4、
+未签名的审核意见 S5 等）；不指定时按准入所需的人（本单位成员、本村干部）检查，
 未签名的审核意见无法离线验证提交人，只作提示。其他 API 组的对象、非 Kubernetes 对象的
 YAML、以 . 开头的目录和 Helm chart 的 templates/ 目录不检查。DIR 也可以是单个文件或 -（标准输入）。
 
@@ -103,12 +112,20 @@ YAML、以 . 开头的目录和 Helm chart 的 templates/ 目录不检查。DIR 
 governance.cunshe.io 中的未知类型、未知字段）。输出中 文件#N 的 N 是对象在文件中的文档序号。
 
 Checks every *.yaml, *.yml and *.json manifest under DIR (recursively)
-offline with the rules admission runs: ListItems (S1–S4), PowerFlows (P1),
-ReviewUnits and signed ItemApprovals (S5); and reports each item's phase as
-EvaluateItem decides it once the folder is applied. Counties come from the
-folder's Villages, city departments from its Namespaces labelled
-governance.cunshe.io/department. Who applies an unsigned approval cannot be
-checked offline: such approvals are reported as info. Objects of other API
+offline with the rules admission runs: first the CRDs' schemas and CEL
+rules, as the API server checks them, then admission's rules on ListItems
+(S1–S4; an Admission item without funding is a warning, S20), PowerFlows (P1), ReviewUnits and ItemApprovals (S5), Tasks (S1,
+S2, S6, S11, S14, S17), Reports and ReportDecisions (S8), Disclosures
+(S10), PublicNotices (S19), SignboardSets and SignboardStyles (S12–S16),
+Jurisdictions, Villages (S1, S11) and ListRollouts (S1); and reports each item's
+phase as EvaluateItem decides it once the folder is applied. Counties come
+from the folder's Villages, city departments from its Namespaces labelled
+governance.cunshe.io/department. A folder does not say who applies it:
+--as (with --as-group) checks it as that user applies it, e.g. a GitOps
+service account (the applicant, S4; unsigned approvals, S5); without it
+each object is checked as from the person admission needs (the unit's
+member, the village's cadre), and unsigned approvals, whose author cannot
+be verified offline, are reported as info. Objects of other API
 groups, YAML that is not a Kubernetes object, folders starting with a dot
 and Helm charts' templates/ folders are skipped. DIR may also be one file,
 or - for stdin.
@@ -119,6 +136,7 @@ governance.cunshe.io, unknown field). FILE#N in the output is the object's
 document index in the file.`,
 		Example: `  kubectl cunshe validate config/samples
   kubectl cunshe validate clusters/wenzhou --require-approved
+  kubectl cunshe validate clusters/wenzhou --as system:serviceaccount:dept-tjj:flux-applier --as-group system:serviceaccounts:dept-tjj
   kubectl cunshe validate clusters/wenzhou -o json | jq '.findings[] | select(.rule == "S4")'`,
 		Args: exactArgs("DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -130,7 +148,7 @@ document index in the file.`,
 			if err != nil {
 				return inputError(err)
 			}
-			report := check(ms, now(), requireApproved)
+			report := check(ms, now(), requireApproved, checkOptions{as: applier(as, asGroups), refuseSampleKeys: refuseSamples})
 			report.Summary.Files = files
 			if pr != nil {
 				err = p.printObjects(cmd.OutOrStdout(), pr, &report)
@@ -149,7 +167,20 @@ document index in the file.`,
 	p = addPrintFlags(cmd, false)
 	cmd.Flags().BoolVar(&requireApproved, "require-approved", false,
 		"未通过联合审核（Approved 或 Retired）的事项算作错误 / count items that are not Approved (or Retired) as errors")
+	cmd.Flags().StringVar(&as, "as", "", "按该用户提交检查 / check as this user applies the folder")
+	cmd.Flags().StringArrayVar(&asGroups, "as-group", nil, "该用户所属的组，可重复 / a group of that user, repeatable")
+	cmd.Flags().BoolVar(&refuseSamples, "refuse-sample-keys", false,
+		"按本地模式之外的集群检查：拒绝持有或使用示例公钥的联审单位和审核意见（S5） / check as a cluster outside local mode does: refuse units holding, and approvals signed with, the samples' keys (S5)")
 	return cmd
+}
+
+// applier is who --as and --as-group name, nil for neither; the API server
+// adds system:authenticated to every authenticated user.
+func applier(user string, groups []string) *rules.Requester {
+	if user == "" && len(groups) == 0 {
+		return nil
+	}
+	return &rules.Requester{Username: user, Groups: append(slices.Clone(groups), "system:authenticated")}
 }
 
 // loadManifests reads the manifests under root (a folder, a file, or - for
@@ -257,6 +288,13 @@ type checker struct {
 	villages        []*governancev1alpha1.Village
 	villageManifest map[string]manifest
 	namespaces      map[string]string
+	// byKind are the first definitions of every kind, in file order
+	byKind map[string][]manifest
+	// as is who applies the folder (validate --as), nil when not given;
+	// members are the unsigned approvals admission would accept from them
+	as               *rules.Requester
+	members          sets.Set[string]
+	refuseSampleKeys bool
 	// areas are what the departments of the folder's namespaces answer for,
 	// and exemptions the folder's emergency records (S6)
 	areas      map[string]rules.DepartmentArea
@@ -266,8 +304,25 @@ type checker struct {
 // check builds the snapshot from ms and runs the rules admission runs, then
 // EvaluateItem on every item, each on its city's day at the moment at (the
 // city's time zone, as the controllers decide it: not the machine's).
-func check(ms []manifest, at time.Time, requireApproved bool) validateReport {
+func check(ms []manifest, at time.Time, requireApproved bool, opts checkOptions) validateReport {
 	c := newChecker(ms)
+	c.as, c.refuseSampleKeys = opts.as, opts.refuseSampleKeys
+	c.checkSchemas(ms)
+	c.checkSampleKeys()
+	return c.run(ms, at, requireApproved)
+}
+
+// checkOptions are validate's flags that say which admission it plays.
+type checkOptions struct {
+	// as is who applies the folder (--as, --as-group); nil checks each
+	// object as applied by the person admission needs for it.
+	as *rules.Requester
+	// refuseSampleKeys plays a cluster outside local mode (--refuse-sample-keys).
+	refuseSampleKeys bool
+}
+
+// run runs admission's rules on the indexed folder, then EvaluateItem.
+func (c *checker) run(ms []manifest, at time.Time, requireApproved bool) validateReport {
 	c.checkJurisdictions()
 	for _, m := range c.units {
 		c.addFieldErrors(m, rules.S5, rules.ValidateReviewUnit(m.obj.(*governancev1alpha1.ReviewUnit), c.snap.Juris))
@@ -283,8 +338,11 @@ func check(ms []manifest, at time.Time, requireApproved bool) validateReport {
 			c.add(m, severityWarning, rules.RuleOf(flagged), flagged.Field, rules.Sentence(flagged))
 		}
 	}
+	c.checkApplicants()
 	flagged := c.checkApprovals()
 	phases := c.evaluate(at, flagged, requireApproved)
+	c.checkVillageRecords()
+	c.checkSignboards()
 	c.checkTasks(phases, now())
 
 	slices.SortStableFunc(c.findings, func(a, b finding) int {
@@ -313,7 +371,7 @@ func check(ms []manifest, at time.Time, requireApproved bool) validateReport {
 
 // newChecker indexes ms into a new checker's snapshot.
 func newChecker(ms []manifest) *checker {
-	c := &checker{snap: rules.NewMemory(), namespaces: map[string]string{}, villageManifest: map[string]manifest{}}
+	c := &checker{snap: rules.NewMemory(), namespaces: map[string]string{}, villageManifest: map[string]manifest{}, byKind: map[string][]manifest{}, members: sets.New[string]()}
 	c.index(ms)
 	return c
 }
@@ -329,6 +387,7 @@ func (c *checker) index(ms []manifest) {
 			continue
 		}
 		seen[key] = m
+		c.byKind[m.gvk.Kind] = append(c.byKind[m.gvk.Kind], m)
 		switch o := m.obj.(type) {
 		case *governancev1alpha1.Village:
 			c.snap.Counties.Insert(o.Spec.County.Code)
@@ -376,7 +435,7 @@ func (c *checker) index(ms []manifest) {
 func (c *checker) checkJurisdictions() {
 	for _, m := range c.jurisdictions {
 		jur := m.obj.(*governancev1alpha1.Jurisdiction)
-		c.addFieldErrors(m, rules.S1, rules.ValidateJurisdiction(jur, c.snap.Juris))
+		c.addFieldErrors(m, rules.S1, rules.ValidateJurisdiction(jur, c.jurisdictionsBesides(jur)))
 		errs, doubtful := rules.ValidateAdmissionOverrides(jur, folderRegistry{c.snap})
 		c.addFieldErrors(m, rules.S1, errs)
 		for _, e := range doubtful {
@@ -418,13 +477,19 @@ func (c *checker) checkApprovals() map[string]bool {
 	type result struct {
 		errs     field.ErrorList
 		unsigned *governancev1alpha1.ReviewUnit
+		// member: an unsigned approval applied --as a member of its unit
+		member bool
 	}
 	results := make([]result, len(c.approvals))
 	parallel(len(c.approvals), func(i int) {
 		a := c.approvals[i].obj.(*governancev1alpha1.ItemApproval)
 		who := rules.Requester{Username: offlineUser}
 		unit := c.snap.ReviewUnit(a.Spec.Unit)
-		if a.Spec.Signature == nil && unit != nil {
+		switch {
+		case c.as != nil: // admission records the membership it checked
+			who = *c.as
+			results[i].member = a.Spec.Signature == nil
+		case a.Spec.Signature == nil && unit != nil:
 			who.Groups = []string{unit.Spec.Group}
 			results[i].unsigned = unit
 		}
@@ -437,6 +502,8 @@ func (c *checker) checkApprovals() map[string]bool {
 		switch {
 		case len(r.errs) > 0:
 			flagged[m.name()] = true
+		case r.member:
+			c.members.Insert(m.name())
 		case r.unsigned != nil:
 			u := r.unsigned
 			c.add(m, severityInfo, rules.S5, "", fmt.Sprintf("%s 未签名的审核意见无法离线验证：准入时只接受联审单位 %q 成员（组 %s）提交，离线评估不计入；经 GitOps 提交请用 kubectl cunshe approve 签名"+
@@ -462,7 +529,11 @@ func (c *checker) evaluate(at time.Time, flagged map[string]bool, requireApprove
 				rules.S5, a.Spec.Item, a.Spec.Item))
 			continue
 		}
-		byItem[a.Spec.Item] = append(byItem[a.Spec.Item], asSubmitted(a))
+		submitted := asSubmitted(a)
+		if c.members.Has(a.Name) {
+			metav1.SetMetaDataAnnotation(&submitted.ObjectMeta, governancev1alpha1.AnnotationVerifiedBy, string(governancev1alpha1.VerifiedByMembership))
+		}
+		byItem[a.Spec.Item] = append(byItem[a.Spec.Item], submitted)
 	}
 	evals := make([]rules.Evaluation, len(c.items))
 	parallel(len(c.items), func(i int) {

@@ -35,6 +35,7 @@ const K8sVersion = "1.37.2"
 type Env struct {
 	ControlPlane *localcp.ControlPlane
 	opts         Options
+	parity       parity
 	Config       *rest.Config
 	// Client talks to the apiserver directly, as a user with kubectl would.
 	Client client.Client
@@ -78,6 +79,9 @@ type Options struct {
 	// Setup runs with an admin client once the manager serves its webhooks,
 	// to seed what every test of the package relies on.
 	Setup func(client.Client) error
+	// OfflineParity checks every create the API server refuses offline too:
+	// kubectl cunshe validate must refuse it for the same rules (parity.go).
+	OfflineParity bool
 }
 
 // AssetsDir finds the control plane binaries: $KUBEBUILDER_ASSETS, else the
@@ -113,7 +117,7 @@ func Start(opts Options) (*Env, error) {
 		return nil, err
 	}
 	env := &Env{ControlPlane: cp, Config: cp.Config, opts: opts}
-	if env.Client, err = client.New(cp.Config, client.Options{Scheme: operator.Scheme()}); err != nil {
+	if env.Client, err = env.newClient(cp.Config); err != nil {
 		_ = cp.Stop()
 		return nil, err
 	}
@@ -240,6 +244,9 @@ func Run(m interface{ Run() int }, opts Options, env **Env) {
 	}
 	*env = e
 	code := m.Run()
+	if e.parity.report() && code == 0 {
+		code = 1
+	}
 	if err := e.Stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "stopping the test control plane: %v\n", err)
 		if code == 0 {
@@ -261,7 +268,17 @@ func zapLevel() zapcore.Level {
 func (e *Env) As(user string, groups ...string) (client.Client, error) {
 	cfg := rest.CopyConfig(e.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
-	return client.New(cfg, client.Options{Scheme: operator.Scheme()})
+	return e.newClient(cfg)
+}
+
+// newClient is a client of cfg's user; with OfflineParity, its refused
+// creates are checked offline.
+func (e *Env) newClient(cfg *rest.Config) (client.Client, error) {
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: operator.Scheme()})
+	if err != nil || !e.opts.OfflineParity {
+		return c, err
+	}
+	return e.withParity(c)
 }
 
 // ClientAs is As for a test: it fails the test when the client cannot be built.

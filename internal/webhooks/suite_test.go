@@ -27,7 +27,7 @@ var unitKeys = map[string]ed25519.PrivateKey{}
 var units = map[string]string{"sjw": "市纪委市监委", "zzb": "市委组织部", "mzj": "市民政局", "nyj": "市农业农村局"}
 
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{Manager: true, Setup: seed}, &env)
+	testenv.Run(m, testenv.Options{Manager: true, Setup: seed, OfflineParity: true}, &env)
 }
 
 // seed creates what every test relies on: the review units, a registered

@@ -28,7 +28,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{Manager: true, Setup: seed}, &env)
+	testenv.Run(m, testenv.Options{Manager: true, Setup: seed, OfflineParity: true}, &env)
 }
 
 // The villages: the three of the sample import (鼓楼社区, 墨池社区, 老涂村), and

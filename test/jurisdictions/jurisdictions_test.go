@@ -45,7 +45,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{Manager: true, Setup: seed}, &env)
+	testenv.Run(m, testenv.Options{Manager: true, Setup: seed, OfflineParity: true}, &env)
 }
 
 // seed is a single-city cluster as it was before jurisdictions: four units

@@ -24,7 +24,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{Manager: true, RefuseSampleKeys: true}, &env)
+	testenv.Run(m, testenv.Options{Manager: true, RefuseSampleKeys: true, OfflineParity: true}, &env)
 }
 
 // sampleUnits are the four Wenzhou units of config/samples/lists.

@@ -62,7 +62,7 @@ func advance(d time.Duration) {
 }
 
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{Manager: true, Setup: seed, Now: now}, &env)
+	testenv.Run(m, testenv.Options{Manager: true, Setup: seed, Now: now, OfflineParity: true}, &env)
 }
 
 func seed(c client.Client) error {

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -127,10 +128,17 @@ func TestWarnMode(t *testing.T) {
 		admin, adminWarnings := platformOps(t)
 		stored := &governancev1alpha1.Jurisdiction{}
 		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: "3303"}, stored)).To(Succeed())
+		// The Jurisdiction's status controller writes too: update its newest
+		// version until admission, not a conflict, answers.
 		update := func(overrides ...governancev1alpha1.AdmissionOverride) error {
-			j := stored.DeepCopy()
-			j.Spec.Admission.Overrides = overrides
-			return admin.Update(ctx, j)
+			return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				j := &governancev1alpha1.Jurisdiction{}
+				if err := admin.Get(ctx, client.ObjectKey{Name: "3303"}, j); err != nil {
+					return err
+				}
+				j.Spec.Admission.Overrides = overrides
+				return admin.Update(ctx, j)
+			})
 		}
 		testenv.ExpectRefused(t, update(
 			governancev1alpha1.AdmissionOverride{Counties: []string{pilotCounty, "330106"}, Reason: "试点"},
