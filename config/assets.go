@@ -22,7 +22,7 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
 
-//go:embed crd/bases/*.yaml thirdparty/openreports/*.yaml rbac/tenant_roles.yaml rbac/actor_roles.yaml webhook samples/wenzhou-divisions.csv samples/jurisdictions/*/*.yaml samples/lists/review-units.yaml
+//go:embed crd/bases/*.yaml thirdparty/openreports/*.yaml thirdparty/wgpolicyk8s/*.yaml rbac/tenant_roles.yaml rbac/actor_roles.yaml webhook samples/wenzhou-divisions.csv samples/jurisdictions/*/*.yaml samples/lists/review-units.yaml
 var files embed.FS
 
 // CRDs returns the generated CustomResourceDefinitions.
@@ -36,6 +36,14 @@ func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 // reports there; on a real cluster, OpenReports or Policy Reporter brings them.
 func OpenReportsCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	return decodeDir[apiextensionsv1.CustomResourceDefinition]("thirdparty/openreports")
+}
+
+// PolicyReportCRDs returns the wg-policy PolicyReport CRDs
+// (wgpolicyk8s.io/v1alpha2 PolicyReport and ClusterPolicyReport,
+// config/thirdparty/wgpolicyk8s) that clusters on older Kyverno and Policy
+// Reporter releases serve instead of OpenReports; the tests install them.
+func PolicyReportCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	return decodeDir[apiextensionsv1.CustomResourceDefinition]("thirdparty/wgpolicyk8s")
 }
 
 // TenantClusterRoles returns the cluster roles every village tenant binds.

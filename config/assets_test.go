@@ -51,3 +51,22 @@ func TestOpenReportsCRDs(t *testing.T) {
 		t.Errorf("OpenReports CRDs: %v, want %v", names, want)
 	}
 }
+
+// The wg-policy PolicyReport CRDs, which the tests install, are embedded,
+// decode, and serve wgpolicyk8s.io/v1alpha2, the version the operator writes.
+func TestPolicyReportCRDs(t *testing.T) {
+	crds, err := PolicyReportCRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range crds {
+		names = append(names, c.Name)
+		if len(c.Spec.Versions) != 1 || c.Spec.Versions[0].Name != "v1alpha2" || !c.Spec.Versions[0].Served {
+			t.Errorf("%s serves %v, want v1alpha2 alone", c.Name, c.Spec.Versions)
+		}
+	}
+	if want := []string{"clusterpolicyreports.wgpolicyk8s.io", "policyreports.wgpolicyk8s.io"}; !slices.Equal(names, want) {
+		t.Errorf("PolicyReport CRDs: %v, want %v", names, want)
+	}
+}

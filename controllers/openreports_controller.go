@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/util/workqueue"
@@ -33,14 +33,21 @@ import (
 // reach it without reading every task.
 const IndexTaskTarget = "spec.targets"
 
-// OpenReportsReconciler keeps one OpenReports Report (openreports.io,
-// which Policy Reporter reads) in each village tenant, about the tasks that
-// reach the village, and one in each department namespace, about the
-// department's tasks: their standing as the audit left it (internal/openreports).
-// A request is the report's key. It is set up only where the cluster serves
-// OpenReports, and writes only a report whose content changed.
+// OpenReportsReconciler keeps one report in each village tenant, about the
+// tasks that reach the village, and one in each department namespace, about
+// the department's tasks: their standing as the audit left it
+// (internal/openreports). The report is an OpenReports Report (openreports.io,
+// which Policy Reporter reads), or a wg-policy PolicyReport where the
+// cluster serves only that (openreports.Choose): Kind says which. A request
+// is the report's key. It is set up only where the cluster serves one of
+// them, and writes only a report whose content changed.
 type OpenReportsReconciler struct {
 	client.Client
+	// Kind is the kind of report written.
+	Kind openreports.Kind
+	// Reports reads the reports: the manager's cache, which serves a
+	// PolicyReport (unstructured) too, where the client would read it live.
+	Reports                 client.Reader
 	MaxConcurrentReconciles int
 
 	// departments caches the department namespaces (their label), as the
@@ -49,14 +56,19 @@ type OpenReportsReconciler struct {
 }
 
 // +kubebuilder:rbac:groups=openreports.io,resources=reports,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=wgpolicyk8s.io,resources=policyreports,verbs=get;list;watch;create;update;patch;delete
 
 func (r *OpenReportsReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	want, err := r.report(ctx, req.Namespace)
+	content, err := r.report(ctx, req.Namespace)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if want == nil {
+	if content == nil {
 		return ctrl.Result{}, r.remove(ctx, req.Namespace)
+	}
+	want, err := r.Kind.Build(*content)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, r.write(ctx, want)
 }
@@ -64,7 +76,7 @@ func (r *OpenReportsReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 // report is what a namespace's report says: a provisioned village's tenant
 // of the tasks that reach the village, a department's namespace of its
 // tasks; nil for any other namespace.
-func (r *OpenReportsReconciler) report(ctx context.Context, ns string) (*openreportsv1alpha1.Report, error) {
+func (r *OpenReportsReconciler) report(ctx context.Context, ns string) (*openreports.Content, error) {
 	if code := rules.VillageOfNamespace(ns); code != "" {
 		v := &governancev1alpha1.Village{}
 		if err := r.Get(ctx, client.ObjectKey{Name: code}, v); err != nil || v.Status.TenantNamespace != ns {
@@ -74,7 +86,8 @@ func (r *OpenReportsReconciler) report(ctx context.Context, ns string) (*openrep
 		if err != nil {
 			return nil, err
 		}
-		return openreports.VillageReport(v, tasks), nil
+		content := openreports.VillageContent(v, tasks)
+		return &content, nil
 	}
 	dept := &corev1.Namespace{}
 	if err := r.departments.Get(ctx, client.ObjectKey{Name: ns}, dept); err != nil || !dept.DeletionTimestamp.IsZero() {
@@ -84,7 +97,8 @@ func (r *OpenReportsReconciler) report(ctx context.Context, ns string) (*openrep
 	if err := r.List(ctx, list, client.InNamespace(ns)); err != nil {
 		return nil, err
 	}
-	return openreports.DepartmentReport(ns, list.Items), nil
+	content := openreports.DepartmentContent(ns, list.Items)
+	return &content, nil
 }
 
 // tasksReaching are the tasks whose targets name the village and which
@@ -116,38 +130,40 @@ func (r *OpenReportsReconciler) tasksReaching(ctx context.Context, v *governance
 
 // write creates or updates the report when its content changed, then
 // waits for the cache to hold the write, so the next pass compares with it.
-func (r *OpenReportsReconciler) write(ctx context.Context, want *openreportsv1alpha1.Report) error {
-	have := &openreportsv1alpha1.Report{}
-	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
+// The API server validates strictly: a field the kind's schema lacks is
+// refused, not silently dropped (which would make every pass a write).
+func (r *OpenReportsReconciler) write(ctx context.Context, want client.Object) error {
+	have := r.Kind.New()
+	err := r.Reports.Get(ctx, client.ObjectKeyFromObject(want), have)
 	switch {
 	case apierrors.IsNotFound(err):
-		if err := r.Create(ctx, want); err != nil {
+		if err := r.Create(ctx, want, client.FieldValidation(metav1.FieldValidationStrict)); err != nil {
 			// A namespace deleted or being deleted has no report to keep.
 			if apierrors.IsNotFound(err) || apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
 				return nil
 			}
-			return fmt.Errorf("creating OpenReports Report %s/%s: %w", want.Namespace, want.Name, err)
+			return fmt.Errorf("creating %s %s/%s: %w", r.Kind, want.GetNamespace(), want.GetName(), err)
 		}
 		have = want
 	case err != nil:
 		return err
-	case openreports.Same(have, want):
+	case r.Kind.Same(have, want):
 		return nil
 	default:
-		openreports.Set(have, want)
-		if err := r.Update(ctx, have); err != nil {
-			return fmt.Errorf("updating OpenReports Report %s/%s: %w", have.Namespace, have.Name, err)
+		r.Kind.Set(have, want)
+		if err := r.Update(ctx, have, client.FieldValidation(metav1.FieldValidationStrict)); err != nil {
+			return fmt.Errorf("updating %s %s/%s: %w", r.Kind, have.GetNamespace(), have.GetName(), err)
 		}
 	}
-	waitForOwnWrite(ctx, have, observeVersion(r.Client))
+	waitForOwnWrite(ctx, have, observeVersion(r.Reports))
 	return nil
 }
 
 // remove deletes the operator's report of a namespace that is no longer a
 // village's tenant or a department's.
 func (r *OpenReportsReconciler) remove(ctx context.Context, ns string) error {
-	have := &openreportsv1alpha1.Report{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: openreports.Name}, have); err != nil {
+	have := r.Kind.New()
+	if err := r.Reports.Get(ctx, client.ObjectKey{Namespace: ns, Name: openreports.Name}, have); err != nil {
 		return client.IgnoreNotFound(err)
 	}
 	return client.IgnoreNotFound(r.Delete(ctx, have))
@@ -342,7 +358,7 @@ func (r *OpenReportsReconciler) SetupWithManager(ctx context.Context, mgr ctrl.M
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&openreportsv1alpha1.Report{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+		For(r.Kind.New(), builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetName() == openreports.Name
 		}))).
 		Watches(&governancev1alpha1.Task{}, r.taskEvents()).

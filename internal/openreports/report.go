@@ -1,15 +1,12 @@
 package openreports
 
 import (
-	"fmt"
 	"strconv"
 
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
@@ -40,51 +37,84 @@ const AnnotationOmitted = "governance.cunshe.io/results-omitted"
 // them.
 var VillageFilter = []openreportsv1alpha1.StatusFilter{"fail", "warn", "error"}
 
-// VillageReport is a village's report, in its tenant: the tasks that reach it.
-func VillageReport(v *governancev1alpha1.Village, tasks []governancev1alpha1.Task) *openreportsv1alpha1.Report {
+// Content is what a namespace's report says, whichever kind carries it:
+// built once from the tasks (Results), then turned into OpenReports'
+// Report or the wg-policy PolicyReport by that kind's adapter (Kind).
+type Content struct {
+	Namespace string
+	// Scope is what the report is about: a Village, or a department's Namespace.
+	Scope *corev1.ObjectReference
+	// Filter names the results listed (nil: all); Limit caps them.
+	Filter []openreportsv1alpha1.StatusFilter
+	Limit  int
+	// Results are the listed results, Summary counts them all, and Omitted
+	// is how many the cap left out.
+	Results []openreportsv1alpha1.ReportResult
+	Summary openreportsv1alpha1.ReportSummary
+	Omitted int
+}
+
+// VillageContent is a village's report, in its tenant: the tasks that reach it.
+func VillageContent(v *governancev1alpha1.Village, tasks []governancev1alpha1.Task) Content {
 	scope := &corev1.ObjectReference{APIVersion: governancev1alpha1.GroupVersion.String(), Kind: "Village", Name: v.Name, UID: v.UID}
-	return newReport(v.Status.TenantNamespace, scope, VillageFilter, VillageMaxResults, tasks)
+	return newContent(v.Status.TenantNamespace, scope, VillageFilter, VillageMaxResults, tasks)
 }
 
-// DepartmentReport is a department's report, in its namespace (the
+// DepartmentContent is a department's report, in its namespace (the
 // department's identity is the namespace's label): its tasks, passes listed.
-func DepartmentReport(namespace string, tasks []governancev1alpha1.Task) *openreportsv1alpha1.Report {
-	return newReport(namespace, &corev1.ObjectReference{APIVersion: "v1", Kind: "Namespace", Name: namespace}, nil, MaxResults, tasks)
+func DepartmentContent(namespace string, tasks []governancev1alpha1.Task) Content {
+	return newContent(namespace, &corev1.ObjectReference{APIVersion: "v1", Kind: "Namespace", Name: namespace}, nil, MaxResults, tasks)
 }
 
-// newReport is the report of one namespace about the tasks given, listing
-// the results whose status the filter names (all, for none), at most limit,
-// and declaring the filter and the cap (configuration.limits).
-func newReport(namespace string, scope *corev1.ObjectReference, filter []openreportsv1alpha1.StatusFilter, limit int, tasks []governancev1alpha1.Task) *openreportsv1alpha1.Report {
+// newContent is the report of one namespace about the tasks given, listing
+// the results whose status the filter names (all, for none), at most limit.
+func newContent(namespace string, scope *corev1.ObjectReference, filter []openreportsv1alpha1.StatusFilter, limit int, tasks []governancev1alpha1.Task) Content {
 	results, summary, omitted := Results(tasks, filter, limit)
-	r := &openreportsv1alpha1.Report{
-		ObjectMeta: metav1.ObjectMeta{Name: Name, Namespace: namespace,
-			Labels: map[string]string{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue}},
-		Source: Source,
-		Scope:  scope,
+	return Content{Namespace: namespace, Scope: scope, Filter: filter, Limit: limit, Results: results, Summary: summary, Omitted: omitted}
+}
+
+// objectMeta is the name, namespace, label and annotation every report
+// carries, whichever its kind.
+func (c Content) objectMeta() metav1.ObjectMeta {
+	m := metav1.ObjectMeta{Name: Name, Namespace: c.Namespace,
+		Labels: map[string]string{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue}}
+	if c.Omitted > 0 {
+		m.Annotations = map[string]string{AnnotationOmitted: strconv.Itoa(c.Omitted)}
+	}
+	return m
+}
+
+// Report is the content as OpenReports' Report, which also declares the
+// filter and the cap (configuration.limits).
+func (c Content) Report() *openreportsv1alpha1.Report {
+	return &openreportsv1alpha1.Report{
+		ObjectMeta: c.objectMeta(),
+		Source:     Source,
+		Scope:      c.Scope,
 		Configuration: &openreportsv1alpha1.ReportConfiguration{
-			Limits: openreportsv1alpha1.Limits{MaxResults: limit, StatusFilter: filter}},
-		Summary: summary,
-		Results: results,
+			Limits: openreportsv1alpha1.Limits{MaxResults: c.Limit, StatusFilter: c.Filter}},
+		Summary: c.Summary,
+		Results: c.Results,
 	}
-	if omitted > 0 {
-		r.Annotations = map[string]string{AnnotationOmitted: strconv.Itoa(omitted)}
-	}
-	return r
 }
 
 // Same reports whether a stored report already says what want says: its
 // content and the label and annotation the operator sets. Whatever else
 // others add to it (labels, annotations) is theirs and left alone.
 func Same(have, want *openreportsv1alpha1.Report) bool {
-	return have.Labels[governancev1alpha1.LabelManagedBy] == want.Labels[governancev1alpha1.LabelManagedBy] &&
-		have.Annotations[AnnotationOmitted] == want.Annotations[AnnotationOmitted] &&
+	return sameMeta(have, want) &&
 		have.Source == want.Source &&
 		equality.Semantic.DeepEqual(have.Scope, want.Scope) &&
 		have.ScopeSelector == nil &&
 		equality.Semantic.DeepEqual(have.Configuration, want.Configuration) &&
 		have.Summary == want.Summary &&
 		equality.Semantic.DeepEqual(normal(have.Results), normal(want.Results))
+}
+
+// sameMeta: the stored report carries the operator's label and annotation as want does.
+func sameMeta(have, want metav1.Object) bool {
+	return have.GetLabels()[governancev1alpha1.LabelManagedBy] == want.GetLabels()[governancev1alpha1.LabelManagedBy] &&
+		have.GetAnnotations()[AnnotationOmitted] == want.GetAnnotations()[AnnotationOmitted]
 }
 
 // normal treats no results and an empty list alike, as the API server does.
@@ -98,34 +128,28 @@ func normal(r []openreportsv1alpha1.ReportResult) []openreportsv1alpha1.ReportRe
 // Set makes a stored report say what want says (Same holds after it),
 // keeping what others added to it.
 func Set(have, want *openreportsv1alpha1.Report) {
-	if have.Labels == nil {
-		have.Labels = map[string]string{}
-	}
-	have.Labels[governancev1alpha1.LabelManagedBy] = want.Labels[governancev1alpha1.LabelManagedBy]
-	if n, ok := want.Annotations[AnnotationOmitted]; ok {
-		if have.Annotations == nil {
-			have.Annotations = map[string]string{}
-		}
-		have.Annotations[AnnotationOmitted] = n
-	} else {
-		delete(have.Annotations, AnnotationOmitted)
-	}
+	setMeta(have, want)
 	have.Source, have.Scope, have.ScopeSelector, have.Configuration = want.Source, want.Scope, nil, want.Configuration
 	have.Summary, have.Results = want.Summary, want.Results
 }
 
-// GroupKind is the kind of the reports the operator writes.
-var GroupKind = schema.GroupKind{Group: openreportsv1alpha1.GroupName, Kind: "Report"}
-
-// Installed reports whether the cluster serves OpenReports' Report (its
-// CRD is installed), as the RESTMapper finds it.
-func Installed(mapper meta.RESTMapper) (bool, error) {
-	_, err := mapper.RESTMapping(GroupKind, openreportsv1alpha1.GroupVersion.Version)
-	switch {
-	case err == nil:
-		return true, nil
-	case meta.IsNoMatchError(err):
-		return false, nil
+// setMeta gives a stored report the operator's label and annotation as
+// want has them, keeping the others'.
+func setMeta(have, want metav1.Object) {
+	labels := have.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
 	}
-	return false, fmt.Errorf("looking up %s: %w", GroupKind, err)
+	labels[governancev1alpha1.LabelManagedBy] = want.GetLabels()[governancev1alpha1.LabelManagedBy]
+	have.SetLabels(labels)
+	annotations := have.GetAnnotations()
+	if n, ok := want.GetAnnotations()[AnnotationOmitted]; ok {
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		annotations[AnnotationOmitted] = n
+	} else {
+		delete(annotations, AnnotationOmitted)
+	}
+	have.SetAnnotations(annotations)
 }

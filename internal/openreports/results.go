@@ -6,6 +6,10 @@
 // object per admission or per finding (Kyverno #8974), and its results
 // are capped (MaxResults) while its summary counts them all.
 //
+// A cluster that serves only the wg-policy PolicyReport
+// (wgpolicyk8s.io/v1alpha2, older Kyverno and Policy Reporter releases)
+// gets the same reports as PolicyReports: one Content, two adapters (Kind).
+//
 // The builder is pure: tasks, as the audit left them, in; a report out.
 // The controller (controllers.OpenReportsReconciler) decides which tasks
 // and writes only a change.

@@ -146,7 +146,7 @@ func TestVillageReportListsWhatBreaksARule(t *testing.T) {
 	tasks := []governancev1alpha1.Task{audited("census", governancev1alpha1.TaskAdmitted),
 		audited("fire", governancev1alpha1.TaskNonCompliant, [2]string{"S7", "S7 retired"})}
 
-	r := openreports.VillageReport(village, tasks)
+	r := openreports.VillageContent(village, tasks).Report()
 
 	g.Expect(r.Name).To(Equal("cunshe-tasks"))
 	g.Expect(r.Namespace).To(Equal("village-330302006044"))
@@ -162,7 +162,7 @@ func TestVillageReportListsWhatBreaksARule(t *testing.T) {
 	for i := range 25 {
 		tasks = append(tasks, audited(fmt.Sprintf("t-%03d", i), governancev1alpha1.TaskNonCompliant, [2]string{"S7", "S7 retired"}))
 	}
-	crowded := openreports.VillageReport(village, tasks)
+	crowded := openreports.VillageContent(village, tasks).Report()
 	g.Expect(crowded.Results).To(HaveLen(20))
 	g.Expect(crowded.Summary).To(Equal(openreportsv1alpha1.ReportSummary{Pass: 1, Fail: 26}))
 	g.Expect(crowded.Annotations).To(Equal(map[string]string{openreports.AnnotationOmitted: "6"}))
@@ -175,7 +175,7 @@ func TestDepartmentReportListsEveryTaskUpToTheCap(t *testing.T) {
 		many[i] = audited(fmt.Sprintf("t-%03d", i), governancev1alpha1.TaskAdmitted)
 	}
 
-	r := openreports.DepartmentReport("dept-tjj", many)
+	r := openreports.DepartmentContent("dept-tjj", many).Report()
 
 	g.Expect(r.Namespace).To(Equal("dept-tjj"))
 	g.Expect(r.Scope).To(Equal(&corev1.ObjectReference{APIVersion: "v1", Kind: "Namespace", Name: "dept-tjj"}))
@@ -187,8 +187,8 @@ func TestDepartmentReportListsEveryTaskUpToTheCap(t *testing.T) {
 
 func TestSameAndSet(t *testing.T) {
 	g := NewWithT(t)
-	before := openreports.DepartmentReport("dept-tjj", []governancev1alpha1.Task{audited("census", governancev1alpha1.TaskAdmitted)})
-	after := openreports.DepartmentReport("dept-tjj", []governancev1alpha1.Task{audited("census", governancev1alpha1.TaskNonCompliant, [2]string{"S7", "S7 retired"})})
+	before := openreports.DepartmentContent("dept-tjj", []governancev1alpha1.Task{audited("census", governancev1alpha1.TaskAdmitted)}).Report()
+	after := openreports.DepartmentContent("dept-tjj", []governancev1alpha1.Task{audited("census", governancev1alpha1.TaskNonCompliant, [2]string{"S7", "S7 retired"})}).Report()
 
 	stored := before.DeepCopy()
 	stored.ResourceVersion, stored.Labels["team"], stored.Annotations = "42", "audit", map[string]string{"note": "theirs"}

@@ -147,7 +147,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	reports, err := openReportsInstalled(mapper)
+	reports, err := reportKind(mapper)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "cunshe-operator.governance.cunshe.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
-		Cache:                   withOpenReports(CacheOptions(), reports),
+		Cache:                   withReports(CacheOptions(), reports),
 		Controller:              ctrlconfig.Controller{SkipNameValidation: &opts.SkipNameValidation},
 		WebhookServer: webhooks.NewServer(webhook.Options{
 			Host: opts.WebhookHost, Port: opts.WebhookPort,
@@ -209,7 +209,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := setupPortal(mgr, opts); err != nil {
 		return nil, err
 	}
-	if err := setupOpenReports(mgr, opts, reports); err != nil {
+	if err := setupReports(mgr, opts, reports); err != nil {
 		return nil, err
 	}
 	return mgr, nil
@@ -229,42 +229,46 @@ func restMapper(cfg *rest.Config) (meta.RESTMapper, error) {
 	return mapper, nil
 }
 
-// openReportsInstalled tells, once at start, whether the cluster serves
-// OpenReports: without its CRD the operator writes no reports (installing
-// it later takes a restart of the operator).
-func openReportsInstalled(mapper meta.RESTMapper) (bool, error) {
-	installed, err := openreports.Installed(mapper)
+// reportKind tells, once at start, which reports the operator writes:
+// OpenReports where the cluster serves them (beside the wg-policy
+// PolicyReport or not), else PolicyReports where it serves those, else
+// none (openreports.Choose). Installing a CRD later takes a restart.
+func reportKind(mapper meta.RESTMapper) (openreports.Kind, error) {
+	kind, served, err := openreports.Choose(mapper)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	log := ctrl.Log.WithName("openreports")
-	if installed {
-		log.Info("Writing OpenReports: one report per village tenant and per department namespace", "report", openreports.Name)
-	} else {
-		log.Info("OpenReports is not installed (no reports.openreports.io CRD): writing no reports")
+	switch {
+	case kind == nil:
+		log.Info("Neither OpenReports (reports.openreports.io) nor the wg-policy PolicyReport (policyreports.wgpolicyk8s.io v1alpha2) is installed: writing no reports")
+		return nil, nil
+	case len(served) > 1:
+		log.Info("Both OpenReports and the wg-policy PolicyReport are installed: writing OpenReports only, since Policy Reporter reads both and would count every finding twice")
 	}
-	return installed, nil
+	log.Info("Writing one report per village tenant and per department namespace", "kind", kind.GroupVersionKind().String(), "report", openreports.Name)
+	return kind, nil
 }
 
-// withOpenReports caches the operator's own OpenReports reports (only
-// those: other tools write many) when the cluster serves them.
-func withOpenReports(o cache.Options, installed bool) cache.Options {
-	if installed {
-		o.ByObject[&openreportsv1alpha1.Report{}] = cache.ByObject{
+// withReports caches the operator's own reports (only those: other tools
+// write many) of the kind it writes.
+func withReports(o cache.Options, kind openreports.Kind) cache.Options {
+	if kind != nil {
+		o.ByObject[kind.New()] = cache.ByObject{
 			Label: labels.SelectorFromSet(labels.Set{governancev1alpha1.LabelManagedBy: governancev1alpha1.ManagedByValue}),
 		}
 	}
 	return o
 }
 
-// setupOpenReports registers the OpenReports writer where the cluster serves them.
-func setupOpenReports(mgr ctrl.Manager, opts Options, installed bool) error {
-	if !installed {
+// setupReports registers the report writer where the cluster serves a kind of report.
+func setupReports(mgr ctrl.Manager, opts Options, kind openreports.Kind) error {
+	if kind == nil {
 		return nil
 	}
-	if err := (&controllers.OpenReportsReconciler{Client: mgr.GetClient(), MaxConcurrentReconciles: opts.concurrency()}).
+	if err := (&controllers.OpenReportsReconciler{Client: mgr.GetClient(), Kind: kind, Reports: mgr.GetCache(), MaxConcurrentReconciles: opts.concurrency()}).
 		SetupWithManager(context.Background(), mgr); err != nil {
-		return fmt.Errorf("setting up the OpenReports writer: %w", err)
+		return fmt.Errorf("setting up the report writer: %w", err)
 	}
 	return nil
 }

@@ -71,13 +71,24 @@ func (c *Client) SubresourceWrites(name string) int {
 
 func (c *Client) record(verb string, obj any) {
 	c.writes.Add(1)
+	c.mu.Lock()
+	c.byKind[verb+" "+kindOf(obj)]++
+	c.mu.Unlock()
+}
+
+// kindOf names an object's kind: its Go type's name, or for an unstructured
+// object (a kind the operator has no Go type for) the kind it carries.
+func kindOf(obj any) string {
+	if u, ok := obj.(runtime.Unstructured); ok {
+		if kind := u.GetObjectKind().GroupVersionKind().Kind; kind != "" {
+			return kind
+		}
+	}
 	t := reflect.TypeOf(obj)
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	c.mu.Lock()
-	c.byKind[verb+" "+t.Name()]++
-	c.mu.Unlock()
+	return t.Name()
 }
 
 // funcs record each write, then make it with the wrapped client.

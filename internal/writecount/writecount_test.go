@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
@@ -49,5 +51,19 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An unstructured object (a kind with no Go type, e.g. the wg-policy
+// PolicyReport) counts under the kind it carries, not as "Unstructured".
+func TestCountsUnstructuredByItsKind(t *testing.T) {
+	c := writecount.Wrap(fake.NewClientBuilder().Build())
+	report := &unstructured.Unstructured{}
+	report.SetGroupVersionKind(schema.GroupVersionKind{Group: "wgpolicyk8s.io", Version: "v1alpha2", Kind: "PolicyReport"})
+	report.SetNamespace("dept-tjj")
+	report.SetName("cunshe-tasks")
+	must(t, c.Create(context.Background(), report))
+	if got, want := c.Summary(), "create PolicyReport=1"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
 	}
 }

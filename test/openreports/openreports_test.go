@@ -1,5 +1,6 @@
 // Package openreports_test runs the operator on a real control plane with
-// OpenReports' CRD installed (config/thirdparty/openreports) and checks
+// OpenReports' CRD installed (config/thirdparty/openreports), and the
+// wg-policy PolicyReport's beside it (config/thirdparty/wgpolicyk8s), and checks
 // the reports a user, or Policy Reporter, reads: one per village tenant and
 // one per department namespace, each result naming the task and the rule
 // (S1–S20) it passes or breaks, kept current by the audit, written only
@@ -20,6 +21,8 @@ import (
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -51,7 +54,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	testenv.Run(m, testenv.Options{Manager: true, CRDs: crds, Setup: seed}, &env)
+	// The wg-policy PolicyReport's CRDs too: a cluster that serves both
+	// gets OpenReports only (TestBothInstalledWritesOpenReportsOnly).
+	polr, err := config.PolicyReportCRDs()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	testenv.Run(m, testenv.Options{Manager: true, CRDs: append(crds, polr...), Setup: seed}, &env)
 }
 
 func seed(c client.Client) error {
@@ -149,6 +159,24 @@ func TestEveryVillageAndDepartmentHasOneReport(t *testing.T) {
 		r := report(g, dept)
 		g.Expect(r.Scope).To(PointTo(MatchFields(IgnoreExtras, Fields{"Kind": Equal("Namespace"), "Name": Equal(dept)})))
 	}).WithTimeout(60 * time.Second).Should(Succeed())
+}
+
+// Where the cluster serves both OpenReports and the wg-policy PolicyReport
+// (this control plane has both CRDs), the operator writes OpenReports only:
+// Policy Reporter reads both kinds and would show every finding twice.
+func TestBothInstalledWritesOpenReportsOnly(t *testing.T) {
+	g := NewWithT(t)
+	// The writer has run: every village and the department have their report.
+	g.Eventually(func(g Gomega) {
+		for _, ns := range append([]string{dept}, tenantsOf(villages)...) {
+			report(g, ns)
+		}
+	}).WithTimeout(60 * time.Second).Should(Succeed())
+	polrs := &unstructured.UnstructuredList{}
+	polrs.SetGroupVersionKind(schema.GroupVersionKind{Group: "wgpolicyk8s.io", Version: "v1alpha2", Kind: "PolicyReportList"})
+	g.Expect(env.Client.List(context.Background(), polrs)).To(Succeed())
+	g.Expect(polrs.Items).To(BeEmpty())
+	g.Expect(env.Operator.Summary()).NotTo(ContainSubstring("PolicyReport"))
 }
 
 func TestADepartmentsReportComesAndGoesWithItsLabel(t *testing.T) {
