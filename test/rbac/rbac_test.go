@@ -160,7 +160,7 @@ var (
 	// public records and notices).
 	clusterScoped = []string{"villages", "reviewunits", "listitems", "itemapprovals", "powerflows", "listrevisions",
 		"listrollouts", "departmentcompliances", "countycompliances", "signboardstyles", "publicnotices", "archivedrecords"}
-	namespaced = []string{"tasks", "villagereports", "reportdecisions", "signboardsets", "disclosures", "emergencyexemptions", "emergencydecisions", "taskinboxes", "taskinboxes"}
+	namespaced = []string{"tasks", "villagereports", "reportdecisions", "signboardsets", "disclosures", "emergencyexemptions", "emergencydecisions", "taskinboxes"}
 	// namespaces are where the namespaced checks are made; "" is all of them.
 	namespaces = []string{"", "dept-tjj", "dept-other", nsA, nsB}
 )
