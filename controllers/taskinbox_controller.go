@@ -1,8 +1,10 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -59,6 +61,13 @@ func inboxKeysOf(t governancev1alpha1.TaskTargets) []string {
 // namespace is not there yet (the village controller is provisioning it).
 const tenantNotReadyRequeue = 5 * time.Second
 
+// DefaultInboxInterval is the least time between two writes of one inbox:
+// a county's or the city's task reaches hundreds of inboxes, and while the
+// audit goes through a department's tasks one by one, each would otherwise
+// rewrite them all as each task's standing changes. Changes within the
+// interval are written together, at its end.
+const DefaultInboxInterval = 5 * time.Second
+
 // TaskInboxReconciler keeps in each village's tenant the TaskInbox its
 // cadres read (kubectl cunshe tasks): the tasks that reach the village
 // (rules.TaskReaches) and their standing as the audit left it (S1, S8). A
@@ -67,6 +76,12 @@ const tenantNotReadyRequeue = 5 * time.Second
 type TaskInboxReconciler struct {
 	client.Client
 	MaxConcurrentReconciles int
+	// Interval is the least time between two writes of one inbox
+	// (DefaultInboxInterval when zero).
+	Interval time.Duration
+
+	// written is when each inbox was last written, by its key.
+	written sync.Map
 }
 
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=taskinboxes,verbs=get;list;watch;create
@@ -100,11 +115,29 @@ func (r *TaskInboxReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	case inbox.Status.ContentHash == want.ContentHash && inbox.Status.ObservedGeneration == inbox.Generation:
 		return ctrl.Result{}, nil
 	}
+	if wait := r.untilWritable(req.NamespacedName); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
 	patcher := status.NewPatcher(r.Client, inbox, status.WithWholeStatus())
 	want.Conditions = inbox.Status.Conditions
 	inbox.Status = want
 	status.Summarise(inbox, governancev1alpha1.ReasonSummarised, "已汇总 / summarised")
-	return ctrl.Result{}, patcher.Patch(ctx, inbox)
+	if err := patcher.Patch(ctx, inbox); err != nil {
+		return ctrl.Result{}, err
+	}
+	r.written.Store(req.NamespacedName, time.Now())
+	// The next pass compares with this write, not a cache a moment behind it.
+	waitForOwnWrite(ctx, inbox, observeCached(r.Client))
+	return ctrl.Result{}, nil
+}
+
+// untilWritable is how long an inbox must wait before its next write.
+func (r *TaskInboxReconciler) untilWritable(key client.ObjectKey) time.Duration {
+	last, ok := r.written.Load(key)
+	if !ok {
+		return 0
+	}
+	return cmp.Or(r.Interval, DefaultInboxInterval) - time.Since(last.(time.Time))
 }
 
 // inboxOf is what v's inbox shows: the tasks whose targets may name it

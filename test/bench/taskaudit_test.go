@@ -128,6 +128,7 @@ func (a *auditBench) prepare() *runningOperator {
 	a.ensureRollout()
 	rev := a.revisionHolding(a.itemNames)
 	a.waitRollout(rev, len(a.villages))
+	a.waitAdmissionAgrees(rev)
 	logf("audit: %d villages hold revision %d with %d items", len(a.villages), rev, a.itemCount)
 
 	start := time.Now()
@@ -258,6 +259,20 @@ func (a *auditBench) every(interval time.Duration, done func() bool, what string
 		}
 		time.Sleep(interval)
 	}
+}
+
+// waitAdmissionAgrees waits until the rollout is Ready on revision rev:
+// only then does task admission read every village at rev (a rollout is
+// Ready once the admission index agrees), as a GitOps pipeline waits.
+func (a *auditBench) waitAdmissionAgrees(rev int64) {
+	a.every(200*time.Millisecond, func() bool {
+		ro := &governancev1alpha1.ListRollout{}
+		if err := a.c.Get(a.ctx, client.ObjectKey{Name: "citywide"}, ro); err != nil {
+			return false
+		}
+		return ro.Status.CurrentRevision == rev && ro.Status.ObservedGeneration == ro.Generation &&
+			meta.IsStatusConditionTrue(ro.Status.Conditions, governancev1alpha1.ReadyCondition)
+	}, "the rollout Ready on revision %d", rev)
 }
 
 func (a *auditBench) latestRevision() int64 {
