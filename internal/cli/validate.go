@@ -93,6 +93,7 @@ func newValidateCommand() *cobra.Command {
 	var as string
 	var asGroups []string
 	var refuseSamples bool
+	var at string
 	cmd := &cobra.Command{
 		Use:   "validate DIR",
 		Short: "离线检查清单文件 / check a folder of list manifests offline",
@@ -148,7 +149,11 @@ document index in the file.`,
 			if err != nil {
 				return inputError(err)
 			}
-			report := check(ms, now(), requireApproved, checkOptions{as: applier(as, asGroups), refuseSampleKeys: refuseSamples})
+			moment, err := checkMoment(at)
+			if err != nil {
+				return usageError(cmd, err)
+			}
+			report := check(ms, moment, requireApproved, checkOptions{as: applier(as, asGroups), refuseSampleKeys: refuseSamples})
 			report.Summary.Files = files
 			if pr != nil {
 				err = p.printObjects(cmd.OutOrStdout(), pr, &report)
@@ -169,9 +174,23 @@ document index in the file.`,
 		"未通过联合审核（Approved 或 Retired）的事项算作错误 / count items that are not Approved (or Retired) as errors")
 	cmd.Flags().StringVar(&as, "as", "", "按该用户提交检查 / check as this user applies the folder")
 	cmd.Flags().StringArrayVar(&asGroups, "as-group", nil, "该用户所属的组，可重复 / a group of that user, repeatable")
+	cmd.Flags().StringVar(&at, "at", "",
+		"按该时刻检查（RFC 3339，默认现在）：事项退出、紧急豁免的起止以此为准 / check as of this moment (RFC 3339, default now): retirements and emergencies are judged by it")
 	cmd.Flags().BoolVar(&refuseSamples, "refuse-sample-keys", false,
 		"按本地模式之外的集群检查：拒绝持有或使用示例公钥的联审单位和审核意见（S5） / check as a cluster outside local mode does: refuse units holding, and approvals signed with, the samples' keys (S5)")
 	return cmd
+}
+
+// checkMoment is the moment --at names, or now.
+func checkMoment(at string) (time.Time, error) {
+	if at == "" {
+		return now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--at %q 须为 RFC 3339 时刻，如 2026-11-20T08:00:00+08:00 / --at %q must be an RFC 3339 moment, e.g. 2026-11-20T08:00:00+08:00", at, at)
+	}
+	return t, nil
 }
 
 // applier is who --as and --as-group name, nil for neither; the API server
@@ -342,8 +361,9 @@ func (c *checker) run(ms []manifest, at time.Time, requireApproved bool) validat
 	flagged := c.checkApprovals()
 	phases := c.evaluate(at, flagged, requireApproved)
 	c.checkVillageRecords()
+	c.checkEmergencyDecisions(at)
 	c.checkSignboards()
-	c.checkTasks(phases, now())
+	c.checkTasks(phases, at)
 
 	slices.SortStableFunc(c.findings, func(a, b finding) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))

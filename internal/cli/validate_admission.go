@@ -2,6 +2,7 @@ package cli
 
 import (
 	"slices"
+	"time"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/config"
@@ -51,6 +52,26 @@ func (c *checker) checkVillageRecords() {
 	}
 	for _, m := range c.of("PublicNotice") {
 		c.addFieldErrors(m, rules.S19, rules.ValidatePublicNotice(m.obj.(*governancev1alpha1.PublicNotice)))
+	}
+}
+
+// checkEmergencyDecisions runs ratification admission (S6) at the moment
+// at: a member of a unit of the exemption's city decides an exemption of
+// the same namespace once it has ended.
+func (c *checker) checkEmergencyDecisions(at time.Time) {
+	for _, m := range c.of("EmergencyDecision") {
+		d := m.obj.(*governancev1alpha1.EmergencyDecision)
+		member := rules.Requester{Username: offlineUser}
+		if u := c.snap.ReviewUnit(d.Spec.Unit); u != nil {
+			member.Groups = []string{u.Spec.Group}
+		}
+		var rec *governancev1alpha1.EmergencyExemption
+		for i := range c.exemptions {
+			if e := &c.exemptions[i]; e.Namespace == d.Namespace && e.Name == d.Spec.Exemption {
+				rec = e
+			}
+		}
+		c.addFieldErrors(m, rules.S6, rules.ValidateEmergencyDecision(d, rec, c.requesterFor(member), folderSnapshot{c}, at))
 	}
 }
 

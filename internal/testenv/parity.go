@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -122,6 +123,9 @@ func (e *Env) checkOffline(ctx context.Context, obj client.Object, refusal error
 	}
 	if e.opts.RefuseSampleKeys {
 		args = append(args, "--refuse-sample-keys")
+	}
+	if e.opts.Now != nil { // admission's clock
+		args = append(args, "--at", e.opts.Now().Format(time.RFC3339Nano))
 	}
 	var stdout, stderr bytes.Buffer
 	cli.Execute(ctx, args, strings.NewReader(""), &stdout, &stderr)
