@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -81,7 +82,9 @@ func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	// a change of standing is announced (and counted) once.
 	patcher, was, wasAction := status.NewPatcher(r.Client, task, status.WithOptimisticLock()), task.Status.Phase, task.Status.AdmissionAction
 	juris := snap.Jurisdictions()
+	before := task.Status.DeepCopy()
 	r.setStatus(task, dept, verdict, upheld, r.Index.NewestRevision(ctx, juris, rules.TaskCity(task, juris)), now)
+	keepAuditedRevision(before, &task.Status)
 	if err := patcher.Patch(ctx, task); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -94,6 +97,21 @@ func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{RequeueAfter: untilTomorrow(now, juris.Location(rules.TaskCity(task, juris)))}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// keepAuditedRevision leaves auditedRevision as it was when a new revision
+// changes nothing else of the task's standing: every revision re-audits
+// every task of the city, and only a task whose standing changed is
+// written (10,000 tasks would otherwise each be written per revision).
+func keepAuditedRevision(before, after *governancev1alpha1.TaskStatus) {
+	if before.AuditedRevision == 0 || before.AuditedRevision == after.AuditedRevision {
+		return
+	}
+	revised := after.AuditedRevision
+	after.AuditedRevision = before.AuditedRevision
+	if !equality.Semantic.DeepEqual(before, after) {
+		after.AuditedRevision = revised
+	}
 }
 
 // untilTomorrow is how long from now until the next midnight in loc.

@@ -256,7 +256,11 @@ type TaskStatus struct {
 	// +optional
 	TargetVillages int32 `json:"targetVillages,omitempty"`
 
-	// auditedRevision is the list revision the audit last checked against.
+	// auditedRevision is the list revision against which the audit last
+	// changed this status. The audit checks every task against each new
+	// revision but writes only a task whose standing changes, so a later
+	// revision that leaves the standing as it was does not show here.
+	// 审计最近一次改变本状态时所依据的清单版本（新版本未改变任务状态时不重写）。
 	// +optional
 	AuditedRevision int64 `json:"auditedRevision,omitempty"`
 
