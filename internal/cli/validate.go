@@ -94,6 +94,7 @@ func newValidateCommand() *cobra.Command {
 	var asGroups []string
 	var refuseSamples bool
 	var at string
+	lapsingWithin := defaultLapsingDays
 	cmd := &cobra.Command{
 		Use:   "validate DIR",
 		Short: "离线检查清单文件 / check a folder of list manifests offline",
@@ -153,7 +154,7 @@ document index in the file.`,
 			if err != nil {
 				return usageError(cmd, err)
 			}
-			report := check(ms, moment, requireApproved, checkOptions{as: applier(as, asGroups), refuseSampleKeys: refuseSamples})
+			report := check(ms, moment, requireApproved, checkOptions{as: applier(as, asGroups), refuseSampleKeys: refuseSamples, lapsingDays: lapsingWithin})
 			report.Summary.Files = files
 			if pr != nil {
 				err = p.printObjects(cmd.OutOrStdout(), pr, &report)
@@ -176,6 +177,8 @@ document index in the file.`,
 	cmd.Flags().StringArrayVar(&asGroups, "as-group", nil, "该用户所属的组，可重复 / a group of that user, repeatable")
 	cmd.Flags().StringVar(&at, "at", "",
 		"按该时刻检查（RFC 3339，默认现在）：事项退出、紧急豁免的起止以此为准 / check as of this moment (RFC 3339, default now): retirements and emergencies are judged by it")
+	cmd.Flags().IntVar(&lapsingWithin, "lapsing-within", defaultLapsingDays,
+		"列出依据将在该天数内失效的已通过事项（S7） / list approved items whose basis lapses within this many days (S7)")
 	cmd.Flags().BoolVar(&refuseSamples, "refuse-sample-keys", false,
 		"按本地模式之外的集群检查：拒绝持有或使用示例公钥的联审单位和审核意见（S5） / check as a cluster outside local mode does: refuse units holding, and approvals signed with, the samples' keys (S5)")
 	return cmd
@@ -314,6 +317,8 @@ type checker struct {
 	as               *rules.Requester
 	members          sets.Set[string]
 	refuseSampleKeys bool
+	// lapsingDays is how far ahead a lapsing basis is listed (S7).
+	lapsingDays int
 	// areas are what the departments of the folder's namespaces answer for,
 	// and exemptions the folder's emergency records (S6)
 	areas      map[string]rules.DepartmentArea
@@ -325,7 +330,7 @@ type checker struct {
 // city's time zone, as the controllers decide it: not the machine's).
 func check(ms []manifest, at time.Time, requireApproved bool, opts checkOptions) validateReport {
 	c := newChecker(ms)
-	c.as, c.refuseSampleKeys = opts.as, opts.refuseSampleKeys
+	c.as, c.refuseSampleKeys, c.lapsingDays = opts.as, opts.refuseSampleKeys, opts.lapsingDays
 	c.checkSchemas(ms)
 	c.checkSampleKeys()
 	return c.run(ms, at, requireApproved)
@@ -338,6 +343,9 @@ type checkOptions struct {
 	as *rules.Requester
 	// refuseSampleKeys plays a cluster outside local mode (--refuse-sample-keys).
 	refuseSampleKeys bool
+	// lapsingDays is how far ahead an approved item whose basis lapses is
+	// listed (--lapsing-within, S7).
+	lapsingDays int
 }
 
 // run runs admission's rules on the indexed folder, then EvaluateItem.
@@ -568,7 +576,7 @@ func (c *checker) evaluate(at time.Time, flagged map[string]bool, requireApprove
 				c.add(where[name], severityWarning, rules.S5, "", e.Void[name])
 			}
 		}
-		if r := lapsing(item, e.Phase, c.snap.Juris.Today(item.Spec.Jurisdiction, at)); r != nil {
+		if r := lapsing(item, e.Phase, c.snap.Juris.Today(item.Spec.Jurisdiction, at), c.lapsingDays); r != nil {
 			c.add(m, severityInfo, rules.S7, "spec.basis.validUntil", fmt.Sprintf("%s 事项的依据将于 %s 失效，届时自动退出清单；如需继续，请在此之前以新依据申报新事项 / the item's basis lapses on %s and the item retires that day; to go on, propose a new item on a new basis before then",
 				rules.S7, r.Effective, r.Effective))
 		}
@@ -586,17 +594,18 @@ func (c *checker) evaluate(at time.Time, flagged map[string]bool, requireApprove
 	return phases
 }
 
-// lapsingDays is how far ahead validate warns of a basis that lapses (S7).
-const lapsingDays = 30
+// defaultLapsingDays is how far ahead validate lists a basis that lapses
+// (S7), unless --lapsing-within says otherwise.
+const defaultLapsingDays = 30
 
 // lapsing is the coming retirement of an item the folder approves whose
-// basis lapses within lapsingDays, or nil. Offline, the evaluation says
-// approved: a manifest carries no status.
-func lapsing(item *governancev1alpha1.ListItem, phase governancev1alpha1.ItemPhase, today string) *governancev1alpha1.Retirement {
+// basis lapses within days, or nil. Offline, the evaluation says approved:
+// a manifest carries no status.
+func lapsing(item *governancev1alpha1.ListItem, phase governancev1alpha1.ItemPhase, today string, days int) *governancev1alpha1.Retirement {
 	if phase != governancev1alpha1.PhaseApproved {
 		return nil
 	}
-	return rules.LapsingWithin(item, today, lapsingDays)
+	return rules.LapsingWithin(item, today, days)
 }
 
 // asSubmitted is the approval as admission would receive it: its

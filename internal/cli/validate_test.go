@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -596,20 +597,28 @@ func TestValidateWarnsOfABasisThatLapses(t *testing.T) {
 	}
 	writeFile(t, dir, "approvals.yaml", strings.Join(signed, yamlSeparator))
 
-	got := run(t, "", "validate", dir, "-o", "json")
-	var report validateReport
-	if err := json.Unmarshal([]byte(got.stdout), &report); err != nil {
-		t.Fatalf("decoding the report: %v\n%s\n%s", err, got.stdout, got.stderr)
-	}
 	want := finding{Severity: severityInfo, Rule: "S7", Field: "spec.basis.validUntil", Object: "ListItem/l1-census-assist",
 		Message: "S7 事项的依据将于 " + lapses + " 失效，届时自动退出清单；如需继续，请在此之前以新依据申报新事项 / the item's basis lapses on " + lapses +
 			" and the item retires that day; to go on, propose a new item on a new basis before then"}
-	for _, f := range report.Findings {
-		if f.Rule == want.Rule && f.Object == want.Object && f.Severity == want.Severity && f.Field == want.Field && f.Message == want.Message {
-			return
+	listed := func(args ...string) bool {
+		got := run(t, "", append([]string{"validate", dir, "-o", "json"}, args...)...)
+		var report validateReport
+		if err := json.Unmarshal([]byte(got.stdout), &report); err != nil {
+			t.Fatalf("decoding the report: %v\n%s\n%s", err, got.stdout, got.stderr)
 		}
+		return slices.ContainsFunc(report.Findings, func(f finding) bool {
+			return f.Rule == want.Rule && f.Object == want.Object && f.Severity == want.Severity && f.Field == want.Field && f.Message == want.Message
+		})
 	}
-	t.Fatalf("no finding %+v in %+v", want, report.Findings)
+	if !listed() {
+		t.Errorf("no finding %+v within the default 30 days", want)
+	}
+	if !listed("--lapsing-within", "10") {
+		t.Errorf("no finding %+v with --lapsing-within 10", want)
+	}
+	if listed("--lapsing-within", "9") {
+		t.Errorf("a basis lapsing in 10 days is listed with --lapsing-within 9")
+	}
 }
 
 // S11 offline: an enrolment date that is no date is an error, as admission
