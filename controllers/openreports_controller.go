@@ -205,12 +205,13 @@ func (x itemReader) get(ctx context.Context, name string) (*governancev1alpha1.L
 	return item, nil
 }
 
-// targetKeys are the IndexTaskTarget values of the tasks that may reach a place.
+// targetKeys are the IndexTaskTarget (and IndexInboxTarget) values of the
+// tasks that may reach a place.
 func targetKeys(p rules.Place) []string {
 	return []string{"village/" + p.Code, "county/" + p.County, "all"}
 }
 
-// taskTargetKeys are a task's IndexTaskTarget values.
+// taskTargetKeys are a task's IndexTaskTarget (and IndexInboxTarget) values.
 func taskTargetKeys(t governancev1alpha1.TaskTargets) []string {
 	switch {
 	case t.All:

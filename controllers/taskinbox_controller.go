@@ -28,34 +28,10 @@ import (
 	"github.com/cunshe/cunshe-operator/internal/webhooks"
 )
 
-// IndexInboxTarget indexes tasks by what their targets name (inboxKeysOf:
+// IndexInboxTarget indexes tasks by what their targets name (taskTargetKeys:
 // "village/<code>", "county/<code>" or "all"), so a village's inbox reads
 // only the tasks that may reach it.
 const IndexInboxTarget = "inbox.spec.targets"
-
-// inboxKeys are the IndexInboxTarget values of the tasks that may reach a place.
-func inboxKeys(p rules.Place) []string {
-	return []string{"village/" + p.Code, "county/" + p.County, "all"}
-}
-
-// inboxKeysOf are a task's IndexInboxTarget values.
-func inboxKeysOf(t governancev1alpha1.TaskTargets) []string {
-	switch {
-	case t.All:
-		return []string{"all"}
-	case len(t.Counties) > 0:
-		keys := make([]string, len(t.Counties))
-		for i, c := range t.Counties {
-			keys[i] = "county/" + c
-		}
-		return keys
-	}
-	keys := make([]string, len(t.Villages))
-	for i, v := range t.Villages {
-		keys[i] = "village/" + v
-	}
-	return keys
-}
 
 // tenantNotReadyRequeue is how soon an inbox is tried again whose tenant
 // namespace is not there yet (the village controller is provisioning it).
@@ -148,7 +124,7 @@ func (r *TaskInboxReconciler) inboxOf(ctx context.Context, v *governancev1alpha1
 		return governancev1alpha1.TaskInboxStatus{}, err
 	}
 	var tasks []*governancev1alpha1.Task
-	for _, key := range inboxKeys(rules.PlaceOf(v)) {
+	for _, key := range targetKeys(rules.PlaceOf(v)) {
 		list := &governancev1alpha1.TaskList{}
 		if err := r.List(ctx, list, client.MatchingFields{IndexInboxTarget: key}); err != nil {
 			return governancev1alpha1.TaskInboxStatus{}, err
@@ -274,7 +250,7 @@ func (r *TaskInboxReconciler) allInboxes(ctx context.Context, _ client.Object) [
 // put back), tasks, items, a village's arrival, and the cities.
 func (r *TaskInboxReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &governancev1alpha1.Task{}, IndexInboxTarget, func(o client.Object) []string {
-		return inboxKeysOf(o.(*governancev1alpha1.Task).Spec.Targets)
+		return taskTargetKeys(o.(*governancev1alpha1.Task).Spec.Targets)
 	}); err != nil {
 		return err
 	}
