@@ -14,6 +14,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -58,6 +59,9 @@ type TaskAuditReconciler struct {
 	Index    *listindex.Index
 	Recorder events.EventRecorder
 	Now      func() time.Time
+	// MaxConcurrentReconciles bounds parallel audits: a new revision
+	// re-audits every task of the city, and each that changes is one write.
+	MaxConcurrentReconciles int
 }
 
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=tasks,verbs=get;list;watch
@@ -231,6 +235,7 @@ func (r *TaskAuditReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(taskOfReport)).
 		Watches(&governancev1alpha1.Jurisdiction{}, handler.EnqueueRequestsFromMapFunc(r.allTasks), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Named("taskaudit").
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Complete(r)
 }
 

@@ -365,7 +365,7 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 	if err := (&controllers.JurisdictionReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the jurisdiction controller: %w", err)
 	}
-	if err := setupTasks(ctx, mgr, idx, opts.now()); err != nil {
+	if err := setupTasks(ctx, mgr, idx, opts.now(), opts.concurrency()); err != nil {
 		return err
 	}
 	var sample rules.SampleKeys
@@ -384,9 +384,9 @@ func setupLists(mgr ctrl.Manager, opts Options) error {
 
 // setupTasks registers the task audit, the emergency records, the reports
 // and the departments' and counties' compliance summaries (S6–S8, S18, S19).
-func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func() time.Time) error {
+func setupTasks(ctx context.Context, mgr ctrl.Manager, idx *listindex.Index, now func() time.Time, concurrency int) error {
 	recorder := mgr.GetEventRecorder("cunshe-operator")
-	if err := (&controllers.TaskAuditReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder, Now: now}).SetupWithManager(ctx, mgr); err != nil {
+	if err := (&controllers.TaskAuditReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder, Now: now, MaxConcurrentReconciles: concurrency}).SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the task audit: %w", err)
 	}
 	if err := (&controllers.ReportReconciler{Client: mgr.GetClient(), Index: idx, Recorder: recorder}).SetupWithManager(mgr); err != nil {
