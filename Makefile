@@ -65,6 +65,11 @@ verify: manifests generate chart-docs ## Fail when generated files (CRDs, RBAC, 
 		echo "generated files are stale; run 'make manifests generate chart-docs' and commit:"; \
 		git status --porcelain -- api config charts; git --no-pager diff --stat -- api config charts; exit 1; fi
 	hack/check-chart-rbac.sh
+	go run ./hack/tour -check
+
+.PHONY: docs
+docs: controlplane build ## Run the README's tour (hack/tour/tour.txt) against a fresh local operator and write every command's output into README.md. Stop make run first (same ports).
+	go run ./hack/tour
 
 .PHONY: controlplane
 controlplane: ## Build etcd, kube-apiserver and kube-controller-manager from Go modules into bin/k8s (once).

@@ -82,7 +82,7 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	dc.Status = summary
 	meta.SetStatusCondition(&dc.Status.Conditions, summaryCondition(dc.Generation, summary))
 	if summary.Rectification != nil {
-		meta.SetStatusCondition(&dc.Status.Conditions, rules.RectificationCondition(dc.Generation, "部门 "+dept, summary.Rectification))
+		meta.SetStatusCondition(&dc.Status.Conditions, rules.RectificationCondition(dc.Generation, rules.DepartmentRectifier(dept), summary.Rectification))
 	} else {
 		meta.RemoveStatusCondition(&dc.Status.Conditions, governancev1alpha1.RectifiedCondition)
 	}

@@ -72,7 +72,7 @@ func (r *CountyComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	summary.Conditions = cc.Status.Conditions
 	cc.Status = summary
 	if summary.Rectification != nil {
-		meta.SetStatusCondition(&cc.Status.Conditions, rules.RectificationCondition(cc.Generation, "县（市、区）"+county, summary.Rectification))
+		meta.SetStatusCondition(&cc.Status.Conditions, rules.RectificationCondition(cc.Generation, rules.CountyRectifier(county), summary.Rectification))
 	} else {
 		meta.RemoveStatusCondition(&cc.Status.Conditions, governancev1alpha1.RectifiedCondition)
 	}

@@ -37,13 +37,9 @@ func run(stepsPath, readmePath, manager, data, only, from string, check, reuse b
 	if err != nil {
 		return err
 	}
-	readme, err := os.ReadFile(readmePath)
+	doc, err := readReadme(readmePath)
 	if err != nil {
 		return err
-	}
-	doc, err := parseReadme(string(readme))
-	if err != nil {
-		return fmt.Errorf("%s: %w", readmePath, err)
 	}
 	if check {
 		if err := doc.sameCommands(tour, readmePath, stepsPath); err != nil {
@@ -64,13 +60,37 @@ func run(stepsPath, readmePath, manager, data, only, from string, check, reuse b
 	if err != nil {
 		return err
 	}
-	outputs, err := runTour(tour, repo, filepath.Join(repo, manager), filepath.Join(repo, data), reuse)
-	if err != nil {
+	outputs, runErr := runTour(tour, repo, filepath.Join(repo, manager), filepath.Join(repo, data), reuse)
+	if outputs == nil {
+		return runErr
+	}
+	// The README is read again: its prose may have been edited during the run.
+	if doc, err = readReadme(readmePath); err != nil {
+		return err
+	}
+	if err := doc.matches(tour); err != nil {
 		return err
 	}
 	text, err := doc.render(tour, outputs, only)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(readmePath, []byte(text), 0o644)
+	// The blocks that ran whole are written even when a later one failed.
+	if err := os.WriteFile(readmePath, []byte(text), 0o644); err != nil {
+		return err
+	}
+	return runErr
+}
+
+// readReadme reads and parses the README's tour blocks.
+func readReadme(path string) (*readme, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := parseReadme(string(text))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return doc, nil
 }

@@ -24,7 +24,8 @@ const (
 
 // runTour runs every step in one bash in a scratch folder that sees the
 // repository's config/, docs/ and hack/, and returns what each shown step
-// printed, shaped for the README.
+// printed, shaped for the README; on a failure, what the blocks that ran
+// whole printed, with the error.
 func runTour(t *Tour, repo, manager, data string, reuse bool) (map[*Step][]string, error) {
 	work, err := os.MkdirTemp("", "cunshe-tour-")
 	if err != nil {
@@ -55,34 +56,48 @@ func runTour(t *Tour, repo, manager, data string, reuse bool) (map[*Step][]strin
 			err = fmt.Errorf("%w\nthe operator is left running on %s (pid %d) to look at: continue with -reuse -from BLOCK, or stop it with kill -INT -%d",
 				err, op.data, op.cmd.Process.Pid, op.cmd.Process.Pid)
 		}
-		return nil, err
+		return outputs, err
 	}
 	op.stop()
 	return outputs, nil
 }
 
+// runBlocks runs the blocks in order. On a failure it returns the outputs
+// of the blocks that ran whole, and marks the failed block and those after
+// it as skipped, so that the README keeps their text until a run with
+// -reuse -from reaches them.
 func runBlocks(t *Tour, sh *shell, op *operator) (map[*Step][]string, error) {
 	outputs := map[*Step][]string{}
-	for _, b := range t.Blocks {
-		if b.skipped {
-			continue
-		}
-		fmt.Fprintf(os.Stderr, "tour: == %s\n", b.Name)
-		for _, s := range b.Steps {
-			if s.IsManager {
-				if err := op.start(s.ManagerArgs); err != nil {
-					return nil, fmt.Errorf("line %d: %w", s.Line, err)
-				}
-				continue
+	for i, b := range t.Blocks {
+		if err := runBlock(b, sh, op, outputs); err != nil {
+			for _, rest := range t.Blocks[i:] {
+				rest.skipped = true
 			}
-			out, err := sh.step(s)
-			if err != nil {
-				return nil, fmt.Errorf("line %d (%s): %w", s.Line, firstLine(s.Command), err)
-			}
-			outputs[s] = s.Shape(out)
+			return outputs, err
 		}
 	}
 	return outputs, nil
+}
+
+func runBlock(b *Block, sh *shell, op *operator, outputs map[*Step][]string) error {
+	if b.skipped {
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "tour: == %s\n", b.Name)
+	for _, s := range b.Steps {
+		if s.IsManager {
+			if err := op.start(s.ManagerArgs); err != nil {
+				return fmt.Errorf("line %d: %w", s.Line, err)
+			}
+			continue
+		}
+		out, err := sh.step(s)
+		if err != nil {
+			return fmt.Errorf("line %d (%s): %w", s.Line, firstLine(s.Command), err)
+		}
+		outputs[s] = s.Shape(out)
+	}
+	return nil
 }
 
 func firstLine(s string) string {

@@ -181,7 +181,7 @@ func summariseFolder(ms []manifest, at time.Time, onDay bool) *compliance {
 			s := rules.SummariseCounty(rules.CountyFacts{Code: county, Counties: counties}, tasks, reports, items)
 			s.Rectification = rules.Rectify(deadline, today, rules.CountyRemaining(&s))
 			cc := governancev1alpha1.CountyCompliance{ObjectMeta: metav1.ObjectMeta{Name: county}, Status: s}
-			setRectified(&cc.Status.Conditions, "县（市、区）"+county, s.Rectification, moment(city))
+			setRectified(&cc.Status.Conditions, rules.CountyRectifier(county), s.Rectification, moment(city))
 			out.counties = append(out.counties, cc)
 		}
 	}
@@ -193,7 +193,7 @@ func summariseFolder(ms []manifest, at time.Time, onDay bool) *compliance {
 		rules.SummariseExemptions(&s, exemptionsOf(exemptions, dept))
 		s.Rectification = rules.Rectify(deadline, today, rules.DepartmentRemaining(&s))
 		dc := governancev1alpha1.DepartmentCompliance{ObjectMeta: metav1.ObjectMeta{Name: dept}, Status: s}
-		setRectified(&dc.Status.Conditions, "部门 "+dept, s.Rectification, moment(city))
+		setRectified(&dc.Status.Conditions, rules.DepartmentRectifier(dept), s.Rectification, moment(city))
 		out.departments = append(out.departments, dc)
 	}
 	return out
@@ -208,7 +208,7 @@ func cityDeadline(juris rules.Jurisdictions, city string) string {
 }
 
 // setRectified sets the Rectified condition as the controllers do, as of at.
-func setRectified(conditions *[]metav1.Condition, who string, r *governancev1alpha1.Rectification, at time.Time) {
+func setRectified(conditions *[]metav1.Condition, who rules.Rectifier, r *governancev1alpha1.Rectification, at time.Time) {
 	if r == nil {
 		return
 	}

@@ -65,7 +65,7 @@ func TestComplianceFromFilesJSON(t *testing.T) {
 		t.Errorf("鹿城区's rectification is %+v", r)
 	}
 	c := meta.FindStatusCondition(s.Conditions, governancev1alpha1.RectifiedCondition)
-	want := "S19 县（市、区）330302 整改期限 2026-12-31 已过，仍有 2 项未整改，予以通报 / 县（市、区）330302 missed the rectification deadline 2026-12-31 with 2 items remaining and is named"
+	want := "S19 县（市、区）330302 整改期限 2026-12-31 已过，仍有 2 项未整改，予以通报 / county 330302 missed the rectification deadline 2026-12-31 with 2 left to rectify and is named"
 	if c == nil || c.Status != metav1.ConditionFalse || c.Reason != "DeadlinePassed" || c.Message != want {
 		t.Errorf("鹿城区's Rectified condition is %+v, want False DeadlinePassed %q", c, want)
 	}

@@ -157,21 +157,34 @@ func Rectify(deadline, today string, remaining int32) *governancev1alpha1.Rectif
 	return &governancev1alpha1.Rectification{Deadline: deadline, Remaining: remaining, DaysLeft: days, Named: days < 0 && remaining > 0}
 }
 
+// Rectifier is who a rectification summary is of, named in both languages.
+type Rectifier struct{ Zh, En string }
+
+// CountyRectifier is a county (县（市、区）) by its code.
+func CountyRectifier(code string) Rectifier {
+	return Rectifier{Zh: "县（市、区）" + code, En: "county " + code}
+}
+
+// DepartmentRectifier is a city department by its id.
+func DepartmentRectifier(id string) Rectifier {
+	return Rectifier{Zh: "部门 " + id, En: "department " + id}
+}
+
 // RectificationCondition is the Rectified condition of a summary (S18, S19).
-func RectificationCondition(gen int64, who string, r *governancev1alpha1.Rectification) metav1.Condition {
+func RectificationCondition(gen int64, who Rectifier, r *governancev1alpha1.Rectification) metav1.Condition {
 	c := metav1.Condition{Type: governancev1alpha1.RectifiedCondition, ObservedGeneration: gen}
 	switch {
 	case r.Remaining == 0:
 		c.Status, c.Reason = metav1.ConditionTrue, "Rectified"
-		c.Message = msg(S18, "%[1]s 无待整改事项（期限 %[2]s）", "%[1]s has nothing left to rectify (deadline %[2]s)", who, r.Deadline).Text
+		c.Message = msg(S18, "%[1]s 无待整改事项（期限 %[3]s）", "%[2]s has nothing left to rectify (deadline %[3]s)", who.Zh, who.En, r.Deadline).Text
 	case r.Named:
 		c.Status, c.Reason = metav1.ConditionFalse, "DeadlinePassed"
-		c.Message = msg(S19, "%[1]s 整改期限 %[2]s 已过，仍有 %[3]d 项未整改，予以通报", "%[1]s missed the rectification deadline %[2]s with %[3]d items remaining and is named",
-			who, r.Deadline, r.Remaining).Text
+		c.Message = msg(S19, "%[1]s 整改期限 %[3]s 已过，仍有 %[4]d 项未整改，予以通报", "%[2]s missed the rectification deadline %[3]s with %[4]d left to rectify and is named",
+			who.Zh, who.En, r.Deadline, r.Remaining).Text
 	default:
 		c.Status, c.Reason = metav1.ConditionFalse, "InProgress"
-		c.Message = msg(S18, "%[1]s 尚有 %[2]d 项待整改，距期限 %[3]s 还有 %[4]d 天", "%[1]s has %[2]d items to rectify, %[4]d days before the deadline %[3]s",
-			who, r.Remaining, r.Deadline, r.DaysLeft).Text
+		c.Message = msg(S18, "%[1]s 尚有 %[3]d 项待整改，距期限 %[4]s 还有 %[5]d 天", "%[2]s has %[3]d left to rectify, %[5]d days before the deadline %[4]s",
+			who.Zh, who.En, r.Remaining, r.Deadline, r.DaysLeft).Text
 	}
 	return c
 }

@@ -58,11 +58,11 @@ func TestTheDeadlineCountsDownThenNames(t *testing.T) {
 	g.Expect(after.Named).To(BeTrue())
 	g.Expect(rules.Rectify("2026-12-31", "2027-01-01", 0).Named).To(BeFalse(), "nothing remains: nothing to name")
 
-	c := rules.RectificationCondition(1, "部门 tjj", after)
+	c := rules.RectificationCondition(1, rules.DepartmentRectifier("tjj"), after)
 	g.Expect(c.Reason).To(Equal("DeadlinePassed"))
 	bilingual(g, c.Message)
 	g.Expect(c.Message).To(HavePrefix("S19 "))
-	g.Expect(rules.RectificationCondition(1, "部门 tjj", before).Message).To(HavePrefix("S18 "))
+	g.Expect(rules.RectificationCondition(1, rules.DepartmentRectifier("tjj"), before).Message).To(HavePrefix("S18 "))
 }
 
 // S18: what remains is the same sum for the controllers and the CLI: a

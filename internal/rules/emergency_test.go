@@ -427,3 +427,24 @@ func TestEmergencyAllIsItsCity(t *testing.T) {
 	g.Expect(rules.TaskReaches(task, nil, rules.PlaceOf(hangzhou), snap.Juris)).To(BeFalse())
 	g.Expect(rules.TaskReaches(task, nil, rules.PlaceOf(village(ruianVillage, "330381", governancev1alpha1.TypeVillage, 2, true)), snap.Juris)).To(BeTrue())
 }
+
+// TestUnlistedAllIsItsCity: a task whose item is not on the lists (unknown,
+// or retired since) reaches by its targets alone, "all" meaning every
+// village of its city as for an emergency — not the other city's villages
+// (found by the README's tour: a retired item's citywide task counted
+// Hangzhou's villages too).
+func TestUnlistedAllIsItsCity(t *testing.T) {
+	g := NewWithT(t)
+	snap := emergencySnapshot()
+	snap.Juris = rules.NewJurisdictions([]governancev1alpha1.Jurisdiction{city("3303", "温州市", true), city("3301", "杭州市", false)})
+	hangzhou := village("330106001001", "330106", governancev1alpha1.TypeCommunity, 1, true)
+	snap.Villages.Upsert(hangzhou)
+	task := emergencyTask()
+	task.Spec.Emergency = nil
+	task.Spec.ItemRef = "l1-not-on-the-lists"
+	task.Spec.Targets = governancev1alpha1.TaskTargets{All: true}
+	v := rules.EvaluateTask(task, tjj(), snap)
+	g.Expect(v.Allowed()).To(BeFalse())
+	g.Expect(v.TargetVillages).To(Equal(4), "Wenzhou's four villages")
+	g.Expect(rules.TaskReaches(task, nil, rules.PlaceOf(hangzhou), snap.Juris)).To(BeFalse())
+}

@@ -68,10 +68,10 @@ func TaskReaches(t *governancev1alpha1.Task, item *governancev1alpha1.ListItem, 
 	switch {
 	case !TargetsName(t.Spec.Targets, p):
 		return false
-	case t.IsEmergency():
+	case t.IsEmergency() || item == nil:
 		return !t.Spec.Targets.All || juris.CityOf(p.County) == TaskCity(t, juris)
 	}
-	return item == nil || ItemReaches(item, p, juris)
+	return ItemReaches(item, p, juris)
 }
 
 // Reached is TaskReaches over the groups of an index that the task's

@@ -128,7 +128,8 @@ func evaluateTask(t *governancev1alpha1.Task, tc TaskContext, snap TaskSnapshot)
 	item, errs := listedItem(t, snap)
 	v.Errs = append(v.Errs, errs...)
 	if item == nil {
-		v.TargetVillages = total(groups)
+		reached, _ := Reached(t, nil, groups, snap.Jurisdictions())
+		v.TargetVillages = total(reached)
 		return v
 	}
 	v.Errs = append(v.Errs, roleFindings(t, item)...)

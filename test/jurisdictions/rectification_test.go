@@ -54,7 +54,7 @@ func TestRectificationNamesTheCounty(t *testing.T) {
 		g.Expect(c).NotTo(BeNil())
 		g.Expect(c.Reason).To(Equal("DeadlinePassed"))
 		g.Expect(c.Message).To(Equal("S19 县（市、区）330302 整改期限 2026-01-31 已过，仍有 1 项未整改，予以通报 / " +
-			"县（市、区）330302 missed the rectification deadline 2026-01-31 with 1 items remaining and is named"))
+			"county 330302 missed the rectification deadline 2026-01-31 with 1 left to rectify and is named"))
 	}).WithTimeout(20 * time.Second).Should(Succeed())
 	g.Expect(testutil.ToFloat64(metrics.RectificationNamed.WithLabelValues("county", county))).To(BeEquivalentTo(1))
 

@@ -253,9 +253,9 @@ func TestPolicyReportsFollowTheAudit(t *testing.T) {
 			polr.SetName("cunshe-tasks")
 			touch(g, polr)
 		}
-		g.Eventually(func() float64 { return testenv.Passes(t, "taskaudit") }).WithTimeout(30*time.Second).
+		g.Eventually(func() float64 { return testenv.Passes(t, "taskaudit") }).WithTimeout(30 * time.Second).
 			Should(BeNumerically(">=", auditsBefore+float64(len(tasks))))
-		g.Eventually(func() float64 { return testenv.Passes(t, "openreports") }).WithTimeout(30*time.Second).
+		g.Eventually(func() float64 { return testenv.Passes(t, "openreports") }).WithTimeout(30 * time.Second).
 			Should(BeNumerically(">=", passesBefore+float64(len(reports))))
 		g.Expect(policyReportAndTaskWrites()).To(Equal(writesBefore), "writes: %s", env.Operator.Summary())
 	})
