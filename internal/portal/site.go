@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -74,7 +75,7 @@ func NewSite(publicURL string) *Site {
 	m.HandleFunc("GET /d/{$}", s.departments)
 	m.HandleFunc("GET /d/{dept}/{$}", s.department)
 	static, _ := fs.Sub(staticFiles, "static")
-	m.Handle("GET /static/", http.StripPrefix("/static/", cachedForADay(http.FileServerFS(static))))
+	m.Handle("GET /static/", http.StripPrefix("/static/", s.validPath(cachedForADay(http.FileServerFS(static)))))
 	m.HandleFunc("/", s.notFound)
 	s.mux = m
 	return s
@@ -116,6 +117,18 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // cachedForADay lets browsers keep the stylesheet: it changes only with a release.
+// validPath answers the bilingual 404 for a path no file can have: the
+// file server answers 500 to one that is not valid UTF-8 (fs.ValidPath).
+func (s *Site) validPath(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !utf8.ValidString(r.URL.Path) {
+			s.notFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 func cachedForADay(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
