@@ -203,7 +203,7 @@ func inScopeNaive(s governancev1alpha1.Scope, v *governancev1alpha1.Village) boo
 func naiveTaskVerdict(task *governancev1alpha1.Task, tc rules.TaskContext, snap *rules.Memory) (bool, int) {
 	s := task.Spec
 	villages := targeted(s.Targets)
-	if tc.Department == "" || s.Type == governancev1alpha1.TaskExclusiveRoomUse || unknownTarget(s.Targets) {
+	if tc.Department == "" || s.Type == governancev1alpha1.TaskExclusiveRoomUse || unknownTarget(s.Targets) || undeclaredPhrase(s) {
 		return false, 0
 	}
 	if s.Type == governancev1alpha1.TaskPaperLedgerInspection &&
@@ -238,6 +238,19 @@ func naiveTaskVerdict(task *governancev1alpha1.Task, tc rules.TaskContext, snap 
 		reach++
 	}
 	return reach > 0, reach
+}
+
+// undeclaredPhrase: the title says a built-in phrase of a rule whose demand
+// the task's type does not declare (S11 ledgers, S14 a room, S17 a wall).
+func undeclaredPhrase(s governancev1alpha1.TaskSpec) bool {
+	declares := map[string]governancev1alpha1.TaskType{rules.S11: governancev1alpha1.TaskPaperLedgerInspection,
+		rules.S14: governancev1alpha1.TaskExclusiveRoomUse, rules.S17: governancev1alpha1.TaskWallPosting}
+	for _, p := range rules.DefaultTaskPhrases {
+		if strings.Contains(s.Title+"\n"+s.Description, p.Phrase) && s.Type != declares[p.Rule] {
+			return true
+		}
+	}
+	return false
 }
 
 // fuzzFacts are what FuzzVillageIndex's villages may be: county, type,
