@@ -213,21 +213,23 @@ func targetKeys(p rules.Place) []string {
 
 // taskTargetKeys are a task's IndexTaskTarget (and IndexInboxTarget) values.
 func taskTargetKeys(t governancev1alpha1.TaskTargets) []string {
-	switch {
-	case t.All:
-		return []string{"all"}
+	switch { // the most specific decides, as rules.TargetsName reads them
+	case len(t.Villages) > 0:
+		keys := make([]string, len(t.Villages))
+		for i, v := range t.Villages {
+			keys[i] = "village/" + v
+		}
+		return keys
 	case len(t.Counties) > 0:
 		keys := make([]string, len(t.Counties))
 		for i, c := range t.Counties {
 			keys[i] = "county/" + c
 		}
 		return keys
+	case t.All:
+		return []string{"all"}
 	}
-	keys := make([]string, len(t.Villages))
-	for i, v := range t.Villages {
-		keys[i] = "village/" + v
-	}
-	return keys
+	return nil
 }
 
 // reportRequest is the work item of a namespace's report.

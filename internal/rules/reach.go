@@ -43,16 +43,18 @@ func Publishable(item *governancev1alpha1.ListItem, today string) bool {
 	return item.WasApproved() && !RetiredBy(item, today)
 }
 
-// TargetsName reports whether a task's targets name a place: every
-// village, the village's county, or the village itself.
+// TargetsName reports whether a task's targets name a place: the village
+// itself, the village's county, or every village. The schema allows one of
+// the three; were more given, the most specific decides, as
+// VillageIndex.TargetVillages reads them.
 func TargetsName(t governancev1alpha1.TaskTargets, p Place) bool {
 	switch {
-	case t.All:
-		return true
+	case len(t.Villages) > 0:
+		return slices.Contains(t.Villages, p.Code)
 	case len(t.Counties) > 0:
 		return slices.Contains(t.Counties, p.County)
 	}
-	return slices.Contains(t.Villages, p.Code)
+	return t.All
 }
 
 // TaskReaches is the one answer to "does this task reach this village": its
