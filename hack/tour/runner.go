@@ -163,13 +163,12 @@ func (o *operator) stop() {
 	if o.cmd == nil {
 		return
 	}
-	_ = syscall.Kill(-o.cmd.Process.Pid, syscall.SIGINT)
-	select {
-	case <-o.exited:
-	case <-time.After(60 * time.Second):
-		_ = syscall.Kill(-o.cmd.Process.Pid, syscall.SIGKILL)
-		<-o.exited
-	}
+	pid := o.cmd.Process.Pid
+	_ = syscall.Kill(-pid, syscall.SIGINT)
+	kill := time.AfterFunc(60*time.Second, func() { _ = syscall.Kill(-pid, syscall.SIGKILL) })
+	err := <-o.exited
+	fmt.Fprintf(os.Stderr, "tour: the manager stopped (%v)\n", err)
+	kill.Stop()
 	o.cmd = nil
 }
 
