@@ -92,8 +92,9 @@ func TestEveryCallerAgreesWhichVillagesATaskReaches(t *testing.T) {
 		// "all" being its city's villages (its department's: the default city).
 		"dept-yjj/typhoon-emergency": {gulou, sanxin, wuyang},
 		// An unknown item (refused at admission, flagged by the audit)
-		// limits nothing: the targets decide.
-		"dept-tjj/all-unknown-item": {xixi, gulou, sanxin, wuyang},
+		// limits nothing but the city: the targets decide, "all" meaning
+		// the task's city (Wenzhou), as for an emergency — not Hangzhou's 西溪.
+		"dept-tjj/all-unknown-item": {gulou, sanxin, wuyang},
 	}
 	callers := map[string]func(t *testing.T, c reachCity) map[string][]string{
 		"rules.TaskReaches":      reachedByRule,
