@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -99,6 +101,23 @@ func ownKindWrites(t *testing.T, c *city) map[string]func(context.Context) error
 		"publicnotices": func(ctx context.Context) error {
 			return h.client.Create(ctx, &governancev1alpha1.PublicNotice{ObjectMeta: metav1.ObjectMeta{Name: "faults-down"},
 				Spec: governancev1alpha1.PublicNoticeSpec{Kind: governancev1alpha1.NoticeReportUpheld, Rule: "S19", Title: "公告", Text: "公告正文"}}, dry)
+		},
+		// Admission checks an exemption's deletion only (the operator
+		// writes the record; it outlives its task): one is recorded, then
+		// deleted in a dry run.
+		"emergencyexemptions": func(ctx context.Context) error {
+			start := metav1.Now()
+			record := &governancev1alpha1.EmergencyExemption{ObjectMeta: metav1.ObjectMeta{Name: "faults-down", Namespace: ns},
+				Spec: governancev1alpha1.EmergencyExemptionSpec{Department: "faults", Task: governancev1alpha1.TaskRecordRef{Name: "faults-down", UID: "faults-down"},
+					Scope: governancev1alpha1.TaskTargets{Villages: []string{code}}, Start: start, Expires: metav1.NewTime(start.Add(time.Hour))}}
+			if err := h.client.Create(ctx, record); err != nil && !apierrors.IsAlreadyExists(err) {
+				return err
+			}
+			return h.client.Delete(ctx, record, dry)
+		},
+		"emergencydecisions": func(ctx context.Context) error {
+			return h.client.Create(ctx, &governancev1alpha1.EmergencyDecision{ObjectMeta: metav1.ObjectMeta{Name: "faults-down." + deciderUnit, Namespace: ns},
+				Spec: governancev1alpha1.EmergencyDecisionSpec{Exemption: "faults-down", Unit: deciderUnit, Outcome: governancev1alpha1.EmergencyRatified}}, dry)
 		},
 		"signboardstyles": func(ctx context.Context) error { return h.client.Create(ctx, style, dry) },
 		"signboardsets":   func(ctx context.Context) error { return h.client.Create(ctx, set, dry) },
