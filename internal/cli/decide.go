@@ -8,16 +8,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 )
-
-// decidePollInterval is how often decide reads the report while it waits
-// for the operator; tests shorten it.
-var decidePollInterval = 500 * time.Millisecond
 
 // reportPhaseNames are the report phases in Chinese.
 var reportPhaseNames = map[governancev1alpha1.ReportPhase]string{
@@ -149,39 +144,25 @@ func parseOutcome(s string) (governancev1alpha1.DecisionOutcome, error) {
 }
 
 // recordDecision creates the decision and waits for the report to list it.
-// With a printer, it prints the decision and the report instead of lines.
 func recordDecision(cmd *cobra.Command, d *governancev1alpha1.ReportDecision, o decideOptions, pr printers.ResourcePrinter) error {
-	ctx := cmd.Context()
-	c, err := o.kube.connect(cmd)
-	if err != nil {
-		return err
-	}
-	if err := createNamed(ctx, c, d, o.name == ""); err != nil {
-		return refused(err, "提交处理意见", "recording the ReportDecision")
-	}
-	if pr == nil {
-		if err := say(cmd, fmt.Sprintf("已提交处理意见 / recorded decision %s/%s：%s %s",
-			d.Namespace, d.Name, d.Spec.Unit, d.Spec.Outcome)); err != nil {
-			return err
-		}
-	}
-	if o.timeout == 0 {
-		return printDecision(cmd, o, pr, d)
-	}
-	report, err := awaitDecision(ctx, c, d, o.timeout)
-	follow := fmt.Sprintf("kubectl get villagereport -n %s %s -w", d.Namespace, d.Spec.Report)
-	if err != nil {
-		if err := printDecision(cmd, o, pr, d); err != nil {
-			return err
-		}
-		return &exitError{code: ExitFailure, err: fmt.Errorf(
-			"处理意见已提交，但反映 %s 在 %s 内未更新（operator 是否在运行？），请勿重复提交；查看：%s"+
-				" / the decision is recorded but report %s did not follow within %s (is the operator running?); do not repeat it. Watch: %s: %w",
-			d.Spec.Report, o.timeout, follow, d.Spec.Report, o.timeout, follow, err)}
-	}
-	if pr != nil {
-		return o.print.printObjects(cmd.OutOrStdout(), pr, d, report)
-	}
+	report := &governancev1alpha1.Report{}
+	return recordAndFollow(cmd, o.kube, o.print, pr, o.timeout, followedDecision{
+		decision: d, generatedName: o.name == "",
+		refusedZh: "提交处理意见", refusedEn: "recording the ReportDecision",
+		recorded: func() string {
+			return fmt.Sprintf("已提交处理意见 / recorded decision %s/%s：%s %s", d.Namespace, d.Name, d.Spec.Unit, d.Spec.Outcome)
+		},
+		subject: report, subjectKey: client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.Report},
+		subjectZh: "反映", subjectEn: "report", kind: "Report", resource: "villagereport",
+		lists: func() bool {
+			return slices.ContainsFunc(report.Status.Decisions, func(r governancev1alpha1.ReportDecisionRecord) bool { return r.Decision == d.Name })
+		},
+		followed: func() []string { return reportFollowed(report) },
+	})
+}
+
+// reportFollowed is what decide says of the report once it lists the decision.
+func reportFollowed(report *governancev1alpha1.Report) []string {
 	phase := report.Status.Phase
 	lines := []string{fmt.Sprintf("反映 / report %s/%s: %s（%s）", report.Namespace, report.Name, phase, reportPhaseNames[phase])}
 	if report.Status.Findings != "" {
@@ -191,32 +172,7 @@ func recordDecision(cmd *cobra.Command, d *governancev1alpha1.ReportDecision, o 
 		lines = append(lines, fmt.Sprintf("任务 %s/%s 将被标记为违规并通报部门（S19）/ task %s/%s is marked Violation and its department notified (S19)",
 			ref.Namespace, ref.Name, ref.Namespace, ref.Name))
 	}
-	return say(cmd, lines...)
-}
-
-// printDecision prints the decision alone, when there is a printer.
-func printDecision(cmd *cobra.Command, o decideOptions, pr printers.ResourcePrinter, d *governancev1alpha1.ReportDecision) error {
-	if pr == nil {
-		return nil
-	}
-	return o.print.printObjects(cmd.OutOrStdout(), pr, d)
-}
-
-// awaitDecision reads the report until its status lists the decision.
-func awaitDecision(ctx context.Context, c client.Client, d *governancev1alpha1.ReportDecision, timeout time.Duration) (*governancev1alpha1.Report, error) {
-	report := &governancev1alpha1.Report{}
-	key := client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.Report}
-	var lastErr error
-	err := wait.PollUntilContextTimeout(ctx, decidePollInterval, timeout, true, func(ctx context.Context) (bool, error) {
-		lastErr = getObject(ctx, c, key, report, "反映", "Report")
-		return lastErr == nil && slices.ContainsFunc(report.Status.Decisions, func(r governancev1alpha1.ReportDecisionRecord) bool {
-			return r.Decision == d.Name
-		}), nil
-	})
-	if err != nil && lastErr != nil {
-		return nil, lastErr
-	}
-	return report, err
+	return lines
 }
 
 // decisionManifest is a ReportDecision as --dry-run writes it.

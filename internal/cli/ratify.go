@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -144,64 +143,24 @@ func (o ratifyOptions) decision(cmd *cobra.Command, exemption string) (*governan
 	return d, nil
 }
 
-// recordRatification creates the decision and waits for the exemption to
-// list it. With a printer, it prints the decision and the exemption instead.
+// recordRatification creates the decision and waits for the exemption to list it.
 func recordRatification(cmd *cobra.Command, d *governancev1alpha1.EmergencyDecision, o ratifyOptions, pr printers.ResourcePrinter) error {
-	ctx := cmd.Context()
-	c, err := o.kube.connect(cmd)
-	if err != nil {
-		return err
-	}
-	if err := createNamed(ctx, c, d, o.name == ""); err != nil {
-		return refused(err, "提交追认或否决意见", "recording the EmergencyDecision")
-	}
-	if pr == nil {
-		if err := say(cmd, fmt.Sprintf("已提交意见 / recorded decision %s/%s：%s %s", d.Namespace, d.Name, d.Spec.Unit, d.Spec.Outcome)); err != nil {
-			return err
-		}
-	}
-	printAlone := func() error {
-		if pr == nil {
-			return nil
-		}
-		return o.print.printObjects(cmd.OutOrStdout(), pr, d)
-	}
-	if o.timeout == 0 {
-		return printAlone()
-	}
-	rec, err := awaitRatification(ctx, c, d, o.timeout)
-	if err != nil {
-		follow := fmt.Sprintf("kubectl get emergencyexemption -n %s %s -w", d.Namespace, d.Spec.Exemption)
-		if err := printAlone(); err != nil {
-			return err
-		}
-		return &exitError{code: ExitFailure, err: fmt.Errorf(
-			"意见已提交，但紧急豁免 %s 在 %s 内未更新（operator 是否在运行？），请勿重复提交；查看：%s"+
-				" / the decision is recorded but exemption %s did not follow within %s (is the operator running?); do not repeat it. Watch: %s: %w",
-			d.Spec.Exemption, o.timeout, follow, d.Spec.Exemption, o.timeout, follow, err)}
-	}
-	if pr != nil {
-		return o.print.printObjects(cmd.OutOrStdout(), pr, d, rec)
-	}
-	phase := rec.Status.Phase
-	return say(cmd, fmt.Sprintf("紧急豁免 / emergency exemption %s/%s: %s（%s）", rec.Namespace, rec.Name, phase, exemptionPhaseNames[phase]))
-}
-
-// awaitRatification reads the exemption until its status lists the decision.
-func awaitRatification(ctx context.Context, c client.Client, d *governancev1alpha1.EmergencyDecision, timeout time.Duration) (*governancev1alpha1.EmergencyExemption, error) {
 	rec := &governancev1alpha1.EmergencyExemption{}
-	key := client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.Exemption}
-	var lastErr error
-	err := wait.PollUntilContextTimeout(ctx, decidePollInterval, timeout, true, func(ctx context.Context) (bool, error) {
-		lastErr = getObject(ctx, c, key, rec, "紧急豁免", "EmergencyExemption")
-		return lastErr == nil && slices.ContainsFunc(rec.Status.Decisions, func(r governancev1alpha1.EmergencyDecisionRecord) bool {
-			return r.Decision == d.Name
-		}), nil
+	return recordAndFollow(cmd, o.kube, o.print, pr, o.timeout, followedDecision{
+		decision: d, generatedName: o.name == "",
+		refusedZh: "提交追认或否决意见", refusedEn: "recording the EmergencyDecision",
+		recorded: func() string {
+			return fmt.Sprintf("已提交意见 / recorded decision %s/%s：%s %s", d.Namespace, d.Name, d.Spec.Unit, d.Spec.Outcome)
+		},
+		subject: rec, subjectKey: client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.Exemption},
+		subjectZh: "紧急豁免", subjectEn: "exemption", kind: "EmergencyExemption", resource: "emergencyexemption",
+		lists: func() bool {
+			return slices.ContainsFunc(rec.Status.Decisions, func(r governancev1alpha1.EmergencyDecisionRecord) bool { return r.Decision == d.Name })
+		},
+		followed: func() []string {
+			return []string{fmt.Sprintf("紧急豁免 / emergency exemption %s/%s: %s（%s）", rec.Namespace, rec.Name, rec.Status.Phase, exemptionPhaseNames[rec.Status.Phase])}
+		},
 	})
-	if err != nil && lastErr != nil {
-		return nil, lastErr
-	}
-	return rec, err
 }
 
 // emergencyDecisionManifest is an EmergencyDecision as --dry-run writes it.
