@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
-	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -284,27 +283,7 @@ func (r *OpenReportsReconciler) namedVillages(ctx context.Context, t governancev
 // when what a report says of it (or whom it reaches) changed, so the audit
 // re-writing a standing's revision number costs no report a pass.
 func (r *OpenReportsReconciler) taskEvents() handler.TypedEventHandler[client.Object, reconcile.Request] {
-	add := func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
-		for _, o := range objs {
-			for _, req := range r.reportsOfTask(ctx, o.(*governancev1alpha1.Task)) {
-				q.Add(req)
-			}
-		}
-	}
-	return handler.Funcs{
-		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(ctx, q, e.Object)
-		},
-		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			if reportedTheSame(e.ObjectOld.(*governancev1alpha1.Task), e.ObjectNew.(*governancev1alpha1.Task)) {
-				return
-			}
-			add(ctx, q, e.ObjectOld, e.ObjectNew)
-		},
-		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(ctx, q, e.Object)
-		},
-	}
+	return taskEventHandler(r.reportsOfTask, reportedTheSame)
 }
 
 // reportedTheSame: the task reaches the same villages and reads the same in a report.

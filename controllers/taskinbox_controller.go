@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -200,29 +199,10 @@ func (r *TaskInboxReconciler) inboxesOfTask(ctx context.Context, t *governancev1
 // when whom it may reach or how it reads in an inbox changed, so the audit
 // re-writing a standing's revision number costs no inbox a pass.
 func (r *TaskInboxReconciler) taskEvents() handler.TypedEventHandler[client.Object, reconcile.Request] {
-	add := func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
-		for _, o := range objs {
-			for _, req := range r.inboxesOfTask(ctx, o.(*governancev1alpha1.Task)) {
-				q.Add(req)
-			}
-		}
-	}
-	return handler.Funcs{
-		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(ctx, q, e.Object)
-		},
-		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			old, cur := e.ObjectOld.(*governancev1alpha1.Task), e.ObjectNew.(*governancev1alpha1.Task)
-			if equality.Semantic.DeepEqual(old.Spec.Targets, cur.Spec.Targets) && equality.Semantic.DeepEqual(tenant.StandingOf(old), tenant.StandingOf(cur)) &&
-				old.IsEmergency() == cur.IsEmergency() {
-				return
-			}
-			add(ctx, q, old, cur)
-		},
-		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(ctx, q, e.Object)
-		},
-	}
+	return taskEventHandler(r.inboxesOfTask, func(old, cur *governancev1alpha1.Task) bool {
+		return equality.Semantic.DeepEqual(old.Spec.Targets, cur.Spec.Targets) && equality.Semantic.DeepEqual(tenant.StandingOf(old), tenant.StandingOf(cur)) &&
+			old.IsEmergency() == cur.IsEmergency()
+	})
 }
 
 // inboxesOfItem: an item's scope or city decides which villages its tasks

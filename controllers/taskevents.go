@@ -1,0 +1,42 @@
+package controllers
+
+import (
+	"context"
+
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
+)
+
+// taskEventHandler queues what of(task) names for a task's create and
+// delete, and on an update, unless same(old, new) says the change shows
+// nowhere it is read, for both the old and the new task (whom it reached
+// and whom it reaches).
+func taskEventHandler(of func(context.Context, *governancev1alpha1.Task) []reconcile.Request,
+	same func(old, cur *governancev1alpha1.Task) bool) handler.TypedEventHandler[client.Object, reconcile.Request] {
+	add := func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
+		for _, o := range objs {
+			for _, req := range of(ctx, o.(*governancev1alpha1.Task)) {
+				q.Add(req)
+			}
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, q, e.Object)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			if same(e.ObjectOld.(*governancev1alpha1.Task), e.ObjectNew.(*governancev1alpha1.Task)) {
+				return
+			}
+			add(ctx, q, e.ObjectOld, e.ObjectNew)
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, q, e.Object)
+		},
+	}
+}
