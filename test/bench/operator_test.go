@@ -233,29 +233,41 @@ func watchReady(ctx context.Context, cfg *rest.Config, names []string) (*readyWa
 	for _, n := range names {
 		w.want[n] = true
 	}
-	c, err := cache.New(cfg, cache.Options{Scheme: operator.Scheme(), ByObject: map[client.Object]cache.ByObject{&governancev1alpha1.Village{}: {}}})
+	cancel, err := watchKind(ctx, cfg, &governancev1alpha1.Village{}, w.observe)
 	if err != nil {
 		return nil, err
 	}
-	ctx, w.cancel = context.WithCancel(ctx)
-	inf, err := c.GetInformer(ctx, &governancev1alpha1.Village{})
+	w.cancel = cancel
+	return w, nil
+}
+
+// watchKind starts an informer of the benchmark's own on one kind, calls
+// observe on every add and update, and returns once it has synced; cancel
+// stops it.
+func watchKind(ctx context.Context, cfg *rest.Config, obj client.Object, observe func(any)) (context.CancelFunc, error) {
+	c, err := cache.New(cfg, cache.Options{Scheme: operator.Scheme(), ByObject: map[client.Object]cache.ByObject{obj: {}}})
 	if err != nil {
-		w.cancel()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	inf, err := c.GetInformer(ctx, obj)
+	if err != nil {
+		cancel()
 		return nil, err
 	}
 	if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    w.observe,
-		UpdateFunc: func(_, obj any) { w.observe(obj) },
+		AddFunc:    observe,
+		UpdateFunc: func(_, obj any) { observe(obj) },
 	}); err != nil {
-		w.cancel()
+		cancel()
 		return nil, err
 	}
 	go func() { _ = c.Start(ctx) }()
 	if !c.WaitForCacheSync(ctx) {
-		w.cancel()
-		return nil, fmt.Errorf("the Village watch did not sync")
+		cancel()
+		return nil, fmt.Errorf("the %T watch did not sync", obj)
 	}
-	return w, nil
+	return cancel, nil
 }
 
 func (w *readyWatcher) observe(obj any) {

@@ -13,8 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
-	toolscache "k8s.io/client-go/tools/cache"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -352,28 +350,11 @@ type nonCompliantWatcher struct {
 
 func watchNonCompliant(ctx context.Context, cfg *rest.Config, item string) (*nonCompliantWatcher, error) {
 	w := &nonCompliantWatcher{item: item, citing: map[types.NamespacedName]bool{}, done: make(chan struct{})}
-	c, err := cache.New(cfg, cache.Options{Scheme: operator.Scheme(), ByObject: map[client.Object]cache.ByObject{&governancev1alpha1.Task{}: {}}})
+	cancel, err := watchKind(ctx, cfg, &governancev1alpha1.Task{}, w.observe)
 	if err != nil {
 		return nil, err
 	}
-	ctx, w.cancel = context.WithCancel(ctx)
-	inf, err := c.GetInformer(ctx, &governancev1alpha1.Task{})
-	if err != nil {
-		w.cancel()
-		return nil, err
-	}
-	if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    w.observe,
-		UpdateFunc: func(_, obj any) { w.observe(obj) },
-	}); err != nil {
-		w.cancel()
-		return nil, err
-	}
-	go func() { _ = c.Start(ctx) }()
-	if !c.WaitForCacheSync(ctx) {
-		w.cancel()
-		return nil, fmt.Errorf("the Task watch did not sync")
-	}
+	w.cancel = cancel
 	return w, nil
 }
 
