@@ -91,18 +91,34 @@ func (s cacheSnapshot) ListItem(name string) *governancev1alpha1.ListItem {
 	return item
 }
 
+// ItemsUsingFlow reads the cache and, when it holds no user, the API
+// server: an item created a moment ago may not have reached the cache, and
+// "no user" would let its flow be deleted or changed. A flow changes rarely,
+// so the live read costs little.
 func (s cacheSnapshot) ItemsUsingFlow(flow string) []string {
-	list := &governancev1alpha1.ListItemList{}
-	if err := s.reader.List(s.ctx, list, client.MatchingFields{IndexItemFlow: flow}, client.UnsafeDisableDeepCopy); err != nil {
+	names, err := itemsUsingFlow(s.ctx, s.reader, flow, client.MatchingFields{IndexItemFlow: flow})
+	if err == nil && len(names) == 0 {
+		names, err = itemsUsingFlow(s.ctx, s.live, flow)
+	}
+	if err != nil {
 		return []string{"(unknown: " + err.Error() + ")"}
+	}
+	return names
+}
+
+// itemsUsingFlow are the unretired items whose flowRef names flow.
+func itemsUsingFlow(ctx context.Context, r client.Reader, flow string, opts ...client.ListOption) ([]string, error) {
+	list := &governancev1alpha1.ListItemList{}
+	if err := r.List(ctx, list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
+		return nil, err
 	}
 	var names []string
 	for _, item := range list.Items {
-		if item.Status.Phase != governancev1alpha1.PhaseRetired {
+		if item.Spec.FlowRef == flow && item.Status.Phase != governancev1alpha1.PhaseRetired {
 			names = append(names, item.Name)
 		}
 	}
-	return names
+	return names, nil
 }
 
 func (s cacheSnapshot) CountyKnown(code string) bool {
