@@ -14,7 +14,6 @@ import (
 	"flag"
 	"os"
 	"strings"
-	"time"
 
 	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
@@ -45,7 +44,7 @@ func parseFlags() flags {
 	flag.StringVar(&f.WebhookCertDir, "webhook-cert-dir", "", "Directory with tls.crt and tls.key for the webhook server.")
 	flag.IntVar(&f.Concurrency, "concurrency", operator.DefaultConcurrency, "Parallel reconciles per controller.")
 	flag.IntVar(&f.RolloutWriters, "rollout-writers", operator.DefaultRolloutWriters, "Parallel ConfigMap writes of a list rollout.")
-	flag.DurationVar(&f.RevisionSettle, "revision-settle", 3*time.Second, "How long the approved items must stay unchanged before a list revision is cut.")
+	flag.DurationVar(&f.RevisionSettle, "revision-settle", operator.DefaultRevisionSettle, "How long the approved items must stay unchanged before a list revision is cut.")
 	flag.IntVar(&f.RevisionHistoryLimit, "revision-history-limit", 10, "Unused old list revisions to keep.")
 	flag.StringVar(&f.PortalAddr, "portal-bind-address", "", "Address the public portal (S9, S10) listens on; 0 disables it. Default :8088, in local mode 127.0.0.1:8088.")
 	flag.StringVar(&f.PortalPublicURL, "portal-public-url", "", "The portal's address as residents reach it, used in its QR codes, e.g. https://cunshe.example.gov.cn. Default: http://<bind address>.")

@@ -131,6 +131,10 @@ const DefaultRolloutWriters = 256
 // DefaultConcurrency keeps the API server busy without queuing in the operator.
 const DefaultConcurrency = 64
 
+// DefaultRevisionSettle is --revision-settle's default: approvals a pipeline
+// applies together make one revision, not one each.
+const DefaultRevisionSettle = 3 * time.Second
+
 // The metrics endpoint asks the API server who a scraper is and whether it
 // may get /metrics (--metrics-secure):
 // +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create

@@ -35,5 +35,6 @@
 //	audit tasks=… villages=… items=… affected=… seconds=… floor_seconds=… ratio=… status_writes=… unaffected_writes=… cpu_core_seconds=… settle_seconds=… floor_concurrency=…
 //
 // BENCH_AUDIT_TASKS (default 10,000), BENCH_AUDIT_ITEMS (default 50) and
-// BENCH_VILLAGES scale it down.
+// BENCH_VILLAGES scale it down; BENCH_CPUPROFILE profiles this process from
+// the retirement until the audit is idle again.
 package bench

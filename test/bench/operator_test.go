@@ -44,10 +44,10 @@ type runningOperator struct {
 
 // startOperator builds the manager exactly as the operator's binary does and
 // returns once its caches are in sync and its controller is running.
-func startOperator(ctx context.Context, cfg *rest.Config, concurrency int) (*runningOperator, error) {
+func startOperator(ctx context.Context, cfg *rest.Config, concurrency int, options ...func(*operator.Options)) (*runningOperator, error) {
 	host, port, certDir := env.ControlPlane.WebhookServing()
 	op := &runningOperator{done: make(chan error, 1)}
-	mgr, err := operator.NewManager(cfg, operator.Options{
+	opts := operator.Options{
 		MetricsAddr: "0", ProbeAddr: "0",
 		WebhookHost: host, WebhookPort: port, WebhookCertDir: certDir,
 		Concurrency:        concurrency,
@@ -57,7 +57,11 @@ func startOperator(ctx context.Context, cfg *rest.Config, concurrency int) (*run
 			op.counts = newCounts(op.writes)
 			return op.counts
 		},
-	})
+	}
+	for _, o := range options {
+		o(&opts)
+	}
+	mgr, err := operator.NewManager(cfg, opts)
 	if err != nil {
 		return nil, err
 	}

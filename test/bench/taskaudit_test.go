@@ -71,10 +71,10 @@ func BenchmarkTaskAudit(b *testing.B) {
 	b.ReportMetric(res.floor, "floor_seconds")
 	b.ReportMetric(res.seconds/res.floor, "ratio")
 	b.ReportMetric(float64(res.unaffectedWrites), "unaffected_writes")
-	fmt.Printf("audit tasks=%d villages=%d items=%d affected=%d seconds=%.2f floor_seconds=%.2f ratio=%.2f status_writes=%d unaffected_writes=%d "+
+	fmt.Printf("audit tasks=%d villages=%d items=%d affected=%d seconds=%.2f floor_seconds=%.2f ratio=%.2f acked_seconds=%.2f acked_ratio=%.2f status_writes=%d unaffected_writes=%d "+
 		"cpu_core_seconds=%.1f settle_seconds=%.1f floor_concurrency=%d target_ratio=1.5 target_unaffected_writes=0\n",
-		a.taskCount, len(villages), a.itemCount, len(res.affected), res.seconds, res.floor, res.seconds/res.floor, res.statusWrites, res.unaffectedWrites,
-		res.cpu.coreSeconds(), res.settle, res.floorWorkers)
+		a.taskCount, len(villages), a.itemCount, len(res.affected), res.seconds, res.floor, res.seconds/res.floor, res.acked, res.acked/res.floor,
+		res.statusWrites, res.unaffectedWrites, res.cpu.coreSeconds(), res.settle, res.floorWorkers)
 	logf("audit cpu during the measured run: %s", res.cpu)
 	if res.unaffectedWrites != 0 {
 		b.Errorf("the audit wrote the status of %d tasks whose standing did not change, want 0", res.unaffectedWrites)
@@ -94,6 +94,9 @@ type auditBench struct {
 type auditResult struct {
 	affected         []types.NamespacedName
 	seconds, settle  float64
+	// acked: until the API server acknowledged the last of the writes that
+	// turned the affected tasks NonCompliant (as the floor is timed).
+	acked float64
 	floor            float64
 	floorWorkers     int
 	statusWrites     int
@@ -106,7 +109,9 @@ type auditResult struct {
 // looked at every one and is idle: the city at rest, the operator running.
 func (a *auditBench) prepare() *runningOperator {
 	b, ctx := a.b, a.ctx
-	op, err := startOperator(ctx, a.cfg, operator.DefaultConcurrency)
+	// As deployed: a retirement's revision is cut once the lists have been
+	// still for --revision-settle, and its rollout begins then.
+	op, err := startOperator(ctx, a.cfg, operator.DefaultConcurrency, func(o *operator.Options) { o.RevisionSettle = operator.DefaultRevisionSettle })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -185,9 +190,14 @@ func (a *auditBench) measure(op *runningOperator) auditResult {
 		b.Fatal(err)
 	}
 	defer w.Stop()
+	retiredAt := watchRetired(ctx, b, a.cfg, retired)
 	var res auditResult
 	writes := op.counts.watchTaskStatus()
+	errorsBefore := metricSum("controller_runtime_reconcile_errors_total", "controller", auditController)
+	reconcileBefore := metricSum("controller_runtime_reconcile_time_seconds", "controller", auditController)
+	queuedBefore := metricSum("workqueue_queue_duration_seconds", "name", auditController)
 	cpu := sampleCPU()
+	stopProfile := startProfile(b) // BENCH_CPUPROFILE: from the retirement until the audit is idle
 	b.StartTimer()
 	start := time.Now()
 	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
@@ -208,17 +218,33 @@ func (a *auditBench) measure(op *runningOperator) auditResult {
 		b.Fatal(err)
 	}
 	res.settle = time.Since(start).Seconds() - quiet.Seconds()
+	stopProfile()
 	written := writes()
 	isAffected := map[types.NamespacedName]bool{}
 	for _, k := range affected {
 		isAffected[k] = true
 	}
-	for key, n := range written {
-		res.statusWrites += n
+	var acked []float64
+	for key, tw := range written {
+		res.statusWrites += tw.n
 		if !isAffected[key] {
-			res.unaffectedWrites += n
+			res.unaffectedWrites += tw.n
+		} else if !tw.firstAcked.IsZero() {
+			acked = append(acked, tw.firstAcked.Sub(start).Seconds())
 		}
 	}
+	slices.Sort(acked)
+	if len(acked) > 0 {
+		res.acked = acked[len(acked)-1]
+		logf("audit: the affected tasks' writes acknowledged after %.2fs (half of them), %.2fs (nine in ten); the audit's reconcile errors meanwhile: %.0f, "+
+			"seconds reconciling %.1f, seconds queued %.1f",
+			acked[len(acked)/2], acked[len(acked)*9/10], metricSum("controller_runtime_reconcile_errors_total", "controller", auditController)-errorsBefore,
+			metricSum("controller_runtime_reconcile_time_seconds", "controller", auditController)-reconcileBefore,
+			metricSum("workqueue_queue_duration_seconds", "name", auditController)-queuedBefore)
+	}
+	logf("audit: the item read Retired %.2fs after its retirement was applied; the first task read NonCompliant %.2fs after it; "+
+		"the API server acknowledged the last of the writes that turned them %.2fs after it",
+		retiredAt().Sub(start).Seconds(), w.firstAt.Sub(start).Seconds(), res.acked)
 	logf("audit: %d of %d tasks cite %s; all NonCompliant %.2fs after its retirement; %d task status writes (%d to other tasks); idle after %.1fs; writes %s",
 		len(affected), a.taskCount, retired, res.seconds, res.statusWrites, res.unaffectedWrites, res.settle, op.counts.Summary())
 	return res
@@ -343,7 +369,8 @@ type nonCompliantWatcher struct {
 	mu     sync.Mutex
 	citing map[types.NamespacedName]bool // true once NonCompliant
 	left   int
-	doneAt time.Time
+	// firstAt: the first task that read NonCompliant; doneAt: the last.
+	firstAt, doneAt time.Time
 	done   chan struct{}
 	cancel context.CancelFunc
 }
@@ -380,6 +407,9 @@ func (w *nonCompliantWatcher) observe(obj any) {
 	default:
 		w.left++
 	}
+	if off && w.firstAt.IsZero() {
+		w.firstAt = now
+	}
 	if w.left == 0 && w.doneAt.IsZero() && len(w.citing) > 0 && off {
 		w.doneAt = now
 		close(w.done)
@@ -406,20 +436,51 @@ func (w *nonCompliantWatcher) Wait(ctx context.Context, timeout time.Duration) (
 
 func (w *nonCompliantWatcher) Stop() { w.cancel() }
 
+// watchRetired notes when the named item's status first reads Retired; the
+// function it returns gives that time (zero: not yet).
+func watchRetired(ctx context.Context, b *testing.B, cfg *rest.Config, item string) func() time.Time {
+	var mu sync.Mutex
+	var at time.Time
+	cancel, err := watchKind(ctx, cfg, &governancev1alpha1.ListItem{}, func(obj any) {
+		if it, ok := obj.(*governancev1alpha1.ListItem); ok && it.Name == item && it.Status.Phase == governancev1alpha1.PhaseRetired {
+			mu.Lock()
+			defer mu.Unlock()
+			if at.IsZero() {
+				at = time.Now()
+			}
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(cancel)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return at
+	}
+}
+
 // taskStatusWrites records the writes of the operator's client to tasks'
-// status, by task, while watchTaskStatus asks for it.
+// status, by task, while watchTaskStatus asks for it: how many, and when
+// the API server acknowledged the first (the one that changed its standing).
 type taskStatusWrites struct {
 	mu sync.Mutex
-	by map[types.NamespacedName]int // nil: not recording
+	by map[types.NamespacedName]taskWrites // nil: not recording
+}
+
+type taskWrites struct {
+	n          int
+	firstAcked time.Time
 }
 
 // watchTaskStatus starts recording; the function it returns gives the
 // writes made since, by task.
-func (c *counts) watchTaskStatus() func() map[types.NamespacedName]int {
+func (c *counts) watchTaskStatus() func() map[types.NamespacedName]taskWrites {
 	c.tasks.mu.Lock()
-	c.tasks.by = map[types.NamespacedName]int{}
+	c.tasks.by = map[types.NamespacedName]taskWrites{}
 	c.tasks.mu.Unlock()
-	return func() map[types.NamespacedName]int {
+	return func() map[types.NamespacedName]taskWrites {
 		c.tasks.mu.Lock()
 		defer c.tasks.mu.Unlock()
 		out := c.tasks.by
@@ -428,15 +489,23 @@ func (c *counts) watchTaskStatus() func() map[types.NamespacedName]int {
 	}
 }
 
-func (w *taskStatusWrites) record(obj client.Object) {
+// record notes a task status write that err says how it ended.
+func (w *taskStatusWrites) record(obj client.Object, err error) {
 	if _, ok := obj.(*governancev1alpha1.Task); !ok {
 		return
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.by != nil {
-		w.by[types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}]++
+	if w.by == nil {
+		return
 	}
+	key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	tw := w.by[key]
+	tw.n++
+	if err == nil && tw.firstAcked.IsZero() {
+		tw.firstAcked = time.Now()
+	}
+	w.by[key] = tw
 }
 
 // Status is the status writer of the wrapped client, noting task writes.
@@ -450,13 +519,15 @@ type recordingStatusWriter struct {
 }
 
 func (w recordingStatusWriter) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-	w.tasks.record(obj)
-	return w.SubResourceWriter.Update(ctx, obj, opts...)
+	err := w.SubResourceWriter.Update(ctx, obj, opts...)
+	w.tasks.record(obj, err)
+	return err
 }
 
 func (w recordingStatusWriter) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-	w.tasks.record(obj)
-	return w.SubResourceWriter.Patch(ctx, obj, patch, opts...)
+	err := w.SubResourceWriter.Patch(ctx, obj, patch, opts...)
+	w.tasks.record(obj, err)
+	return err
 }
 
 func (w recordingStatusWriter) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.SubResourceApplyOption) error {
