@@ -88,7 +88,7 @@ faults: controlplane build ## Fault suite on the local control plane (kill loop,
 	bash hack/faults.sh
 
 .PHONY: fuzz
-fuzz: ## Run every fuzz target for a fixed budget each (FUZZTIME, default 35s: 18 targets and their builds in under 15 minutes on 2 cores); ends with `fuzz targets=N execs=... crashes=0 flakes=...` (flakes: Go's coordinator deadline race, no finding).
+fuzz: ## Run every fuzz target for a fixed budget each (FUZZTIME, default 45s: 18 targets and their cached builds in under 15 minutes on 2 cores); ends with `fuzz targets=N execs=... crashes=0 flakes=... build_seconds=...` (flakes: Go's coordinator deadline race, no finding).
 	bash hack/fuzz.sh
 
 .PHONY: bench

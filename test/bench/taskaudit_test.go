@@ -92,11 +92,11 @@ type auditBench struct {
 }
 
 type auditResult struct {
-	affected         []types.NamespacedName
-	seconds, settle  float64
+	affected        []types.NamespacedName
+	seconds, settle float64
 	// acked: until the API server acknowledged the last of the writes that
 	// turned the affected tasks NonCompliant (as the floor is timed).
-	acked float64
+	acked            float64
 	floor            float64
 	floorWorkers     int
 	statusWrites     int
@@ -371,8 +371,8 @@ type nonCompliantWatcher struct {
 	left   int
 	// firstAt: the first task that read NonCompliant; doneAt: the last.
 	firstAt, doneAt time.Time
-	done   chan struct{}
-	cancel context.CancelFunc
+	done            chan struct{}
+	cancel          context.CancelFunc
 }
 
 func watchNonCompliant(ctx context.Context, cfg *rest.Config, item string) (*nonCompliantWatcher, error) {
