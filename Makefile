@@ -84,7 +84,7 @@ test: controlplane helm chromium ## Run all tests: unit tests, envtest integrati
 	go test ./... -count=1 -timeout 30m
 
 .PHONY: faults
-faults: controlplane build ## Fault suite on the local control plane (kill loop, failover, apiserver/etcd restarts, webhook down, slow apiserver); one line per scenario.
+faults: controlplane build ## Fault suite on the local control plane (kill loop, failover, apiserver/etcd restarts, webhook down, slow apiserver), then make fuzz (FAULTS_FUZZ=0: not); one line per scenario.
 	bash hack/faults.sh
 
 .PHONY: fuzz
