@@ -29,7 +29,7 @@ func TestAffectedTasksAreAuditedBeforeTheFanOut(t *testing.T) {
 	q := priorityqueue.New[reconcile.Request]("taskaudit-test")
 	defer q.ShutDown()
 
-	fanOut := enqueueMapped(func(context.Context, client.Object) []reconcile.Request { return city }, addLowPriority)
+	fanOut := enqueueAtLowPriority(func(context.Context, client.Object) []reconcile.Request { return city })
 	fanOut.Create(t.Context(), event.CreateEvent{Object: &governancev1alpha1.ListRevision{ObjectMeta: metav1.ObjectMeta{Name: "lists-2"}}}, q)
 	affected := []reconcile.Request{task(57), task(99), task(100)} // two already queued by the fan-out, one not
 	for _, req := range affected {

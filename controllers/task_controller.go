@@ -230,10 +230,10 @@ func (r *TaskAuditReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.Task{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&governancev1alpha1.ListItem{}, handler.EnqueueRequestsFromMapFunc(r.tasksOfItem)).
-		Watches(&governancev1alpha1.ListRevision{}, enqueueMapped(r.allTasks, addLowPriority)).
-		Watches(&governancev1alpha1.ListRollout{}, enqueueMapped(r.allTasks, addLowPriority)).
+		Watches(&governancev1alpha1.ListRevision{}, enqueueAtLowPriority(r.allTasks)).
+		Watches(&governancev1alpha1.ListRollout{}, enqueueAtLowPriority(r.allTasks)).
 		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(taskOfReport)).
-		Watches(&governancev1alpha1.Jurisdiction{}, enqueueMapped(r.allTasks, addLowPriority), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&governancev1alpha1.Jurisdiction{}, enqueueAtLowPriority(r.allTasks), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Named("taskaudit").
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Complete(r)
