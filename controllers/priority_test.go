@@ -47,3 +47,35 @@ func TestAffectedTasksAreAuditedBeforeTheFanOut(t *testing.T) {
 		t.Errorf("%d requests left, want the 98 other tasks of the fan-out", n)
 	}
 }
+
+// An item's retirement writes the rollout's awaited items and its Ready
+// condition; neither moves a village, so neither re-audits the city's
+// tasks. A step, a revision or villages updated does (S7).
+func TestOnlyARolloutThatMovesVillagesReauditsTheCity(t *testing.T) {
+	base := &governancev1alpha1.ListRollout{ObjectMeta: metav1.ObjectMeta{Name: "wenzhou", Generation: 3},
+		Status: governancev1alpha1.ListRolloutStatus{CurrentRevision: 4, PreviousRevision: 3, CurrentStep: 2, UpdatedVillages: 3685, TotalVillages: 3685}}
+	cases := map[string]struct {
+		change func(*governancev1alpha1.ListRollout)
+		want   bool
+	}{
+		"an awaited item": {func(ro *governancev1alpha1.ListRollout) {
+			ro.Status.AwaitingItems = []governancev1alpha1.AwaitedItem{{Name: "ls-tjj-001"}}
+		}, false},
+		"the Ready condition": {func(ro *governancev1alpha1.ListRollout) {
+			ro.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: metav1.ConditionFalse, Reason: "AwaitingItems"}}
+		}, false},
+		"a new revision":        {func(ro *governancev1alpha1.ListRollout) { ro.Status.CurrentRevision = 5 }, true},
+		"villages updated":      {func(ro *governancev1alpha1.ListRollout) { ro.Status.UpdatedVillages = 100 }, true},
+		"the next step":         {func(ro *governancev1alpha1.ListRollout) { ro.Status.CurrentStep = 3 }, true},
+		"the plan (generation)": {func(ro *governancev1alpha1.ListRollout) { ro.Generation = 4 }, true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			cur := base.DeepCopy()
+			tc.change(cur)
+			if got := villagesMayHaveMoved.Update(event.UpdateEvent{ObjectOld: base, ObjectNew: cur}); got != tc.want {
+				t.Errorf("re-audit the city = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

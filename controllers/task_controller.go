@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -89,8 +90,14 @@ func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	before := task.Status.DeepCopy()
 	r.setStatus(task, dept, verdict, upheld, r.Index.NewestRevision(ctx, juris, rules.TaskCity(task, juris)), now)
 	keepAuditedRevision(before, &task.Status)
+	read := task.ResourceVersion
 	if err := patcher.Patch(ctx, task); err != nil {
 		return ctrl.Result{}, err
+	}
+	if task.ResourceVersion != read {
+		// The item's own status (Retired) follows its retirement at once and
+		// queues the task again: that pass must compare with this write.
+		waitForOwnWrite(ctx, task, observeCached(r.Client))
 	}
 	r.announce(task, was, wasAction, verdict, dept)
 	if e := task.Spec.Emergency; e != nil && e.Expires != nil && e.Expires.After(now) {
@@ -230,13 +237,31 @@ func (r *TaskAuditReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.Task{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&governancev1alpha1.ListItem{}, handler.EnqueueRequestsFromMapFunc(r.tasksOfItem)).
-		Watches(&governancev1alpha1.ListRevision{}, enqueueAtLowPriority(r.allTasks)).
-		Watches(&governancev1alpha1.ListRollout{}, enqueueAtLowPriority(r.allTasks)).
+		Watches(&governancev1alpha1.ListRevision{}, enqueueAtLowPriority(r.allTasks), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&governancev1alpha1.ListRollout{}, enqueueAtLowPriority(r.allTasks), builder.WithPredicates(villagesMayHaveMoved)).
 		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(taskOfReport)).
 		Watches(&governancev1alpha1.Jurisdiction{}, enqueueAtLowPriority(r.allTasks), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Named("taskaudit").
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Complete(r)
+}
+
+// villagesMayHaveMoved passes a rollout's events that may change which
+// revision villages hold (its plan, revisions, step or progress), not those
+// of its conditions or awaited items: the item controller writes those as
+// an item retires, and each would re-audit every task of the city while the
+// retired item's own tasks are being audited.
+var villagesMayHaveMoved = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	old, cur := e.ObjectOld.(*governancev1alpha1.ListRollout), e.ObjectNew.(*governancev1alpha1.ListRollout)
+	return old.Generation != cur.Generation || !equality.Semantic.DeepEqual(villageHoldings(old), villageHoldings(cur))
+}}
+
+// villageHoldings is the part of a rollout's status that says which
+// revision its villages hold.
+func villageHoldings(ro *governancev1alpha1.ListRollout) governancev1alpha1.ListRolloutStatus {
+	s := ro.Status
+	return governancev1alpha1.ListRolloutStatus{CurrentRevision: s.CurrentRevision, PreviousRevision: s.PreviousRevision, CurrentStep: s.CurrentStep,
+		UpdatedVillages: s.UpdatedVillages, TotalVillages: s.TotalVillages, Counties: s.Counties}
 }
 
 func setupTaskIndexes(ctx context.Context, mgr ctrl.Manager) error {

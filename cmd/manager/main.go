@@ -43,6 +43,7 @@ func parseFlags() flags {
 	flag.IntVar(&f.WebhookPort, "webhook-port", 9443, "Port the webhook server listens on.")
 	flag.StringVar(&f.WebhookCertDir, "webhook-cert-dir", "", "Directory with tls.crt and tls.key for the webhook server.")
 	flag.IntVar(&f.Concurrency, "concurrency", operator.DefaultConcurrency, "Parallel reconciles per controller.")
+	flag.IntVar(&f.ViewConcurrency, "view-concurrency", operator.DefaultViewConcurrency, "Parallel writes of the villages' task inboxes, kept below --concurrency so that the audit's verdicts reach the API server first.")
 	flag.IntVar(&f.RolloutWriters, "rollout-writers", operator.DefaultRolloutWriters, "Parallel ConfigMap writes of a list rollout.")
 	flag.DurationVar(&f.RevisionSettle, "revision-settle", operator.DefaultRevisionSettle, "How long the approved items must stay unchanged before a list revision is cut.")
 	flag.IntVar(&f.RevisionHistoryLimit, "revision-history-limit", 10, "Unused old list revisions to keep.")

@@ -9,8 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,17 +42,24 @@ func Wrap(c client.Client) *Client {
 func (c *Client) Writes() int64 { return c.writes.Load() }
 
 // Summary lists the writes by verb and kind, e.g. "create Namespace=3685".
-func (c *Client) Summary() string {
+func (c *Client) Summary() string { return c.SummarySince(nil) }
+
+// Snapshot is the count of writes by verb and kind so far, for SummarySince.
+func (c *Client) Snapshot() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	keys := make([]string, 0, len(c.byKind))
-	for k := range c.byKind {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%d", k, c.byKind[k])
+	return maps.Clone(c.byKind)
+}
+
+// SummarySince lists the writes made since a Snapshot, as Summary does.
+func (c *Client) SummarySince(before map[string]int) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(c.byKind)) {
+		if n := c.byKind[k] - before[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", k, n))
+		}
 	}
 	return strings.Join(parts, " ")
 }

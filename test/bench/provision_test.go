@@ -15,6 +15,9 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -448,4 +451,39 @@ func memTotal() string {
 // logf prints progress as it happens (b.Log would hold it until the end).
 func logf(format string, args ...any) {
 	fmt.Printf("bench: "+format+"\n", args...)
+}
+
+// profileAPIServer, when BENCH_APISERVER_PROFILE names a file, writes the
+// kube-apiserver's own CPU profile (its /debug/pprof) of the next seconds
+// into it, in the background; wait blocks until it is written.
+func profileAPIServer(b *testing.B, cfg *rest.Config, seconds int) (wait func()) {
+	path := os.Getenv("BENCH_APISERVER_PROFILE")
+	if path == "" {
+		return func() {}
+	}
+	rc, err := rest.RESTClientFor(rawConfig(cfg))
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		data, err := rc.Get().AbsPath("/debug/pprof/profile").Param("seconds", strconv.Itoa(seconds)).Do(context.Background()).Raw()
+		if err == nil {
+			err = os.WriteFile(path, data, 0o644)
+		}
+		if err != nil {
+			b.Errorf("profiling the kube-apiserver: %v", err)
+		}
+	}()
+	return func() { <-done }
+}
+
+// rawConfig is cfg for a REST client of untyped paths.
+func rawConfig(cfg *rest.Config) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	c.GroupVersion = &schema.GroupVersion{}
+	c.NegotiatedSerializer = serializer.NewCodecFactory(runtime.NewScheme()).WithoutConversion()
+	c.Timeout = 0
+	return c
 }
