@@ -41,12 +41,14 @@ func (r *ComplianceReconciler) now() time.Time {
 
 func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	dept := req.Name
+	// Read only (the summary copies what it names): the informer's own
+	// objects, not a copy of a department's thousands of tasks per pass.
 	tasks := &governancev1alpha1.TaskList{}
-	if err := r.List(ctx, tasks, client.MatchingLabels{governancev1alpha1.LabelDepartment: dept}); err != nil {
+	if err := r.List(ctx, tasks, client.MatchingLabels{governancev1alpha1.LabelDepartment: dept}, client.UnsafeDisableDeepCopy); err != nil {
 		return ctrl.Result{}, err
 	}
 	reports := &governancev1alpha1.ReportList{}
-	if err := r.List(ctx, reports, client.MatchingFields{IndexReportDept: dept}); err != nil {
+	if err := r.List(ctx, reports, client.MatchingFields{IndexReportDept: dept}, client.UnsafeDisableDeepCopy); err != nil {
 		return ctrl.Result{}, err
 	}
 	summary := rules.SummariseDepartment(tasks.Items, reports.Items)

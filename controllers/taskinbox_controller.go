@@ -124,8 +124,9 @@ func (r *TaskInboxReconciler) inboxOf(ctx context.Context, v *governancev1alpha1
 	}
 	var tasks []*governancev1alpha1.Task
 	for _, key := range targetKeys(rules.PlaceOf(v)) {
+		// Read only (tenant.Inbox copies what it shows): the informer's own objects.
 		list := &governancev1alpha1.TaskList{}
-		if err := r.List(ctx, list, client.MatchingFields{IndexInboxTarget: key}); err != nil {
+		if err := r.List(ctx, list, client.MatchingFields{IndexInboxTarget: key}, client.UnsafeDisableDeepCopy); err != nil {
 			return governancev1alpha1.TaskInboxStatus{}, err
 		}
 		for i := range list.Items {
