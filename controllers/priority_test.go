@@ -50,7 +50,7 @@ func TestAffectedTasksAreAuditedBeforeTheFanOut(t *testing.T) {
 
 // An item's retirement writes the rollout's awaited items and its Ready
 // condition; neither moves a village, so neither re-audits the city's
-// tasks. A step, a revision or villages updated does (S7).
+// tasks. A step, a revision, villages updated or an annotation does (S7).
 func TestOnlyARolloutThatMovesVillagesReauditsTheCity(t *testing.T) {
 	base := &governancev1alpha1.ListRollout{ObjectMeta: metav1.ObjectMeta{Name: "wenzhou", Generation: 3},
 		Status: governancev1alpha1.ListRolloutStatus{CurrentRevision: 4, PreviousRevision: 3, CurrentStep: 2, UpdatedVillages: 3685, TotalVillages: 3685}}
@@ -68,6 +68,9 @@ func TestOnlyARolloutThatMovesVillagesReauditsTheCity(t *testing.T) {
 		"villages updated":      {func(ro *governancev1alpha1.ListRollout) { ro.Status.UpdatedVillages = 100 }, true},
 		"the next step":         {func(ro *governancev1alpha1.ListRollout) { ro.Status.CurrentStep = 3 }, true},
 		"the plan (generation)": {func(ro *governancev1alpha1.ListRollout) { ro.Generation = 4 }, true},
+		"an annotation (a re-audit asked for)": {func(ro *governancev1alpha1.ListRollout) {
+			ro.Annotations = map[string]string{"cunshe.io/reaudit": "1"}
+		}, true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -247,13 +248,15 @@ func (r *TaskAuditReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 }
 
 // villagesMayHaveMoved passes a rollout's events that may change which
-// revision villages hold (its plan, revisions, step or progress), not those
+// revision villages hold (its plan, revisions, step or progress), and a
+// change of its annotations (an operator asking for a re-audit), not those
 // of its conditions or awaited items: the item controller writes those as
 // an item retires, and each would re-audit every task of the city while the
 // retired item's own tasks are being audited.
 var villagesMayHaveMoved = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 	old, cur := e.ObjectOld.(*governancev1alpha1.ListRollout), e.ObjectNew.(*governancev1alpha1.ListRollout)
-	return old.Generation != cur.Generation || !equality.Semantic.DeepEqual(villageHoldings(old), villageHoldings(cur))
+	return old.Generation != cur.Generation || !maps.Equal(old.Annotations, cur.Annotations) ||
+		!equality.Semantic.DeepEqual(villageHoldings(old), villageHoldings(cur))
 }}
 
 // villageHoldings is the part of a rollout's status that says which
