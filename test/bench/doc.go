@@ -32,9 +32,10 @@
 // villages are only the city's, so `make bench` runs it in a go test
 // process of its own (BENCH_ONLY=audit); it prints
 //
-//	audit tasks=… villages=… items=… affected=… seconds=… floor_seconds=… ratio=… status_writes=… unaffected_writes=… cpu_core_seconds=… settle_seconds=… floor_concurrency=…
+//	audit tasks=… villages=… items=… affected=… seconds=… floor_seconds=… ratio=… acked_seconds=… acked_ratio=… status_writes=… unaffected_writes=… cpu_core_seconds=… settle_seconds=… floor_concurrency=…
 //
 // BENCH_AUDIT_TASKS (default 10,000), BENCH_AUDIT_ITEMS (default 50) and
 // BENCH_VILLAGES scale it down; BENCH_CPUPROFILE profiles this process from
-// the retirement until the audit is idle again.
+// the retirement until every affected task reads NonCompliant, and
+// BENCH_APISERVER_PROFILE the kube-apiserver for the 3 s after it.
 package bench

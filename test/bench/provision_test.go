@@ -15,9 +15,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -461,14 +458,14 @@ func profileAPIServer(b *testing.B, cfg *rest.Config, seconds int) (wait func())
 	if path == "" {
 		return func() {}
 	}
-	rc, err := rest.RESTClientFor(rawConfig(cfg))
+	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		data, err := rc.Get().AbsPath("/debug/pprof/profile").Param("seconds", strconv.Itoa(seconds)).Do(context.Background()).Raw()
+		data, err := cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").Param("seconds", strconv.Itoa(seconds)).DoRaw(context.Background())
 		if err == nil {
 			err = os.WriteFile(path, data, 0o644)
 		}
@@ -477,13 +474,4 @@ func profileAPIServer(b *testing.B, cfg *rest.Config, seconds int) (wait func())
 		}
 	}()
 	return func() { <-done }
-}
-
-// rawConfig is cfg for a REST client of untyped paths.
-func rawConfig(cfg *rest.Config) *rest.Config {
-	c := rest.CopyConfig(cfg)
-	c.GroupVersion = &schema.GroupVersion{}
-	c.NegotiatedSerializer = serializer.NewCodecFactory(runtime.NewScheme()).WithoutConversion()
-	c.Timeout = 0
-	return c
 }
