@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -83,13 +84,28 @@ func (v *TaskValidator) ValidateCreate(ctx context.Context, t *governancev1alpha
 	return v.validate(ctx, t, true)
 }
 
-func (v *TaskValidator) ValidateUpdate(ctx context.Context, _, t *governancev1alpha1.Task) (admission.Warnings, error) {
+func (v *TaskValidator) ValidateUpdate(ctx context.Context, old, t *governancev1alpha1.Task) (admission.Warnings, error) {
 	if !t.DeletionTimestamp.IsZero() {
 		// On its way out: the operator removes its finalizer once its
 		// emergency record exists (S6), and nothing else is left to judge.
 		return nil, nil
 	}
+	if equality.Semantic.DeepEqual(old.Spec, t.Spec) {
+		// Nothing asked of a village changed (a label, an annotation): the
+		// lists are not applied again, as Kyverno's allowExistingViolations
+		// lets an existing violation be relabelled. A task whose item has
+		// since retired keeps its standing, which is the audit's (S7).
+		return nil, v.departmentLabel(ctx, t)
+	}
 	return v.validate(ctx, t, false)
+}
+
+// departmentLabel refuses a department label that admission did not set.
+func (v *TaskValidator) departmentLabel(ctx context.Context, t *governancev1alpha1.Task) error {
+	if err := waitForIndex(ctx, v.Index); err != nil {
+		return err
+	}
+	return forbidden("tasks", t.Name, departmentLabelErrs(t, v.Index.Department(ctx, t.Namespace)))
 }
 
 func (v *TaskValidator) ValidateDelete(context.Context, *governancev1alpha1.Task) (admission.Warnings, error) {
@@ -109,11 +125,7 @@ func (v *TaskValidator) validate(ctx context.Context, t *governancev1alpha1.Task
 	}
 	// A renewal is refused whatever the city's action: it is no finding of the lists.
 	verdict.Errs = append(verdict.Errs, renewal...)
-	if dept != "" && t.Labels[governancev1alpha1.LabelDepartment] != dept {
-		// The defaulting webhook did not run: refuse rather than trust the client.
-		verdict.Refuse(field.Forbidden(field.NewPath("metadata", "labels").Key(governancev1alpha1.LabelDepartment),
-			rules.S2+" 任务的部门标签须由准入服务按命名空间设置 / a task's department label is set by admission from its namespace"))
-	}
+	verdict.Refuse(departmentLabelErrs(t, dept)...)
 	recordAdmission(t, dept, verdict, creating)
 	if verdict.Allowed() {
 		return verdict.Warnings, nil
@@ -122,6 +134,17 @@ func (v *TaskValidator) validate(ctx context.Context, t *governancev1alpha1.Task
 		return nil, forbidden("tasks", t.Name, verdict.Errs)
 	}
 	return nil, invalid("Task", t.Name, verdict.Errs)
+}
+
+// departmentLabelErrs: a task labelled with another department than its
+// namespace's was not through the defaulting webhook; it is refused rather
+// than trusted.
+func departmentLabelErrs(t *governancev1alpha1.Task, dept string) field.ErrorList {
+	if dept == "" || t.Labels[governancev1alpha1.LabelDepartment] == dept {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(field.NewPath("metadata", "labels").Key(governancev1alpha1.LabelDepartment),
+		rules.S2+" 任务的部门标签须由准入服务按命名空间设置 / a task's department label is set by admission from its namespace")}
 }
 
 // renewal applies rules.EmergencyRenewal: the department's records are read

@@ -486,6 +486,22 @@ func TestTasks(t *testing.T) {
 		g.Expect(testutil.ToFloat64(metrics.DepartmentTasks.WithLabelValues("xfj", "NonCompliant"))).To(Equal(1.0))
 	})
 
+	t.Run("S7 a flagged task can be relabelled, not changed: its standing is the audit's", func(t *testing.T) {
+		g := NewWithT(t)
+		xfj, _ := department(t, "xfj")
+		key := client.ObjectKey{Namespace: "dept-xfj", Name: "fire-lucheng"}
+		tk := &governancev1alpha1.Task{}
+		g.Expect(xfj.Get(ctx, key, tk)).To(Succeed())
+		tk.Labels["team"] = "patrol"                          // a pipeline's own label
+		tk.Labels[governancev1alpha1.LabelDepartment] = "tjj" // forged: admission sets it again
+		g.Expect(xfj.Update(ctx, tk)).To(Succeed(), "an update that asks villages nothing new is not judged again")
+		got := expectPhase(t, "dept-xfj", "fire-lucheng", governancev1alpha1.TaskNonCompliant)
+		g.Expect(got.Labels).To(HaveKeyWithValue("team", "patrol"))
+		g.Expect(got.Labels).To(HaveKeyWithValue(governancev1alpha1.LabelDepartment, "xfj"))
+		got.Spec.Title += "（补充）"
+		g.Expect(xfj.Update(ctx, got)).To(MatchError(ContainSubstring(`S7 事项 "l1-fire-safety" 已退出清单`)))
+	})
+
 	t.Run("a demand outside any task is reported against a known department", func(t *testing.T) {
 		g := NewWithT(t)
 		ns := governancev1alpha1.TenantNamespaceName(gulou)
