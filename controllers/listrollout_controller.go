@@ -123,10 +123,10 @@ func (r *ListRolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	// That includes the rollout's own status: a pass that read an older
 	// step would send the villages of a newer one back.
 	for _, cm := range pass.written {
-		waitForOwnWrite(ctx, cm, observeCached(r.Client))
+		waitForOwnWrite(ctx, cm, observeVersion(r.Client))
 	}
 	if ro.ResourceVersion != read || pass.recorded {
-		waitForOwnWrite(ctx, ro, observeCached(r.Client))
+		waitForOwnWrite(ctx, ro, observeVersion(r.Client))
 	}
 	if err != nil {
 		return ctrl.Result{}, err

@@ -24,7 +24,6 @@ import (
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/internal/openreports"
 	"github.com/cunshe/cunshe-operator/internal/rules"
-	"github.com/cunshe/cunshe-operator/internal/tenant"
 )
 
 // IndexTaskTarget indexes tasks by what their targets name: "village/<code>",
@@ -166,17 +165,6 @@ func (r *OpenReportsReconciler) remove(ctx context.Context, ns string) error {
 		return client.IgnoreNotFound(err)
 	}
 	return client.IgnoreNotFound(r.Delete(ctx, have))
-}
-
-// observeVersion reads the resourceVersion the cache holds of an object.
-func observeVersion(reader client.Reader) observeFunc {
-	return func(ctx context.Context, obj client.Object) (tenant.Observed, bool, error) {
-		cached := obj.DeepCopyObject().(client.Object)
-		if err := reader.Get(ctx, client.ObjectKeyFromObject(obj), cached); err != nil {
-			return tenant.Observed{}, false, client.IgnoreNotFound(err)
-		}
-		return tenant.Observed{ResourceVersion: tenant.ResourceVersion(cached)}, true, nil
-	}
 }
 
 // itemReader reads each item once per pass; nil for a task citing none

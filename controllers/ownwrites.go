@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"context"
+	"reflect"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,6 +38,30 @@ func waitForOwnWrite(ctx context.Context, obj client.Object, observe observeFunc
 	if err != nil {
 		ctrl.LoggerFrom(ctx).V(1).Info("Sources did not catch up with a write", "name", obj.GetName(), "error", err.Error())
 	}
+}
+
+// observeVersion reads only the resourceVersion a cached reader holds of
+// obj: a wait polls it every few milliseconds, so it copies neither obj nor
+// the cached object (the digest, observeCached's, is not needed to wait).
+func observeVersion(reader client.Reader) observeFunc {
+	return func(ctx context.Context, obj client.Object) (tenant.Observed, bool, error) {
+		cached := emptyLike(obj)
+		if err := reader.Get(ctx, client.ObjectKeyFromObject(obj), cached, client.UnsafeDisableDeepCopy); err != nil {
+			return tenant.Observed{}, false, client.IgnoreNotFound(err)
+		}
+		return tenant.Observed{ResourceVersion: tenant.ResourceVersion(cached)}, true, nil
+	}
+}
+
+// emptyLike is an empty object of obj's type, for a cached Get to fill in;
+// an unstructured one keeps its kind, by which the cache finds its informer.
+func emptyLike(obj client.Object) client.Object {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		empty := &unstructured.Unstructured{}
+		empty.SetGroupVersionKind(u.GroupVersionKind())
+		return empty
+	}
+	return reflect.New(reflect.TypeOf(obj).Elem()).Interface().(client.Object)
 }
 
 // observeCached reads an object's record from a cached reader.

@@ -98,7 +98,7 @@ func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if task.ResourceVersion != read {
 		// The item's own status (Retired) follows its retirement at once and
 		// queues the task again: that pass must compare with this write.
-		waitForOwnWrite(ctx, task, observeCached(r.Client))
+		waitForOwnWrite(ctx, task, observeVersion(r.Client))
 	}
 	r.announce(task, was, wasAction, verdict, dept)
 	if e := task.Spec.Emergency; e != nil && e.Expires != nil && e.Expires.After(now) {

@@ -102,7 +102,7 @@ func (r *TaskInboxReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	r.written.Store(req.NamespacedName, time.Now())
 	// The next pass compares with this write, not a cache a moment behind it.
-	waitForOwnWrite(ctx, inbox, observeCached(r.Client))
+	waitForOwnWrite(ctx, inbox, observeVersion(r.Client))
 	return ctrl.Result{}, nil
 }
 

@@ -232,11 +232,21 @@ func (r *VillageReconciler) ensure(ctx context.Context, s *villageScope, child t
 // ConfigMap, which the manager caches for the rollout, one made from the
 // cached copy.
 func (r *VillageReconciler) observe(ctx context.Context, obj client.Object) (tenant.Observed, bool, error) {
+	return r.observeOr(ctx, obj, observeCached(r.Client))
+}
+
+// observeVersion is observe for a wait: the Observer's record, or only the
+// resourceVersion of the cached copy.
+func (r *VillageReconciler) observeVersion(ctx context.Context, obj client.Object) (tenant.Observed, bool, error) {
+	return r.observeOr(ctx, obj, observeVersion(r.Client))
+}
+
+func (r *VillageReconciler) observeOr(ctx context.Context, obj client.Object, cached observeFunc) (tenant.Observed, bool, error) {
 	if r.children.Observes(obj) {
 		have, found := r.children.Get(obj)
 		return have, found, nil
 	}
-	return observeCached(r.Client)(ctx, obj)
+	return cached(ctx, obj)
 }
 
 // declare brings obj to the child's declared state, owned by the village.
@@ -302,7 +312,7 @@ func (r *VillageReconciler) waitForWrites(ctx context.Context, s *villageScope) 
 // waitForCache waits until the village controller's sources hold obj as
 // this pass wrote it.
 func (r *VillageReconciler) waitForCache(ctx context.Context, obj client.Object) {
-	waitForOwnWrite(ctx, obj, r.observe)
+	waitForOwnWrite(ctx, obj, r.observeVersion)
 }
 
 // patchStatus rebuilds the status from this pass; the patcher writes it
