@@ -62,7 +62,7 @@ fi
 # own: it runs in its own go test process, and the cluster part skips it.
 if [[ -z $only || $only == province ]]; then
   echo "== a synthetic province on the local control plane: provisioning, two cities rolling out at once, memory (test/bench)"
-  go test ./test/bench/ -run '^$' -bench '^BenchmarkProvince$' -benchtime 1x -timeout 120m -count=1 -v | tee "$tmp/province.txt"
+  go test ./test/bench/ -run '^$' -bench '^BenchmarkProvince$' -benchtime 1x -timeout 150m -count=1 -v | tee "$tmp/province.txt"
   grep -E '^province ' "$tmp/province.txt" || true
 fi
 

@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -172,6 +174,58 @@ func metricSum(name, label, value string) float64 {
 		}
 	}
 	return sum
+}
+
+// reconcilesByController is each controller's reconcile count and the
+// seconds its workers spent reconciling, from controller-runtime's metrics:
+// which controllers worked during a measured window, as "name=count/seconds".
+func reconcilesByController() map[string][2]float64 {
+	out := map[string][2]float64{}
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		return out
+	}
+	for _, f := range families {
+		name := f.GetName()
+		if name != "controller_runtime_reconcile_total" && name != "controller_runtime_reconcile_time_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() != "controller" {
+					continue
+				}
+				v := out[l.GetValue()]
+				if name == "controller_runtime_reconcile_total" {
+					v[0] += m.GetCounter().GetValue()
+				} else {
+					v[1] += m.GetHistogram().GetSampleSum()
+				}
+				out[l.GetValue()] = v
+			}
+		}
+	}
+	return out
+}
+
+// reconcilesSince formats the controllers' reconciles since before, busiest first.
+func reconcilesSince(before map[string][2]float64) string {
+	type row struct {
+		name string
+		n, s float64
+	}
+	var rows []row
+	for name, v := range reconcilesByController() {
+		if n, s := v[0]-before[name][0], v[1]-before[name][1]; n > 0 {
+			rows = append(rows, row{name, n, s})
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].s > rows[j].s })
+	parts := make([]string, len(rows))
+	for i, r := range rows {
+		parts[i] = fmt.Sprintf("%s=%.0f/%.1fs", r.name, r.n, r.s)
+	}
+	return strings.Join(parts, " ")
 }
 
 // counts records which Villages the reconciler has read (its first step),

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -72,7 +73,8 @@ import (
 //     default 25m; past it the run goes on with a warning), the operator's
 //     run: the time from the first create (operator.CreateVillages, 256
 //     workers, as an import) until every village is Ready.
-//     provision_ratio = operator / floor.
+//     provision_ratio = operator / floor, the floor being the mean of this
+//     round and step 5's.
 //  3. Two rollouts at once. Cities B = 3303 (3,685 villages) and A = 3301
 //     (2,182) each have a ListRollout (spec.jurisdiction) and a first
 //     revision everywhere. Measured: A's next item is approved by all of
@@ -90,6 +92,11 @@ import (
 //     rollout_ratio = A's rollout / that floor. (A's floor with no B beside
 //     it is logged too.)
 //  4. Memory: rollout_test.go's heapPerVillage over the 25,505 villages.
+//  5. The floor again (PROVINCE_FLOOR_AFTER, default 1), the operator
+//     stopped, once kube-controller-manager has caught up: the operator
+//     provisioned on a cluster holding the first floor's tenants, so a
+//     floor taken only before it would be measured on an emptier cluster.
+//     The two floors bracket the operator's run (measureFloorAfter).
 //
 // listed_per_pass counts the rollout controller's reads through the
 // manager's client (provinceClient, below): each pass of a rollout lists
@@ -105,10 +112,10 @@ import (
 // that wait, as the floor's second pool shares the apiserver with B's.
 //
 // Run time on the 2-core machine: 25 minutes at PROVINCE_VILLAGES=10000;
-// at the full size an estimated 65 minutes, most of it the floor (16
-// minutes in a run that was stopped after it), kube-controller-manager
-// catching up with the floor's 25,505 namespaces (~21 minutes) and the
-// operator's provisioning.
+// 48 minutes at the full size with PROVINCE_FLOOR_AFTER=0 (the floor 8,
+// kube-controller-manager catching up with its 25,505 namespaces 20, the
+// operator's provisioning 11), about 80 with the second floor and the
+// second wait for kube-controller-manager.
 //
 // It prints one machine-readable line:
 //
@@ -116,10 +123,12 @@ import (
 //
 // Environment: PROVINCE_VILLAGES=N builds the province from an evenly
 // spread N×3,685/25,505 of the Wenzhou villages (a smaller run of the same
-// shape); PROVINCE_FLOOR_CONCURRENCY, PROVINCE_SETTLE_TIMEOUT and
-// PROVINCE_OVERLAP as above; PROVINCE_CPUPROFILE=FILE profiles this
-// process (the manager) during the measured rollouts; BENCH_HEAPPROFILE as
-// for BenchmarkRollout.
+// shape); PROVINCE_FLOOR_CONCURRENCY ("none": no provisioning floor, a
+// profiling run), PROVINCE_SETTLE_TIMEOUT, PROVINCE_OVERLAP and
+// PROVINCE_FLOOR_AFTER as above;
+// PROVINCE_PROVISION_CPUPROFILE=FILE profiles this process (the manager)
+// while it provisions, PROVINCE_CPUPROFILE=FILE during the measured
+// rollouts; BENCH_HEAPPROFILE as for BenchmarkRollout.
 func BenchmarkProvince(b *testing.B) {
 	if provinceRan {
 		b.Fatal("BenchmarkProvince runs once per control plane; use -benchtime 1x")
@@ -137,18 +146,19 @@ func BenchmarkProvince(b *testing.B) {
 	prov := p.measureProvisioning()
 	ro := p.measureRollouts()
 	bytesPerVillage := (&rolloutBench{b: b, ctx: p.ctx, c: p.c}).heapPerVillage(len(p.villages))
+	p.measureFloorAfter(&prov)
 
 	provisionRatio := prov.seconds / prov.floor
 	rolloutRatio := ro.seconds / ro.floor
-	logf("province: provisioning seconds=%.1f floor_seconds=%.1f (floor_concurrency=%d); rollout of %s while %s rolls out seconds=%.1f floor_seconds=%.1f (floor_concurrency=%d), alone floor_seconds=%.1f",
-		prov.seconds, prov.floor, prov.floorWorkers, p.cityA.code, p.cityB.code, ro.seconds, ro.floor, ro.floorWorkers, ro.floorAlone)
+	logf("province: provisioning seconds=%.1f floor_seconds=%.1f (before %.1f, after %.1f; floor_concurrency=%d); rollout of %s while %s rolls out seconds=%.1f floor_seconds=%.1f (floor_concurrency=%d), alone floor_seconds=%.1f",
+		prov.seconds, prov.floor, prov.floorBefore, prov.floorAfter, prov.floorWorkers, p.cityA.code, p.cityB.code, ro.seconds, ro.floor, ro.floorWorkers, ro.floorAlone)
 	b.ReportMetric(provisionRatio, "provision_ratio")
 	b.ReportMetric(rolloutRatio, "rollout_ratio")
 	b.ReportMetric(bytesPerVillage, "heap_bytes/village")
 	fmt.Printf("province villages=%d cities=%d provision_ratio=%.2f rollout_ratio=%.2f bytes_per_village=%.0f listed_per_pass=%d passes=%d moved_per_pass=%d "+
-		"provision_seconds=%.1f provision_floor_seconds=%.1f rollout_seconds=%.1f rollout_floor_seconds=%.1f target_ratio=1.3 target_bytes=5120\n",
+		"provision_seconds=%.1f provision_floor_seconds=%.1f provision_floor_before_seconds=%.1f provision_floor_after_seconds=%.1f rollout_seconds=%.1f rollout_floor_seconds=%.1f target_ratio=1.3 target_bytes=5120\n",
 		len(p.villages), len(p.cities), provisionRatio, rolloutRatio, bytesPerVillage, ro.listedPerPass, ro.passes, ro.movedPerPass,
-		prov.seconds, prov.floor, ro.seconds, ro.floor)
+		prov.seconds, prov.floor, prov.floorBefore, prov.floorAfter, ro.seconds, ro.floor)
 }
 
 // provinceRan guards against a second run on the same control plane.
@@ -288,6 +298,11 @@ func (p *provinceBench) createEventually(obj client.Object) {
 type provinceProvisioning struct {
 	seconds, floor float64
 	floorWorkers   int
+	// floorBefore and floorAfter bracket the operator's run (measureFloorAfter);
+	// rounds is how many floor rounds ran before it, with owner their owner.
+	floorBefore, floorAfter float64
+	rounds                  int
+	owner                   metav1.OwnerReference
 }
 
 // measureProvisioning runs the floor, waits for kube-controller-manager,
@@ -300,43 +315,22 @@ func (p *provinceBench) measureProvisioning() provinceProvisioning {
 	}
 	res := provinceProvisioning{floor: 1e9}
 	var floorCPU cpuUse
-	for i, round := range provinceFloorRounds(b) {
-		fv, err := floorVillages(p.villages, fmt.Sprintf("9%d", i))
-		if err != nil {
-			b.Fatal(err)
-		}
-		stopWebhook := p.serveNoopVillageWebhook()
-		requests, _ := apiserverCounts(ctx, p.cs)
-		cpu := sampleCPU()
-		d, err := runFloor(ctx, p.cfg, p.c, fv, owner, round)
-		if err != nil {
-			stopWebhook()
-			b.Fatal(err)
-		}
-		used := cpuSince(cpu)
-		logf("province floor: workers=%s villages=%d seconds=%.1f writes/s=%.0f; cpu (cores): %s", round, len(fv), d.Seconds(), float64(9*len(fv))/d.Seconds(), used)
-		logf("province floor: apiserver served: %s", countsSince(ctx, p.cs, requests, float64(len(fv))/2))
-		err = deleteVillages(ctx, p.c, fv)
-		stopWebhook()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if round.plain() && d.Seconds() < res.floor {
-			res.floor, res.floorWorkers, floorCPU = d.Seconds(), round.workers, used
+	rounds := provinceFloorRounds(b)
+	for i, round := range rounds {
+		d, used := p.runFloorRound(owner, i, round)
+		if round.plain() && d < res.floor {
+			res.floor, res.floorWorkers, floorCPU = d, round.workers, used
 		}
 	}
-	if res.floorWorkers == 0 {
+	res.floorBefore, res.rounds, res.owner = res.floor, len(rounds), owner
+	switch {
+	case len(rounds) == 0:
+		res.floor = math.NaN()
+		logf("province floor: none (PROVINCE_FLOOR_CONCURRENCY=none): a profiling run, provision_ratio is not measured")
+	case res.floorWorkers == 0:
 		b.Fatal("PROVINCE_FLOOR_CONCURRENCY has no plain round to take the floor from")
-	}
-
-	settle, _ := time.ParseDuration(os.Getenv("PROVINCE_SETTLE_TIMEOUT"))
-	if settle <= 0 {
-		settle = 25 * time.Minute
-	}
-	if d, err := p.waitForControllerManager(settle); err != nil {
-		logf("WARNING: province: %v; the operator's run shares the machine with the floor's trail", err)
-	} else {
-		logf("province: waited %.0fs for kube-controller-manager to catch up with the floor's namespaces", d.Seconds())
+	default:
+		p.settleControllerManager()
 	}
 
 	watcher, err := watchReady(ctx, p.cfg, p.names)
@@ -345,9 +339,10 @@ func (p *provinceBench) measureProvisioning() provinceProvisioning {
 	}
 	defer watcher.Stop()
 	p.startOperator()
-	reconcilesBefore := reconciles()
+	reconcilesBefore, byController := reconciles(), reconcilesByController()
 	requests, _ := apiserverCounts(ctx, p.cs)
 	cpu := sampleCPU()
+	stopProfile := startProfileIn(b, os.Getenv("PROVINCE_PROVISION_CPUPROFILE"))
 	b.StartTimer()
 	start := time.Now()
 	if _, err := operator.CreateVillages(ctx, p.c, p.villages, createWorkers); err != nil {
@@ -359,12 +354,14 @@ func (p *provinceBench) measureProvisioning() provinceProvisioning {
 			watcher.Ready(), n, p.op.writes.Writes(), reconciles()-reconcilesBefore, metricSum("workqueue_depth", "name", controllerName))
 	})
 	b.StopTimer()
+	stopProfile()
 	if err != nil {
 		b.Fatal(err)
 	}
 	res.seconds = readyAt.Sub(start).Seconds()
 	used := cpuSince(cpu)
 	logf("province operator: all %d villages Ready after %.1fs; writes=%d; cpu (cores): %s", n, res.seconds, p.op.writes.Writes(), used)
+	logf("province operator: reconciles (count/seconds in Reconcile): %s", reconcilesSince(byController))
 	logf("province operator: apiserver served: %s", countsSince(ctx, p.cs, requests, float64(n)/2))
 	reportNoise(floorCPU, used)
 	if err := p.op.waitUntilIdle(ctx, quiet, settleTimeout); err != nil {
@@ -372,6 +369,69 @@ func (p *provinceBench) measureProvisioning() provinceProvisioning {
 	}
 	logf("province operator: settled: writes=%d (%.2f per village: %s)", p.op.writes.Writes(), float64(p.op.writes.Writes())/float64(n), p.op.counts.Summary())
 	return res
+}
+
+// runFloorRound is one floor round with the operator stopped: the
+// province's villages renamed under the prefix 9<i>, created with their
+// tenants by a bare client, the Villages deleted again (their namespaces
+// stay: kube-controller-manager would take longer to delete them than the
+// whole run). It returns the round's time in seconds and its CPU.
+func (p *provinceBench) runFloorRound(owner metav1.OwnerReference, i int, round floorRound) (float64, cpuUse) {
+	b, ctx := p.b, p.ctx
+	fv, err := floorVillages(p.villages, fmt.Sprintf("9%d", i))
+	if err != nil {
+		b.Fatal(err)
+	}
+	stopWebhook := p.serveNoopVillageWebhook()
+	defer stopWebhook()
+	requests, _ := apiserverCounts(ctx, p.cs)
+	cpu := sampleCPU()
+	d, err := runFloor(ctx, p.cfg, p.c, fv, owner, round)
+	if err != nil {
+		b.Fatal(err)
+	}
+	used := cpuSince(cpu)
+	logf("province floor: workers=%s villages=%d seconds=%.1f writes/s=%.0f; cpu (cores): %s", round, len(fv), d.Seconds(), float64(9*len(fv))/d.Seconds(), used)
+	logf("province floor: apiserver served: %s", countsSince(ctx, p.cs, requests, float64(len(fv))/2))
+	if err := deleteVillages(ctx, p.c, fv); err != nil {
+		b.Fatal(err)
+	}
+	return d.Seconds(), used
+}
+
+// measureFloorAfter runs the floor's best round again once the operator has
+// provisioned the province and stopped (PROVINCE_FLOOR_AFTER, default 1;
+// 0 skips it). The operator provisions on a cluster that already holds the
+// first floor's tenants; a floor measured only before it would run on an
+// emptier one. The floors before and after bracket the operator's run, and
+// provision_ratio is taken against their mean: the floor at the operator's
+// state of the cluster, if the cost grows evenly with the tenants there.
+func (p *provinceBench) measureFloorAfter(prov *provinceProvisioning) {
+	if os.Getenv("PROVINCE_FLOOR_AFTER") == "0" || prov.floorWorkers == 0 {
+		return
+	}
+	if prov.rounds >= 10 {
+		p.b.Fatal("PROVINCE_FLOOR_AFTER: the first floor used every prefix 90 to 99")
+	}
+	p.settleControllerManager()
+	prov.floorAfter, _ = p.runFloorRound(prov.owner, prov.rounds, floorRound{workers: prov.floorWorkers})
+	prov.floor = (prov.floorBefore + prov.floorAfter) / 2
+	logf("province floor: before the operator %.1fs, after it %.1fs; provision_ratio is taken against their mean %.1fs (against the floor before alone: %.2f)",
+		prov.floorBefore, prov.floorAfter, prov.floor, prov.seconds/prov.floorBefore)
+}
+
+// settleControllerManager waits (PROVINCE_SETTLE_TIMEOUT, default 25m) for
+// kube-controller-manager to catch up with the namespaces just created.
+func (p *provinceBench) settleControllerManager() {
+	settle, _ := time.ParseDuration(os.Getenv("PROVINCE_SETTLE_TIMEOUT"))
+	if settle <= 0 {
+		settle = 25 * time.Minute
+	}
+	if d, err := p.waitForControllerManager(settle); err != nil {
+		logf("WARNING: province: %v; the operator's run shares the machine with the floor's trail", err)
+	} else {
+		logf("province: waited %.0fs for kube-controller-manager to catch up with the floor's namespaces", d.Seconds())
+	}
 }
 
 // waitForControllerManager is floor_test.go's wait for kube-controller-manager
@@ -451,11 +511,15 @@ func (p *provinceBench) controllerManagerBacklog() (string, bool, error) {
 	return state, accounts >= namespaces && rootCAs >= namespaces && unsynced == 0, nil
 }
 
-// provinceFloorRounds reads PROVINCE_FLOOR_CONCURRENCY (default one round of 512).
+// provinceFloorRounds reads PROVINCE_FLOOR_CONCURRENCY (default one round
+// of 512; "none" for no floor, a run that only profiles).
 func provinceFloorRounds(b *testing.B) []floorRound {
 	spec := os.Getenv("PROVINCE_FLOOR_CONCURRENCY")
-	if spec == "" {
+	switch spec {
+	case "":
 		spec = "512"
+	case "none":
+		return nil
 	}
 	var out []floorRound
 	for _, f := range strings.Split(spec, ",") {
