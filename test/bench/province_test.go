@@ -128,7 +128,10 @@ import (
 // PROVINCE_FLOOR_AFTER as above;
 // PROVINCE_PROVISION_CPUPROFILE=FILE profiles this process (the manager)
 // while it provisions, PROVINCE_CPUPROFILE=FILE during the measured
-// rollouts; BENCH_HEAPPROFILE as for BenchmarkRollout.
+// rollouts; PROVINCE_APISERVER_PROFILE=PREFIX the kube-apiserver for 60 s
+// of each floor round and of the operator's provisioning; BENCH_HEAPPROFILE
+// as for BenchmarkRollout (it samples every 4 KiB allocated, which costs
+// the manager CPU: not for a run whose ratios count).
 func BenchmarkProvince(b *testing.B) {
 	if provinceRan {
 		b.Fatal("BenchmarkProvince runs once per control plane; use -benchtime 1x")
@@ -349,12 +352,14 @@ func (p *provinceBench) measureProvisioning() provinceProvisioning {
 		b.Fatal(err)
 	}
 	logf("province operator: created %d villages in %.1fs", n, time.Since(start).Seconds())
+	profiled := p.profileAPIServer("operator")
 	readyAt, err := watcher.Wait(ctx, readyTimeout, func() {
 		logf("province operator: t=%.0fs ready=%d/%d writes=%d reconciles=%.0f queue=%.0f", time.Since(start).Seconds(),
 			watcher.Ready(), n, p.op.writes.Writes(), reconciles()-reconcilesBefore, metricSum("workqueue_depth", "name", controllerName))
 	})
 	b.StopTimer()
 	stopProfile()
+	profiled()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -386,7 +391,9 @@ func (p *provinceBench) runFloorRound(owner metav1.OwnerReference, i int, round 
 	defer stopWebhook()
 	requests, _ := apiserverCounts(ctx, p.cs)
 	cpu := sampleCPU()
+	profiled := p.profileAPIServer(fmt.Sprintf("floor%d", i))
 	d, err := runFloor(ctx, p.cfg, p.c, fv, owner, round)
+	profiled()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -397,6 +404,18 @@ func (p *provinceBench) runFloorRound(owner metav1.OwnerReference, i int, round 
 		b.Fatal(err)
 	}
 	return d.Seconds(), used
+}
+
+// profileAPIServer profiles the kube-apiserver for 60 s from now into
+// PROVINCE_APISERVER_PROFILE-<phase>.pprof, when that prefix is set: the
+// floor's rounds and the operator's provisioning (after its creates), to
+// compare what the API server does for each.
+func (p *provinceBench) profileAPIServer(phase string) (wait func()) {
+	prefix := os.Getenv("PROVINCE_APISERVER_PROFILE")
+	if prefix == "" {
+		return func() {}
+	}
+	return profileAPIServerTo(p.b, p.cfg, prefix+"-"+phase+".pprof", 60)
 }
 
 // measureFloorAfter runs the floor's best round again once the operator has
