@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -15,10 +16,13 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/controllers"
@@ -289,4 +293,32 @@ func forEach(ctx context.Context, n, workers int, fn func(i int) error) error {
 		firstErr = ctx.Err()
 	}
 	return firstErr
+}
+
+// villageWebhookPath is the operator's village admission path (config/webhook).
+const villageWebhookPath = "/validate-governance-cunshe-io-v1alpha1-village"
+
+// serveNoopVillageWebhook answers the village admission path with "allowed"
+// where the operator's webhook server would, while the operator is stopped.
+func serveNoopVillageWebhook(ctx context.Context, b *testing.B) func() {
+	host, port, certDir := env.ControlPlane.WebhookServing()
+	srv := webhook.NewServer(webhook.Options{Host: host, Port: port, CertDir: certDir})
+	srv.Register(villageWebhookPath, &webhook.Admission{Handler: admission.HandlerFunc(
+		func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })})
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Start(ctx) }()
+	started := srv.StartedChecker()
+	if err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		return started(nil) == nil, nil
+	}); err != nil {
+		cancel()
+		b.Fatalf("the no-op village webhook did not start: %v", err)
+	}
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			logf("the no-op village webhook stopped: %v", err)
+		}
+	}
 }

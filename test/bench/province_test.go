@@ -24,8 +24,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
 	"github.com/cunshe/cunshe-operator/config"
@@ -387,7 +385,7 @@ func (p *provinceBench) runFloorRound(owner metav1.OwnerReference, i int, round 
 	if err != nil {
 		b.Fatal(err)
 	}
-	stopWebhook := p.serveNoopVillageWebhook()
+	stopWebhook := serveNoopVillageWebhook(p.ctx, p.b)
 	defer stopWebhook()
 	requests, _ := apiserverCounts(ctx, p.cs)
 	cpu := sampleCPU()
@@ -552,34 +550,6 @@ func provinceFloorRounds(b *testing.B) []floorRound {
 		b.Fatal("PROVINCE_FLOOR_CONCURRENCY: at most 10 rounds (floor codes use the prefixes 90 to 99)")
 	}
 	return out
-}
-
-// villageWebhookPath is the operator's village admission path (config/webhook).
-const villageWebhookPath = "/validate-governance-cunshe-io-v1alpha1-village"
-
-// serveNoopVillageWebhook answers the village admission path with "allowed"
-// where the operator's webhook server would, while the operator is stopped.
-func (p *provinceBench) serveNoopVillageWebhook() func() {
-	host, port, certDir := env.ControlPlane.WebhookServing()
-	srv := webhook.NewServer(webhook.Options{Host: host, Port: port, CertDir: certDir})
-	srv.Register(villageWebhookPath, &webhook.Admission{Handler: admission.HandlerFunc(
-		func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })})
-	ctx, cancel := context.WithCancel(p.ctx)
-	done := make(chan error, 1)
-	go func() { done <- srv.Start(ctx) }()
-	started := srv.StartedChecker()
-	if err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
-		return started(nil) == nil, nil
-	}); err != nil {
-		cancel()
-		p.b.Fatalf("the no-op village webhook did not start: %v", err)
-	}
-	return func() {
-		cancel()
-		if err := <-done; err != nil {
-			logf("province: the no-op village webhook stopped: %v", err)
-		}
-	}
 }
 
 // provinceRollouts is what the rollout step measured.

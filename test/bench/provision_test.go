@@ -267,6 +267,7 @@ func (h *harness) measureFloor() floorResult {
 		if err != nil {
 			b.Fatal(err)
 		}
+		stopWebhook := serveNoopVillageWebhook(ctx, b)
 		cpu := sampleCPU()
 		d, err := runFloor(ctx, h.cfg, c, fv, owner, round)
 		if err != nil {
@@ -280,7 +281,9 @@ func (h *harness) measureFloor() floorResult {
 		logf("floor: workers=%s villages=%d seconds=%.1f writes/s=%.0f; cpu (cores): %s",
 			round, len(fv), s, float64(writes*len(fv))/s, used)
 		logf("floor: apiserver served: %s", countsSince(ctx, h.cs, requests, float64(len(fv))/2))
-		if err := deleteVillages(ctx, c, fv); err != nil {
+		err = deleteVillages(ctx, c, fv)
+		stopWebhook()
+		if err != nil {
 			b.Fatal(err)
 		}
 		switch {
