@@ -22,6 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -251,11 +252,15 @@ func TestTownshipKeepsToItsOwnStyle(t *testing.T) {
 		}
 	}
 	town := as(t, "town-dave", tenant.TownshipGroup(villageA.Spec.Township.Code), townships)
+	// A style just created has its status written by the operator at
+	// once: a read-then-update retries on that conflict, as a client would.
 	recolour := func(code string) error {
-		style := &governancev1alpha1.SignboardStyle{}
-		g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: code}, style)).To(Succeed())
-		style.Spec.Foreground = "#B22222"
-		return town.Update(ctx, style)
+		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			style := &governancev1alpha1.SignboardStyle{}
+			g.Expect(env.Client.Get(ctx, client.ObjectKey{Name: code}, style)).To(Succeed())
+			style.Spec.Foreground = "#B22222"
+			return town.Update(ctx, style)
+		})
 	}
 	g.Expect(recolour(villageA.Spec.Township.Code)).To(Succeed(), "its own township's style")
 	g.Expect(recolour(villageB.Spec.Township.Code)).To(MatchError(ContainSubstring(
