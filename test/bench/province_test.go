@@ -149,17 +149,17 @@ func BenchmarkProvince(b *testing.B) {
 	bytesPerVillage := (&rolloutBench{b: b, ctx: p.ctx, c: p.c}).heapPerVillage(len(p.villages))
 	p.measureFloorAfter(&prov)
 
-	provisionRatio := prov.seconds / prov.floor
+	provisionRatio := prov.seconds / prov.floor()
 	rolloutRatio := ro.seconds / ro.floor
 	logf("province: provisioning seconds=%.1f floor_seconds=%.1f (before %.1f, after %.1f; floor_concurrency=%d); rollout of %s while %s rolls out seconds=%.1f floor_seconds=%.1f (floor_concurrency=%d), alone floor_seconds=%.1f",
-		prov.seconds, prov.floor, prov.floorBefore, prov.floorAfter, prov.floorWorkers, p.cityA.code, p.cityB.code, ro.seconds, ro.floor, ro.floorWorkers, ro.floorAlone)
+		prov.seconds, prov.floor(), prov.floorBefore, prov.floorAfter, prov.floorWorkers, p.cityA.code, p.cityB.code, ro.seconds, ro.floor, ro.floorWorkers, ro.floorAlone)
 	b.ReportMetric(provisionRatio, "provision_ratio")
 	b.ReportMetric(rolloutRatio, "rollout_ratio")
 	b.ReportMetric(bytesPerVillage, "heap_bytes/village")
 	fmt.Printf("province villages=%d cities=%d provision_ratio=%.2f rollout_ratio=%.2f bytes_per_village=%.0f listed_per_pass=%d passes=%d moved_per_pass=%d "+
 		"provision_seconds=%.1f provision_floor_seconds=%.1f provision_floor_before_seconds=%.1f provision_floor_after_seconds=%.1f rollout_seconds=%.1f rollout_floor_seconds=%.1f target_ratio=1.3 target_bytes=5120\n",
 		len(p.villages), len(p.cities), provisionRatio, rolloutRatio, bytesPerVillage, ro.listedPerPass, ro.passes, ro.movedPerPass,
-		prov.seconds, prov.floor, prov.floorBefore, prov.floorAfter, ro.seconds, ro.floor)
+		prov.seconds, prov.floor(), prov.floorBefore, prov.floorAfter, ro.seconds, ro.floor)
 }
 
 // provinceRan guards against a second run on the same control plane.
@@ -297,13 +297,23 @@ func (p *provinceBench) createEventually(obj client.Object) {
 
 // provinceProvisioning is what the provisioning step measured.
 type provinceProvisioning struct {
-	seconds, floor float64
-	floorWorkers   int
-	// floorBefore and floorAfter bracket the operator's run (measureFloorAfter);
-	// rounds is how many floor rounds ran before it, with owner their owner.
+	seconds      float64
+	floorWorkers int
+	// floorBefore is the best plain floor round before the operator's run
+	// (NaN with no floor), floorAfter the round after it (measureFloorAfter;
+	// 0 when not run); rounds is how many rounds ran before, owner their owner.
 	floorBefore, floorAfter float64
 	rounds                  int
 	owner                   metav1.OwnerReference
+}
+
+// floor is what provision_ratio divides by: the mean of the floors that
+// bracket the operator's run, or the one before it alone.
+func (p provinceProvisioning) floor() float64 {
+	if p.floorAfter == 0 {
+		return p.floorBefore
+	}
+	return (p.floorBefore + p.floorAfter) / 2
 }
 
 // measureProvisioning runs the floor, waits for kube-controller-manager,
@@ -314,19 +324,18 @@ func (p *provinceBench) measureProvisioning() provinceProvisioning {
 	if err != nil {
 		b.Fatal(err)
 	}
-	res := provinceProvisioning{floor: 1e9}
+	res := provinceProvisioning{floorBefore: math.NaN()}
 	var floorCPU cpuUse
 	rounds := provinceFloorRounds(b)
 	for i, round := range rounds {
 		d, used := p.runFloorRound(owner, i, round)
-		if round.plain() && d < res.floor {
-			res.floor, res.floorWorkers, floorCPU = d, round.workers, used
+		if round.plain() && (res.floorWorkers == 0 || d < res.floorBefore) {
+			res.floorBefore, res.floorWorkers, floorCPU = d, round.workers, used
 		}
 	}
-	res.floorBefore, res.rounds, res.owner = res.floor, len(rounds), owner
+	res.rounds, res.owner = len(rounds), owner
 	switch {
 	case len(rounds) == 0:
-		res.floor = math.NaN()
 		logf("province floor: none (PROVINCE_FLOOR_CONCURRENCY=none): a profiling run, provision_ratio is not measured")
 	case res.floorWorkers == 0:
 		b.Fatal("PROVINCE_FLOOR_CONCURRENCY has no plain round to take the floor from")
@@ -385,7 +394,7 @@ func (p *provinceBench) runFloorRound(owner metav1.OwnerReference, i int, round 
 	if err != nil {
 		b.Fatal(err)
 	}
-	stopWebhook := serveNoopVillageWebhook(p.ctx, p.b)
+	stopWebhook := serveNoopVillageWebhook(ctx, b)
 	defer stopWebhook()
 	requests, _ := apiserverCounts(ctx, p.cs)
 	cpu := sampleCPU()
@@ -413,7 +422,7 @@ func (p *provinceBench) profileAPIServer(phase string) (wait func()) {
 	if prefix == "" {
 		return func() {}
 	}
-	return profileAPIServerTo(p.b, p.cfg, prefix+"-"+phase+".pprof", 60)
+	return profileAPIServer(p.b, p.cfg, prefix+"-"+phase+".pprof", 60)
 }
 
 // measureFloorAfter runs the floor's best round again once the operator has
@@ -432,22 +441,22 @@ func (p *provinceBench) measureFloorAfter(prov *provinceProvisioning) {
 	}
 	p.settleControllerManager()
 	prov.floorAfter, _ = p.runFloorRound(prov.owner, prov.rounds, floorRound{workers: prov.floorWorkers})
-	prov.floor = (prov.floorBefore + prov.floorAfter) / 2
 	logf("province floor: before the operator %.1fs, after it %.1fs; provision_ratio is taken against their mean %.1fs (against the floor before alone: %.2f)",
-		prov.floorBefore, prov.floorAfter, prov.floor, prov.seconds/prov.floorBefore)
+		prov.floorBefore, prov.floorAfter, prov.floor(), prov.seconds/prov.floorBefore)
 }
 
 // settleControllerManager waits (PROVINCE_SETTLE_TIMEOUT, default 25m) for
-// kube-controller-manager to catch up with the namespaces just created.
+// kube-controller-manager to catch up with the namespaces just created (the
+// floor's, or before the second floor the operator's).
 func (p *provinceBench) settleControllerManager() {
 	settle, _ := time.ParseDuration(os.Getenv("PROVINCE_SETTLE_TIMEOUT"))
 	if settle <= 0 {
 		settle = 25 * time.Minute
 	}
 	if d, err := p.waitForControllerManager(settle); err != nil {
-		logf("WARNING: province: %v; the operator's run shares the machine with the floor's trail", err)
+		logf("WARNING: province: %v; the next measurement shares the machine with its trail", err)
 	} else {
-		logf("province: waited %.0fs for kube-controller-manager to catch up with the floor's namespaces", d.Seconds())
+		logf("province: waited %.0fs for kube-controller-manager to catch up with the new namespaces", d.Seconds())
 	}
 }
 

@@ -453,16 +453,10 @@ func logf(format string, args ...any) {
 	fmt.Printf("bench: "+format+"\n", args...)
 }
 
-// profileAPIServer, when BENCH_APISERVER_PROFILE names a file, writes the
-// kube-apiserver's own CPU profile (its /debug/pprof) of the next seconds
-// into it, in the background; wait blocks until it is written.
-func profileAPIServer(b *testing.B, cfg *rest.Config, seconds int) (wait func()) {
-	return profileAPIServerTo(b, cfg, os.Getenv("BENCH_APISERVER_PROFILE"), seconds)
-}
-
-// profileAPIServerTo profiles the kube-apiserver into path (none when
-// empty) for the given seconds from now.
-func profileAPIServerTo(b *testing.B, cfg *rest.Config, path string, seconds int) (wait func()) {
+// profileAPIServer writes the kube-apiserver's own CPU profile (its
+// /debug/pprof) of the next seconds into path (nothing when empty), in the
+// background; wait blocks until it is written.
+func profileAPIServer(b *testing.B, cfg *rest.Config, path string, seconds int) (wait func()) {
 	if path == "" {
 		return func() {}
 	}
