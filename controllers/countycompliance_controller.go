@@ -77,7 +77,13 @@ func (r *CountyComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		meta.RemoveStatusCondition(&cc.Status.Conditions, governancev1alpha1.RectifiedCondition)
 	}
 	status.Summarise(cc, governancev1alpha1.ReasonSummarised, "已汇总 / summarised")
-	return untilNextCityDay(juris, city, now, summary.Rectification), patcher.Patch(ctx, cc)
+	if err := patcher.Patch(ctx, cc); err != nil {
+		return ctrl.Result{}, err
+	}
+	// The next pass (a village arriving) must find the summary this one
+	// created or wrote, not create it again from a cache behind it.
+	waitForOwnWrite(ctx, cc, observeVersion(r.Client))
+	return untilNextCityDay(juris, city, now, summary.Rectification), nil
 }
 
 // cityCounties are the counties of the county's city that have villages.
