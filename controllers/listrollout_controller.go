@@ -40,6 +40,8 @@ type ListRolloutReconciler struct {
 	Now       func() time.Time
 	// Writers is the number of parallel ConfigMap writes.
 	Writers int
+
+	renders renderMemo
 }
 
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=listrollouts,verbs=get;list;watch
@@ -55,11 +57,13 @@ type rolloutPass struct {
 	lists     map[string]*corev1.ConfigMap // by namespace
 	revisions map[int64]*governancev1alpha1.ListRevision
 	catalog   publish.Catalog
-	now       time.Time
-	aborted   bool
-	paused    bool
-	requeue   time.Duration
-	writeErr  error
+	// catalogVersion digests the catalog's specs (renderKey).
+	catalogVersion string
+	now            time.Time
+	aborted        bool
+	paused         bool
+	requeue        time.Duration
+	writeErr       error
 	// admissionBehind counts villages whose lists hold the current revision
 	// while the task webhook's index does not see it yet.
 	admissionBehind int
@@ -203,6 +207,7 @@ func (r *ListRolloutReconciler) load(ctx context.Context, ro *governancev1alpha1
 	for i := range flows.Items {
 		p.catalog.Flows[flows.Items[i].Name] = &flows.Items[i]
 	}
+	p.catalogVersion = catalogVersion(p.catalog)
 	return p, nil
 }
 
@@ -313,6 +318,10 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 			continue // no tenant yet, or nothing to hold
 		}
 		group := fmt.Sprintf("%d/%s/%s", want, v.Spec.County.Code, v.Spec.Type)
+		key := renderKey(rev, group, p.catalogVersion)
+		if hash, ok := r.renders.hash(key); ok && holds(cm, want, hash) {
+			continue
+		}
 		out, ok := rendered[group]
 		if !ok {
 			data, hash, err := publish.Render(publish.ForVillage(rev, v, p.catalog))
@@ -322,8 +331,9 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 			}
 			out = renderedLists{revision: strconv.FormatInt(want, 10), data: data, hash: hash}
 			rendered[group] = out
+			r.renders.remember(key, hash)
 		}
-		if cm.Annotations[publish.AnnotationRevision] == out.revision && cm.Annotations[publish.AnnotationContentHash] == out.hash {
+		if holds(cm, want, out.hash) {
 			continue
 		}
 		updated := cm.DeepCopy()
@@ -351,6 +361,11 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 }
 
 type renderedLists struct{ revision, data, hash string }
+
+// holds reports whether a village's lists are revision rev with content hash.
+func holds(cm *corev1.ConfigMap, rev int64, hash string) bool {
+	return cm.Annotations[publish.AnnotationRevision] == strconv.FormatInt(rev, 10) && cm.Annotations[publish.AnnotationContentHash] == hash
+}
 
 // write updates the ConfigMaps in parallel: a city's rollout is bound by
 // the API server, not by one writer.

@@ -271,7 +271,7 @@ func (r *OpenReportsReconciler) namedVillages(ctx context.Context, t governancev
 // when what a report says of it (or whom it reaches) changed, so the audit
 // re-writing a standing's revision number costs no report a pass.
 func (r *OpenReportsReconciler) taskEvents() handler.TypedEventHandler[client.Object, reconcile.Request] {
-	return taskEventHandler(r.reportsOfTask, reportedTheSame)
+	return taskEventHandler(r.reportsOfTask, reportedTheSame, 0)
 }
 
 // reportedTheSame: the task reaches the same villages and reads the same in a report.

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -15,13 +16,18 @@ import (
 // taskEventHandler queues what of(task) names for a task's create and
 // delete, and on an update, unless same(old, new) says the change shows
 // nowhere it is read, for both the old and the new task (whom it reached
-// and whom it reaches).
+// and whom it reaches). With a gather time, each request waits that long
+// in the queue, and the events of that time make one request.
 func taskEventHandler(of func(context.Context, *governancev1alpha1.Task) []reconcile.Request,
-	same func(old, cur *governancev1alpha1.Task) bool) handler.TypedEventHandler[client.Object, reconcile.Request] {
+	same func(old, cur *governancev1alpha1.Task) bool, gather time.Duration) handler.TypedEventHandler[client.Object, reconcile.Request] {
 	add := func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
 		for _, o := range objs {
 			for _, req := range of(ctx, o.(*governancev1alpha1.Task)) {
-				q.Add(req)
+				if gather > 0 {
+					q.AddAfter(req, gather)
+				} else {
+					q.Add(req)
+				}
 			}
 		}
 	}

@@ -43,6 +43,13 @@ const tenantNotReadyRequeue = 5 * time.Second
 // interval are written together, at its end.
 const DefaultInboxInterval = 5 * time.Second
 
+// DefaultInboxGather is how long a task's change waits before the inboxes
+// it shows in are computed again: views yield to verdicts. While the audit
+// turns a retired item's tasks one by one, an inbox is computed once for
+// all of them, not once per task (a county's task is in hundreds), and the
+// CPU goes to the verdicts first.
+const DefaultInboxGather = 2 * time.Second
+
 // TaskInboxReconciler keeps in each village's tenant the TaskInbox its
 // cadres read (kubectl cunshe tasks): the tasks that reach the village
 // (rules.TaskReaches) and their standing as the audit left it (S1, S8). A
@@ -54,6 +61,9 @@ type TaskInboxReconciler struct {
 	// Interval is the least time between two writes of one inbox
 	// (DefaultInboxInterval when zero).
 	Interval time.Duration
+	// Gather is how long a task's change waits in the queue
+	// (DefaultInboxGather when zero, none when negative).
+	Gather time.Duration
 
 	// written is when each inbox was last written, by its key.
 	written sync.Map
@@ -203,11 +213,20 @@ func (r *TaskInboxReconciler) taskEvents() handler.TypedEventHandler[client.Obje
 	return taskEventHandler(r.inboxesOfTask, func(old, cur *governancev1alpha1.Task) bool {
 		return equality.Semantic.DeepEqual(old.Spec.Targets, cur.Spec.Targets) && equality.Semantic.DeepEqual(tenant.StandingOf(old), tenant.StandingOf(cur)) &&
 			old.IsEmergency() == cur.IsEmergency()
-	})
+	}, max(0, cmp.Or(r.Gather, DefaultInboxGather)))
 }
 
+// itemReachChanged passes an item's creation and deletion, and an update
+// of what decides which villages its tasks reach (rules.ItemReaches: its
+// city and scope). A retirement does not pass: it changes the tasks'
+// standing, and their own events queue their inboxes.
+var itemReachChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	old, cur := e.ObjectOld.(*governancev1alpha1.ListItem), e.ObjectNew.(*governancev1alpha1.ListItem)
+	return old.Spec.Jurisdiction != cur.Spec.Jurisdiction || !equality.Semantic.DeepEqual(old.Spec.Scope, cur.Spec.Scope)
+}}
+
 // inboxesOfItem: an item's scope or city decides which villages its tasks
-// reach, so a change of its spec queues the inboxes of its tasks.
+// reach, so a change of either queues the inboxes of its tasks.
 func (r *TaskInboxReconciler) inboxesOfItem(ctx context.Context, o client.Object) []reconcile.Request {
 	tasks := &governancev1alpha1.TaskList{}
 	if err := r.List(ctx, tasks, client.MatchingFields{IndexTaskItem: o.GetName()}); err != nil {
@@ -239,7 +258,7 @@ func (r *TaskInboxReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.TaskInbox{}).
 		Watches(&governancev1alpha1.Task{}, r.taskEvents()).
-		Watches(&governancev1alpha1.ListItem{}, handler.EnqueueRequestsFromMapFunc(r.inboxesOfItem), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&governancev1alpha1.ListItem{}, handler.EnqueueRequestsFromMapFunc(r.inboxesOfItem), builder.WithPredicates(itemReachChanged)).
 		Watches(&governancev1alpha1.Village{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			return []reconcile.Request{inboxRequest(o.GetName())}
 		}), builder.WithPredicates(arrivals)).
