@@ -318,22 +318,27 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 			continue // no tenant yet, or nothing to hold
 		}
 		group := fmt.Sprintf("%d/%s/%s", want, v.Spec.County.Code, v.Spec.Type)
-		key := renderKey(rev, group, p.catalogVersion)
-		if hash, ok := r.renders.hash(key); ok && holds(cm, want, hash) {
-			continue
-		}
 		out, ok := rendered[group]
 		if !ok {
+			// Once per group: what an earlier pass rendered for it, if anything.
+			out = renderedLists{revision: strconv.FormatInt(want, 10), key: renderKey(rev, group, p.catalogVersion)}
+			out.hash, out.known = r.renders.hash(out.key)
+			rendered[group] = out
+		}
+		if out.known && out.holdBy(cm) {
+			continue
+		}
+		if out.data == "" {
 			data, hash, err := publish.Render(publish.ForVillage(rev, v, p.catalog))
 			if err != nil {
 				p.writeErr = err
 				return false
 			}
-			out = renderedLists{revision: strconv.FormatInt(want, 10), data: data, hash: hash}
+			out.data, out.hash, out.known = data, hash, true
 			rendered[group] = out
-			r.renders.remember(key, hash)
+			r.renders.remember(out.key, hash)
 		}
-		if holds(cm, want, out.hash) {
+		if out.holdBy(cm) {
 			continue
 		}
 		updated := cm.DeepCopy()
@@ -360,11 +365,16 @@ func (r *ListRolloutReconciler) converge(ctx context.Context, p *rolloutPass) bo
 	return true
 }
 
-type renderedLists struct{ revision, data, hash string }
+// renderedLists are a group's lists in one pass: their hash, known from
+// an earlier pass (renderMemo) or from rendering them (data) in this one.
+type renderedLists struct {
+	revision, key, data, hash string
+	known                     bool
+}
 
-// holds reports whether a village's lists are revision rev with content hash.
-func holds(cm *corev1.ConfigMap, rev int64, hash string) bool {
-	return cm.Annotations[publish.AnnotationRevision] == strconv.FormatInt(rev, 10) && cm.Annotations[publish.AnnotationContentHash] == hash
+// holdBy reports whether a village's lists are these.
+func (l renderedLists) holdBy(cm *corev1.ConfigMap) bool {
+	return cm.Annotations[publish.AnnotationRevision] == l.revision && cm.Annotations[publish.AnnotationContentHash] == l.hash
 }
 
 // write updates the ConfigMaps in parallel: a city's rollout is bound by
