@@ -3,9 +3,11 @@ package controllers
 import (
 	"context"
 	"reflect"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -73,4 +75,67 @@ func observeCached(reader client.Reader) observeFunc {
 		}
 		return tenant.Observe(cached), true, nil
 	}
+}
+
+// writeExpectations remembers, per object, the resourceVersion a pass
+// wrote until the cache holds it, so that a later pass finding the cache
+// behind puts itself back in the queue for a moment instead of holding a
+// worker while it waits (kube-controller-manager's expectations). A
+// controller that writes hundreds of objects in a burst, each queued again
+// by the same change, keeps its workers for the writes.
+type writeExpectations struct {
+	mu      sync.Mutex
+	written map[types.NamespacedName]expectedWrite
+}
+
+type expectedWrite struct {
+	resourceVersion string
+	at              time.Time
+}
+
+// expectationsSwept is the size at which expect forgets the writes older
+// than cacheWaitTimeout (of objects no pass looked at again).
+const expectationsSwept = 1024
+
+// expect records that this pass wrote obj at its current resourceVersion.
+func (w *writeExpectations) expect(obj client.Object, now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.written == nil {
+		w.written = map[types.NamespacedName]expectedWrite{}
+	}
+	if len(w.written) >= expectationsSwept {
+		for key, e := range w.written {
+			if now.Sub(e.at) > cacheWaitTimeout {
+				delete(w.written, key)
+			}
+		}
+	}
+	w.written[client.ObjectKeyFromObject(obj)] = expectedWrite{resourceVersion: obj.GetResourceVersion(), at: now}
+}
+
+// behind reports whether cached, as a cache holds it now, is older than
+// the last write expected of it; after cacheWaitTimeout it gives up, as
+// waitForOwnWrite does, which costs at most one redundant write.
+func (w *writeExpectations) behind(cached client.Object, now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := client.ObjectKeyFromObject(cached)
+	e, ok := w.written[key]
+	if !ok {
+		return false
+	}
+	reached, err := tenant.Observed{ResourceVersion: tenant.ResourceVersion(cached)}.Reached(e.resourceVersion)
+	if err == nil && !reached && now.Sub(e.at) <= cacheWaitTimeout {
+		return true
+	}
+	delete(w.written, key)
+	return false
+}
+
+// forget drops what was expected of an object that is gone.
+func (w *writeExpectations) forget(key types.NamespacedName) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.written, key)
 }

@@ -64,7 +64,14 @@ type TaskAuditReconciler struct {
 	// MaxConcurrentReconciles bounds parallel audits: a new revision
 	// re-audits every task of the city, and each that changes is one write.
 	MaxConcurrentReconciles int
+	// written: the task statuses this controller wrote that its cache may
+	// not hold yet.
+	written writeExpectations
 }
+
+// ownWriteRequeue is how soon a pass that found the cache behind its own
+// write looks again: about one watch event's delay on a busy API server.
+const ownWriteRequeue = 20 * time.Millisecond
 
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=tasks,verbs=get;list;watch
 // +kubebuilder:rbac:groups=governance.cunshe.io,resources=tasks/status,verbs=get;update;patch
@@ -74,7 +81,14 @@ type TaskAuditReconciler struct {
 func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	task := &governancev1alpha1.Task{}
 	if err := r.Get(ctx, req.NamespacedName, task); err != nil {
+		r.written.forget(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.written.behind(task, time.Now()) {
+		// The item's own status (Retired) follows its retirement at once and
+		// queues the task again while the cache still holds it from before
+		// this controller's last write: look once that write is in.
+		return ctrl.Result{RequeueAfter: ownWriteRequeue}, nil
 	}
 	upheld, err := r.upheldReports(ctx, task)
 	if err != nil {
@@ -96,9 +110,7 @@ func (r *TaskAuditReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, err
 	}
 	if task.ResourceVersion != read {
-		// The item's own status (Retired) follows its retirement at once and
-		// queues the task again: that pass must compare with this write.
-		waitForOwnWrite(ctx, task, observeVersion(r.Client))
+		r.written.expect(task, time.Now())
 	}
 	r.announce(task, was, wasAction, verdict, dept)
 	if e := task.Spec.Emergency; e != nil && e.Expires != nil && e.Expires.After(now) {
