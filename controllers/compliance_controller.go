@@ -70,7 +70,10 @@ func (r *ComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	switch {
 	case apierrors.IsNotFound(err):
 		dc.Name = dept
-		if err := r.Create(ctx, dc); err != nil {
+		if err := r.Create(ctx, dc); apierrors.IsAlreadyExists(err) {
+			// An earlier pass created it; the cache has not caught up yet.
+			return ctrl.Result{RequeueAfter: ownWriteRequeue}, nil
+		} else if err != nil {
 			return ctrl.Result{}, err
 		}
 	case err != nil:

@@ -53,7 +53,10 @@ func (r *CountyComplianceReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	case apierrors.IsNotFound(err):
 		cc.Name = county
-		if err := r.Create(ctx, cc); err != nil {
+		if err := r.Create(ctx, cc); apierrors.IsAlreadyExists(err) {
+			// An earlier pass created it; the cache has not caught up yet.
+			return ctrl.Result{RequeueAfter: ownWriteRequeue}, nil
+		} else if err != nil {
 			return ctrl.Result{}, err
 		}
 	case err != nil:
