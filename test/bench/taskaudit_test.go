@@ -199,7 +199,7 @@ func (a *auditBench) measure(op *runningOperator) auditResult {
 	queuedBefore := metricSum("workqueue_queue_duration_seconds", "name", auditController)
 	cpu := sampleCPU()
 	stopProfile := startProfile(b) // BENCH_CPUPROFILE: from the retirement until every affected task reads NonCompliant
-	apiserverProfiled := profileAPIServer(b, a.cfg, os.Getenv("BENCH_APISERVER_PROFILE"), 3)
+	apiserverProfiled := profileAPIServer(b, a.cfg, os.Getenv("BENCH_APISERVER_PROFILE"), 1)
 	before := op.writes.Snapshot()
 	b.StartTimer()
 	start := time.Now()

@@ -48,7 +48,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Run(m, testenv.Options{Manager: false}, &env)
+	testenv.Run(m, testenv.Options{Manager: false, APIServerFlags: testenv.BenchAPIServerFlags}, &env)
 }
 
 const (

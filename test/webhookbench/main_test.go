@@ -19,5 +19,5 @@ func TestMain(m *testing.M) {
 	if flag.Lookup("test.bench").Value.String() == "" {
 		os.Exit(m.Run())
 	}
-	testenv.Run(m, testenv.Options{Manager: false}, &env)
+	testenv.Run(m, testenv.Options{Manager: false, APIServerFlags: testenv.BenchAPIServerFlags}, &env)
 }
