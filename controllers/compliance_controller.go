@@ -129,11 +129,12 @@ func publishMetrics(dept string, s governancev1alpha1.DepartmentComplianceStatus
 }
 
 // SetupWithManager summarises a department whenever one of its tasks or
-// reports changes.
+// reports changes; a task's change waits DefaultViewGather, so the audit
+// going through a department's tasks costs one summary, not one per task.
 func (r *ComplianceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&governancev1alpha1.DepartmentCompliance{}).
-		Watches(&governancev1alpha1.Task{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+		Watches(&governancev1alpha1.Task{}, enqueueGathered(DefaultViewGather, func(_ context.Context, o client.Object) []reconcile.Request {
 			return departmentRequest(o.GetLabels()[governancev1alpha1.LabelDepartment])
 		})).
 		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {

@@ -119,8 +119,8 @@ func (r *CountyComplianceReconciler) summarise(ctx context.Context, county strin
 }
 
 // SetupWithManager summarises a county when a village appears in it or one
-// of its tasks, reports or items changes, and every county when a city's
-// deadline changes.
+// of its tasks (after DefaultViewGather, as the department summaries),
+// reports or items changes, and every county when a city's deadline changes.
 func (r *CountyComplianceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
@@ -133,7 +133,7 @@ func (r *CountyComplianceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&governancev1alpha1.Village{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			return countyRequests(o.(*governancev1alpha1.Village).Spec.County.Code)
 		}), builder.WithPredicates(arrivals)).
-		Watches(&governancev1alpha1.Task{}, handler.EnqueueRequestsFromMapFunc(r.taskCounties)).
+		Watches(&governancev1alpha1.Task{}, enqueueGathered(DefaultViewGather, r.taskCounties)).
 		Watches(&governancev1alpha1.Report{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 			code := rules.VillageOfNamespace(o.GetNamespace())
 			if len(code) < 6 {

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
@@ -28,6 +29,31 @@ func enqueueAtLowPriority(mapFn handler.MapFunc) handler.EventHandler {
 		GenericFunc: func(ctx context.Context, e event.GenericEvent, q requestQueue) { queue(ctx, e.Object, q) },
 	}
 }
+
+// enqueueGathered queues what mapFn names for an object's events after
+// gather: a view (a summary of a department's or a county's thousands of
+// tasks) is computed once for the events of that time, not once per event,
+// and yields the CPU to the verdicts that make those events.
+func enqueueGathered(gather time.Duration, mapFn handler.MapFunc) handler.EventHandler {
+	queue := func(ctx context.Context, o client.Object, q requestQueue) {
+		for _, req := range mapFn(ctx, o) {
+			q.AddAfter(req, gather)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc:  func(ctx context.Context, e event.CreateEvent, q requestQueue) { queue(ctx, e.Object, q) },
+		UpdateFunc:  func(ctx context.Context, e event.UpdateEvent, q requestQueue) { queue(ctx, e.ObjectNew, q) },
+		DeleteFunc:  func(ctx context.Context, e event.DeleteEvent, q requestQueue) { queue(ctx, e.Object, q) },
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q requestQueue) { queue(ctx, e.Object, q) },
+	}
+}
+
+// DefaultViewGather is how long a task's change waits before the views it
+// shows in (the villages' inboxes, the departments' and counties'
+// summaries) are computed again: views yield to verdicts. While the audit
+// turns a retired item's tasks one by one, each view is computed once for
+// all of them, not once per task, and the CPU goes to the verdicts first.
+const DefaultViewGather = 2 * time.Second
 
 // addLowPriority adds reqs at controller-runtime's low priority where the
 // queue has priorities (the default), plainly where it has not.

@@ -43,12 +43,6 @@ const tenantNotReadyRequeue = 5 * time.Second
 // interval are written together, at its end.
 const DefaultInboxInterval = 5 * time.Second
 
-// DefaultInboxGather is how long a task's change waits before the inboxes
-// it shows in are computed again: views yield to verdicts. While the audit
-// turns a retired item's tasks one by one, an inbox is computed once for
-// all of them, not once per task (a county's task is in hundreds), and the
-// CPU goes to the verdicts first.
-const DefaultInboxGather = 2 * time.Second
 
 // TaskInboxReconciler keeps in each village's tenant the TaskInbox its
 // cadres read (kubectl cunshe tasks): the tasks that reach the village
@@ -62,7 +56,8 @@ type TaskInboxReconciler struct {
 	// (DefaultInboxInterval when zero).
 	Interval time.Duration
 	// Gather is how long a task's change waits in the queue
-	// (DefaultInboxGather when zero, none when negative).
+	// (DefaultViewGather when zero, none when negative): a
+	// county's task is in hundreds of inboxes.
 	Gather time.Duration
 
 	// written is when each inbox was last written, by its key.
@@ -213,7 +208,7 @@ func (r *TaskInboxReconciler) taskEvents() handler.TypedEventHandler[client.Obje
 	return taskEventHandler(r.inboxesOfTask, func(old, cur *governancev1alpha1.Task) bool {
 		return equality.Semantic.DeepEqual(old.Spec.Targets, cur.Spec.Targets) && equality.Semantic.DeepEqual(tenant.StandingOf(old), tenant.StandingOf(cur)) &&
 			old.IsEmergency() == cur.IsEmergency()
-	}, max(0, cmp.Or(r.Gather, DefaultInboxGather)))
+	}, max(0, cmp.Or(r.Gather, DefaultViewGather)))
 }
 
 // itemReachChanged passes an item's creation and deletion, and an update

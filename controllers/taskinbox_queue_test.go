@@ -1,10 +1,12 @@
 package controllers
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -70,5 +72,28 @@ func TestOnlyAnItemsReachQueuesItsTasksInboxes(t *testing.T) {
 				t.Errorf("queue the inboxes = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// The department's and counties' summaries (S19) likewise gather the
+// audit's burst: three tasks turning queue one summary, after the gather.
+func TestASummaryGathersItsTasksChanges(t *testing.T) {
+	const gather = 300 * time.Millisecond
+	q := priorityqueue.New[reconcile.Request]("summary-test")
+	defer q.ShutDown()
+	h := enqueueGathered(gather, func(_ context.Context, o client.Object) []reconcile.Request {
+		return departmentRequest(o.GetLabels()[governancev1alpha1.LabelDepartment])
+	})
+	for _, name := range []string{"task-1", "task-2", "task-3"} {
+		task := &governancev1alpha1.Task{ObjectMeta: metav1.ObjectMeta{Namespace: "dept-tjj", Name: name,
+			Labels: map[string]string{governancev1alpha1.LabelDepartment: "tjj"}}}
+		h.Update(t.Context(), event.UpdateEvent{ObjectOld: task, ObjectNew: task}, q)
+	}
+	if n := q.Len(); n != 0 {
+		t.Fatalf("%d summaries ready at once, want none before the gather time", n)
+	}
+	time.Sleep(2 * gather)
+	if n := q.Len(); n != 1 {
+		t.Fatalf("%d requests after the gather time, want the department's summary once", n)
 	}
 }
