@@ -43,7 +43,6 @@ const tenantNotReadyRequeue = 5 * time.Second
 // interval are written together, at its end.
 const DefaultInboxInterval = 5 * time.Second
 
-
 // TaskInboxReconciler keeps in each village's tenant the TaskInbox its
 // cadres read (kubectl cunshe tasks): the tasks that reach the village
 // (rules.TaskReaches) and their standing as the audit left it (S1, S8). A

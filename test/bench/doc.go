@@ -37,6 +37,7 @@
 // BENCH_AUDIT_TASKS (default 10,000), BENCH_AUDIT_ITEMS (default 50) and
 // BENCH_VILLAGES scale it down; BENCH_CPUPROFILE profiles this process from
 // the retirement until every affected task reads NonCompliant, and
-// BENCH_APISERVER_PROFILE the kube-apiserver for the 1 s after it (inside the window: the
-// villages' inboxes are written from 2 s after the first task turns).
+// BENCH_APISERVER_PROFILE the kube-apiserver for the 1 s after it (inside
+// the window: the villages' inboxes are written from 2 s after the first
+// task turns).
 package bench
