@@ -31,13 +31,7 @@ func TestAnInboxGathersItsTasksChanges(t *testing.T) {
 		cur.Status.Phase = governancev1alpha1.TaskNonCompliant
 		h.Update(t.Context(), event.UpdateEvent{ObjectOld: old, ObjectNew: cur}, q)
 	}
-	if n := q.Len(); n != 0 {
-		t.Fatalf("%d inboxes ready at once, want none before the gather time", n)
-	}
-	time.Sleep(2 * gather)
-	if n := q.Len(); n != 1 {
-		t.Fatalf("%d requests after the gather time, want the village's inbox once", n)
-	}
+	expectOneGathered(t, q, gather, "the village's inbox")
 	if got, _ := q.Get(); got != inboxRequest("330302001001") {
 		t.Errorf("queued %v, want the inbox of 330302001001", got)
 	}
@@ -89,11 +83,18 @@ func TestASummaryGathersItsTasksChanges(t *testing.T) {
 			Labels: map[string]string{governancev1alpha1.LabelDepartment: "tjj"}}}
 		h.Update(t.Context(), event.UpdateEvent{ObjectOld: task, ObjectNew: task}, q)
 	}
+	expectOneGathered(t, q, gather, "the department's summary")
+}
+
+// expectOneGathered checks that nothing is ready at once and that one
+// request (what) is, once the gather time has passed.
+func expectOneGathered(t *testing.T, q priorityqueue.PriorityQueue[reconcile.Request], gather time.Duration, what string) {
+	t.Helper()
 	if n := q.Len(); n != 0 {
-		t.Fatalf("%d summaries ready at once, want none before the gather time", n)
+		t.Fatalf("%d requests ready at once, want none before the gather time", n)
 	}
 	time.Sleep(2 * gather)
 	if n := q.Len(); n != 1 {
-		t.Fatalf("%d requests after the gather time, want the department's summary once", n)
+		t.Fatalf("%d requests after the gather time, want %s once", n, what)
 	}
 }
