@@ -35,16 +35,24 @@ func enqueueAtLowPriority(mapFn handler.MapFunc) handler.EventHandler {
 // tasks) is computed once for the events of that time, not once per event,
 // and yields the CPU to the verdicts that make those events.
 func enqueueGathered(gather time.Duration, mapFn handler.MapFunc) handler.EventHandler {
-	queue := func(ctx context.Context, o client.Object, q requestQueue) {
-		for _, req := range mapFn(ctx, o) {
-			q.AddAfter(req, gather)
-		}
-	}
+	queue := func(ctx context.Context, o client.Object, q requestQueue) { addGathered(q, gather, mapFn(ctx, o)...) }
 	return handler.Funcs{
 		CreateFunc:  func(ctx context.Context, e event.CreateEvent, q requestQueue) { queue(ctx, e.Object, q) },
 		UpdateFunc:  func(ctx context.Context, e event.UpdateEvent, q requestQueue) { queue(ctx, e.ObjectNew, q) },
 		DeleteFunc:  func(ctx context.Context, e event.DeleteEvent, q requestQueue) { queue(ctx, e.Object, q) },
 		GenericFunc: func(ctx context.Context, e event.GenericEvent, q requestQueue) { queue(ctx, e.Object, q) },
+	}
+}
+
+// addGathered adds reqs to wait gather in the queue (the events of that
+// time make one request each), or at once when gather is not positive.
+func addGathered(q requestQueue, gather time.Duration, reqs ...reconcile.Request) {
+	for _, req := range reqs {
+		if gather > 0 {
+			q.AddAfter(req, gather)
+		} else {
+			q.Add(req)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	governancev1alpha1 "github.com/cunshe/cunshe-operator/api/v1alpha1"
@@ -54,10 +55,7 @@ func TestAffectedTasksAreAuditedBeforeTheFanOut(t *testing.T) {
 func TestOnlyARolloutThatMovesVillagesReauditsTheCity(t *testing.T) {
 	base := &governancev1alpha1.ListRollout{ObjectMeta: metav1.ObjectMeta{Name: "wenzhou", Generation: 3},
 		Status: governancev1alpha1.ListRolloutStatus{CurrentRevision: 4, PreviousRevision: 3, CurrentStep: 2, UpdatedVillages: 3685, TotalVillages: 3685}}
-	cases := map[string]struct {
-		change func(*governancev1alpha1.ListRollout)
-		want   bool
-	}{
+	cases := map[string]updateCase[*governancev1alpha1.ListRollout]{
 		"an awaited item": {func(ro *governancev1alpha1.ListRollout) {
 			ro.Status.AwaitingItems = []governancev1alpha1.AwaitedItem{{Name: "ls-tjj-001"}}
 		}, false},
@@ -72,12 +70,28 @@ func TestOnlyARolloutThatMovesVillagesReauditsTheCity(t *testing.T) {
 			ro.Annotations = map[string]string{"cunshe.io/reaudit": "1"}
 		}, true},
 	}
+	checkUpdatePredicate(t, villagesMayHaveMoved, base, cases, "re-audit the city")
+}
+
+// updateCase is a change to an object and whether a predicate passes it.
+type updateCase[T client.Object] struct {
+	change func(T)
+	want   bool
+}
+
+// checkUpdatePredicate runs each case's change on a copy of base and
+// checks what pred says of the update (what: what passing it causes).
+func checkUpdatePredicate[T interface {
+	client.Object
+	DeepCopy() T
+}](t *testing.T, pred predicate.Funcs, base T, cases map[string]updateCase[T], what string) {
+	t.Helper()
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			cur := base.DeepCopy()
 			tc.change(cur)
-			if got := villagesMayHaveMoved.Update(event.UpdateEvent{ObjectOld: base, ObjectNew: cur}); got != tc.want {
-				t.Errorf("re-audit the city = %v, want %v", got, tc.want)
+			if got := pred.Update(event.UpdateEvent{ObjectOld: base, ObjectNew: cur}); got != tc.want {
+				t.Errorf("%s = %v, want %v", what, got, tc.want)
 			}
 		})
 	}

@@ -22,13 +22,7 @@ func taskEventHandler(of func(context.Context, *governancev1alpha1.Task) []recon
 	same func(old, cur *governancev1alpha1.Task) bool, gather time.Duration) handler.TypedEventHandler[client.Object, reconcile.Request] {
 	add := func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
 		for _, o := range objs {
-			for _, req := range of(ctx, o.(*governancev1alpha1.Task)) {
-				if gather > 0 {
-					q.AddAfter(req, gather)
-				} else {
-					q.Add(req)
-				}
-			}
+			addGathered(q, gather, of(ctx, o.(*governancev1alpha1.Task))...)
 		}
 	}
 	return handler.Funcs{

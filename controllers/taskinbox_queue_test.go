@@ -43,10 +43,7 @@ func TestAnInboxGathersItsTasksChanges(t *testing.T) {
 func TestOnlyAnItemsReachQueuesItsTasksInboxes(t *testing.T) {
 	base := &governancev1alpha1.ListItem{ObjectMeta: metav1.ObjectMeta{Name: "ls-tjj-001", Generation: 2},
 		Spec: governancev1alpha1.ListItemSpec{Title: "统计调查入户协助", Jurisdiction: "3303"}}
-	cases := map[string]struct {
-		change func(*governancev1alpha1.ListItem)
-		want   bool
-	}{
+	cases := map[string]updateCase[*governancev1alpha1.ListItem]{
 		"its retirement": {func(it *governancev1alpha1.ListItem) {
 			it.Spec.Retirement = &governancev1alpha1.Retirement{Reason: "改由调查员直接入户", Effective: "2026-12-07"}
 			it.Generation++
@@ -58,15 +55,7 @@ func TestOnlyAnItemsReachQueuesItsTasksInboxes(t *testing.T) {
 		}, true},
 		"its city": {func(it *governancev1alpha1.ListItem) { it.Spec.Jurisdiction = "3301"; it.Generation++ }, true},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			cur := base.DeepCopy()
-			tc.change(cur)
-			if got := itemReachChanged.Update(event.UpdateEvent{ObjectOld: base, ObjectNew: cur}); got != tc.want {
-				t.Errorf("queue the inboxes = %v, want %v", got, tc.want)
-			}
-		})
-	}
+	checkUpdatePredicate(t, itemReachChanged, base, cases, "queue the inboxes")
 }
 
 // The department's and counties' summaries (S19) likewise gather the
